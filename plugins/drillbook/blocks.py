@@ -1,0 +1,89 @@
+"""Find MDC component blocks in Markdown text.
+
+A block is::
+
+    ::component-name
+    ---
+    yaml: options
+    ---
+    ::
+
+The YAML part may be left out (``::quiz`` directly followed by ``::``).
+Blocks start at column 0 and are never looked for inside code.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from markdown_it import MarkdownIt
+
+from drillbook.errors import DrillbookError
+from drillbook.yaml_source import load_mapping
+
+OPENER = re.compile(r"^::([A-Za-z][\w-]*)\s*$")
+CLOSER = "::"
+YAML_FENCE = "---"
+
+
+@dataclass(frozen=True)
+class Block:
+    """One component block, with 1-based line numbers in the text it came from."""
+
+    name: str
+    line: int
+    end_line: int
+    data: dict[str, Any] = field(default_factory=dict)
+    yaml_text: str = ""
+    yaml_line: int = 0  # line of the first YAML line; 0 when the block has no YAML
+
+
+def code_lines(text: str) -> set[int]:
+    """0-based indexes of the lines inside fenced or indented code."""
+    inside: set[int] = set()
+    for token in MarkdownIt("commonmark").parse(text):
+        if token.type in ("fence", "code_block") and token.map:
+            inside.update(range(token.map[0], token.map[1]))
+    return inside
+
+
+def find_blocks(text: str) -> list[Block]:
+    """Every block in ``text``, in order. Raises DrillbookError on a malformed one."""
+    lines = text.splitlines()
+    code = code_lines(text)
+    blocks: list[Block] = []
+    index = 0
+    while index < len(lines):
+        match = OPENER.match(lines[index]) if index not in code else None
+        if not match:
+            index += 1
+            continue
+        block = _read_block(lines, index, match.group(1))
+        blocks.append(block)
+        index = block.end_line  # end_line is 1-based, so this is the next line
+    return blocks
+
+
+def _read_block(lines: list[str], start: int, name: str) -> Block:
+    line = start + 1
+    cursor = start + 1
+    yaml_text = ""
+    yaml_line = 0
+    if cursor < len(lines) and lines[cursor].strip() == YAML_FENCE:
+        for end in range(cursor + 1, len(lines)):
+            if lines[end].strip() == YAML_FENCE:
+                break
+        else:
+            raise DrillbookError(f"{name}: the block's YAML is not closed by '---'", line=line)
+        yaml_line = cursor + 2
+        yaml_text = "\n".join(lines[cursor + 1 : end])
+        cursor = end + 1
+    if cursor >= len(lines) or lines[cursor].strip() != CLOSER:
+        raise DrillbookError(f"{name}: the block is not closed by a line '::'", line=line)
+    try:
+        data = load_mapping(yaml_text, name)
+    except DrillbookError as exc:
+        raise exc.located(line_offset=yaml_line - 1) from None
+    return Block(name, line, cursor + 1, data, yaml_text, yaml_line)

@@ -1,0 +1,168 @@
+"""Page components: each one a typed options model plus a Jinja2 template beside it.
+
+A component module defines a pydantic model for its options and registers itself
+with :func:`component`. :func:`render_block` validates a parsed block and renders
+it to HTML; every error names the offending key path.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Literal, get_args, get_origin
+
+import jinja2
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from drillbook.blocks import Block
+from drillbook.errors import DrillbookError
+from drillbook.yaml_source import line_of
+
+TEMPLATES = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).parent),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+Color = Literal[
+    "blue", "rose", "red", "amber", "orange", "violet", "indigo", "cyan",
+    "teal", "emerald", "green", "gray", "slate", "pink",
+]
+Size = Literal["sm", "md", "lg", "xl", "2xl", "full"]
+
+
+class Options(BaseModel):
+    """Base of every component's options: unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@dataclass
+class RenderContext:
+    """What a component may know about the page it is rendered on."""
+
+    path: str = "<page>"
+    meta: dict[str, Any] = field(default_factory=dict)
+    severity_levels: list[Any] = field(default_factory=list)
+    counter: int = 0  # blocks rendered so far on this page, for unique element ids
+
+    def next_id(self, prefix: str) -> str:
+        self.counter += 1
+        return f"{prefix}-{self.counter}"
+
+
+@dataclass(frozen=True)
+class Component:
+    name: str
+    options: type[Options]
+    template: str
+    # Derives template values from valid options; raises DrillbookError (no line) for
+    # problems a model cannot see, such as a link to a missing page.
+    prepare: Callable[[Any, RenderContext], dict[str, Any]] | None = None
+
+
+REGISTRY: dict[str, Component] = {}
+
+
+def component(name: str, template: str, prepare: Callable[[Any, RenderContext], dict[str, Any]] | None = None):
+    """Class decorator registering an options model as the component ``name``."""
+
+    def register(options: type[Options]) -> type[Options]:
+        REGISTRY[name] = Component(name, options, template, prepare)
+        return options
+
+    return register
+
+
+def describe_error(error: dict[str, Any]) -> str:
+    """One pydantic error as a sentence naming the key path: ``items[2].text is required``."""
+    path = ""
+    for part in error["loc"]:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    kind = error["type"]
+    if kind == "missing":
+        return f"{path} is required"
+    if kind == "extra_forbidden":
+        return f"unknown key '{path}'"
+    message = error["msg"]
+    message = message[0].lower() + message[1:]
+    if message.startswith("value error, "):
+        message = message[len("value error, "):]
+    where = f"{path}: " if path else ""
+    return f"{where}{message}, got {error['input']!r}" if kind not in ("value_error", "assertion_error") else f"{where}{message}"
+
+
+def validate(block: Block) -> Options:
+    """The block's options, validated against its component's model."""
+    found = lookup(block)
+    try:
+        return found.options.model_validate(block.data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = [p for p in first["loc"]]
+        if first["type"] == "missing":
+            loc = loc[:-1]
+        line = block.line
+        if block.yaml_text:
+            line = block.yaml_line + line_of(block.yaml_text, loc) - 1
+        message = describe_error(first)
+        if first["type"] == "extra_forbidden":
+            known = ", ".join(_model_at(found.options, loc[:-1]).model_fields)
+            message = f"{message} (known: {known})"
+        raise DrillbookError(f"{block.name}: {message}", line=line) from None
+
+
+def _model_at(model: type[BaseModel], loc: list[str | int]) -> type[BaseModel]:
+    """The nested options model found by following the key path ``loc`` from ``model``."""
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        annotation = model.model_fields[part].annotation
+        while get_origin(annotation) is not None and not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            args = [a for a in get_args(annotation) if isinstance(a, type) and issubclass(a, BaseModel)]
+            if not args:
+                return model
+            annotation = args[0]
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return model
+        model = annotation
+    return model
+
+
+def lookup(block: Block) -> Component:
+    _load_all()
+    try:
+        return REGISTRY[block.name]
+    except KeyError:
+        known = ", ".join(sorted(REGISTRY))
+        raise DrillbookError(f"unknown component '{block.name}' (known: {known})", line=block.line) from None
+
+
+def render_block(block: Block, context: RenderContext) -> str:
+    """Validate ``block`` and render it to HTML."""
+    found = lookup(block)
+    options = validate(block)
+    values: dict[str, Any] = {"options": options, "block_id": context.next_id(found.name)}
+    if found.prepare is not None:
+        try:
+            values.update(found.prepare(options, context))
+        except DrillbookError as exc:
+            raise DrillbookError(f"{block.name}: {exc.message}", line=exc.line or block.line) from None
+    return TEMPLATES.get_template(found.template).render(**values).strip()
+
+
+_loaded = False
+
+
+def _load_all() -> None:
+    """Import every module in this package so each registers its component."""
+    global _loaded
+    if _loaded:
+        return
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
+    _loaded = True

@@ -1,0 +1,27 @@
+"""The severity table, drawn from the one severity data file."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drillbook.components import Options, RenderContext, component
+from drillbook.errors import DrillbookError
+
+
+def _levels(options: "SeverityTable", context: RenderContext) -> dict[str, Any]:
+    levels = context.severity_levels
+    if not levels:
+        raise DrillbookError("no severity data file is configured")
+    known = [level.id for level in levels]
+    if options.levels:
+        unknown = [level for level in options.levels if level not in known]
+        if unknown:
+            raise DrillbookError(f"levels: unknown level '{unknown[0]}' (known: {', '.join(known)})")
+        levels = [level for level in levels if level.id in options.levels]
+    return {"levels": levels}
+
+
+@component("severity-table", "severity_table.html", prepare=_levels)
+class SeverityTable(Options):
+    levels: list[str] = []
+    show_criteria: bool = True

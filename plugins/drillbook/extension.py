@@ -1,0 +1,94 @@
+"""The Python-Markdown extension that renders drillbook's components.
+
+It works on its own (``markdown.Markdown(extensions=[DrillbookExtension()])``);
+the MkDocs plugin only tells it which page it is on (:class:`PageSource`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, NoReturn
+
+from markdown import Extension, Markdown
+from markdown.preprocessors import Preprocessor
+
+from drillbook.blocks import find_blocks
+from drillbook.components import RenderContext, render_block
+from drillbook.errors import DrillbookError
+from drillbook.severity import SeverityLevel, load_severity
+
+# After normalize_whitespace (30), which would strip the stash placeholders, and before
+# pymdownx.superfences (25), while line numbers are still the author's.
+COMPONENTS_PRIORITY = 29
+
+
+@dataclass
+class PageSource:
+    """Which page is being converted, so errors can point into the author's file."""
+
+    path: str = "<page>"
+    line_offset: int = 0  # lines of the file before the Markdown text (the frontmatter)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def raise_error(error: DrillbookError) -> NoReturn:
+    raise error
+
+
+class DrillbookExtension(Extension):
+    def __init__(self, **kwargs: Any) -> None:
+        self.config = {
+            "severity_file": ["", "Path of the YAML file holding the severity levels"],
+        }
+        super().__init__(**kwargs)
+        self.page = PageSource()
+        self.on_error: Callable[[DrillbookError], NoReturn] = raise_error
+        self._severity_levels: list[SeverityLevel] | None = None
+
+    def extendMarkdown(self, md: Markdown) -> None:
+        md.registerExtension(self)
+        md.preprocessors.register(ComponentPreprocessor(md, self), "drillbook_components", COMPONENTS_PRIORITY)
+
+    def fail(self, error: DrillbookError) -> NoReturn:
+        """Report ``error`` placed in the current page's file."""
+        self.on_error(error.located(path=error.path or self.page.path, line_offset=self.page.line_offset))
+
+    @property
+    def severity_levels(self) -> list[SeverityLevel]:
+        if self._severity_levels is None:
+            path = self.getConfig("severity_file")
+            self._severity_levels = load_severity(Path(path)) if path else []
+        return self._severity_levels
+
+    def render_context(self) -> RenderContext:
+        return RenderContext(path=self.page.path, meta=self.page.meta, severity_levels=self.severity_levels)
+
+
+class ComponentPreprocessor(Preprocessor):
+    """Replaces each ``::component`` block with its rendered HTML."""
+
+    def __init__(self, md: Markdown, extension: DrillbookExtension) -> None:
+        super().__init__(md)
+        self.extension = extension
+
+    def run(self, lines: list[str]) -> list[str]:
+        try:
+            blocks = find_blocks("\n".join(lines))
+            context = self.extension.render_context()
+            rendered = [(block, render_block(block, context)) for block in blocks]
+        except DrillbookError as error:
+            failure = error
+        else:
+            failure = None
+        if failure is not None:
+            self.extension.fail(failure)
+        out = list(lines)
+        for block, html in reversed(rendered):
+            placeholder = self.md.htmlStash.store(html)
+            out[block.line - 1 : block.end_line] = ["", placeholder, ""]
+        return out
+
+
+def makeExtension(**kwargs: Any) -> DrillbookExtension:
+    return DrillbookExtension(**kwargs)

@@ -1,0 +1,1 @@
+"""pytest plugin: collects runbooks as drill items (see the drill package)."""

@@ -1,0 +1,68 @@
+"""The one severity model every page uses, read from the site's severity data file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from drillbook.components import describe_error
+from drillbook.errors import DrillbookError
+from drillbook.yaml_source import line_of, load_mapping
+
+
+class SeverityLevel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    name: str
+    response_time: str
+    deployment: str
+    examples: list[str]
+    criteria: list[str]
+
+    @field_validator("id")
+    @classmethod
+    def _id_shape(cls, value: str) -> str:
+        if not value or not value[0].isalpha() or " " in value:
+            raise ValueError(f"level id must be a short code such as P0, got {value!r}")
+        return value
+
+
+class SeverityModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    summary: str = ""
+    levels: list[SeverityLevel]
+
+
+def load_severity(path: Path, shown_as: str | None = None) -> list[SeverityLevel]:
+    """The levels in ``path``, in the file's order (most severe first)."""
+    shown = shown_as or str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise DrillbookError(f"cannot read the severity data file: {exc.strerror}", path=shown) from None
+    try:
+        data = load_mapping(text, "severity data")
+        model = SeverityModel.model_validate(data)
+    except DrillbookError as exc:
+        raise exc.located(path=shown) from None
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = list(first["loc"])[:-1] if first["type"] == "missing" else list(first["loc"])
+        raise DrillbookError(describe_error(first), path=shown, line=line_of(text, loc)) from None
+    ids = [level.id for level in model.levels]
+    for index, level_id in enumerate(ids):
+        if level_id in ids[:index]:
+            raise DrillbookError(f"duplicate level '{level_id}'", path=shown, line=line_of(text, ["levels", index]))
+    return list(model.levels)
+
+
+def check_page_severity(value: object, levels: list[SeverityLevel]) -> SeverityLevel:
+    """The level a page's ``severity:`` frontmatter names; an error for any other value."""
+    for level in levels:
+        if value == level.id:
+            return level
+    known = ", ".join(level.id for level in levels)
+    raise DrillbookError(f"severity {value!r} is not a level in the severity data file (known: {known})")
