@@ -1,0 +1,1 @@
+"""Drills: run a runbook's tagged shell blocks, step by step, against a sandbox production."""
