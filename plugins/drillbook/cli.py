@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 
+from drillbook.incident_templates.cli import register_template_command
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="drillbook", description="Incident-response runbooks: drill them, render their templates.")
-    parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    register_template_command(subparsers)
     return parser
 
 

@@ -14,7 +14,7 @@ from markdown import Extension, Markdown
 from markdown.preprocessors import Preprocessor
 
 from drillbook.blocks import find_blocks
-from drillbook.components import RenderContext, render_block
+from drillbook.components import RenderContext, render_block, split_markdown_regions
 from drillbook.errors import DrillbookError
 from drillbook.severity import SeverityLevel, load_severity
 
@@ -76,6 +76,7 @@ class ComponentPreprocessor(Preprocessor):
         try:
             blocks = find_blocks("\n".join(lines))
             context = self.extension.render_context()
+            context.stash = self.md.htmlStash.store
             rendered = [(block, render_block(block, context)) for block in blocks]
         except DrillbookError as error:
             failure = error
@@ -85,9 +86,15 @@ class ComponentPreprocessor(Preprocessor):
             self.extension.fail(failure)
         out = list(lines)
         for block, html in reversed(rendered):
-            placeholder = self.md.htmlStash.store(html)
-            out[block.line - 1 : block.end_line] = ["", placeholder, ""]
+            out[block.line - 1 : block.end_line] = ["", *self._stashed_lines(html)]
         return out
+
+    def _stashed_lines(self, html: str) -> list[str]:
+        """The block's replacement lines: HTML stashed, Markdown regions left for Markdown."""
+        lines: list[str] = []
+        for is_markdown, text in split_markdown_regions(html):
+            lines += [*text.splitlines(), ""] if is_markdown else [self.md.htmlStash.store(text), ""]
+        return lines
 
 
 def makeExtension(**kwargs: Any) -> DrillbookExtension:

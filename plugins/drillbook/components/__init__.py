@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Literal, get_args, get_origin
@@ -49,6 +50,9 @@ class RenderContext:
     meta: dict[str, Any] = field(default_factory=dict)
     severity_levels: list[Any] = field(default_factory=list)
     counter: int = 0  # blocks rendered so far on this page, for unique element ids
+    # Keeps a piece of HTML out of Markdown's way and returns its placeholder; the
+    # extension sets Python-Markdown's stash, standalone rendering keeps the HTML as is.
+    stash: Callable[[str], str] = lambda html: html
 
     def next_id(self, prefix: str) -> str:
         self.counter += 1
@@ -166,3 +170,20 @@ def _load_all() -> None:
     for module in pkgutil.iter_modules(__path__):
         importlib.import_module(f"{__name__}.{module.name}")
     _loaded = True
+
+
+# A component's HTML may hold Markdown that must stay Markdown, such as links MkDocs
+# resolves and validates: it goes between these tags, alone on their lines.
+MARKDOWN_REGION = re.compile(r"^<drillbook-markdown>\n(.*?)\n</drillbook-markdown>$", re.S | re.M)
+
+
+def split_markdown_regions(html: str) -> list[tuple[bool, str]]:
+    """``(is_markdown, text)`` parts of a rendered component, in order; empty HTML parts dropped."""
+    parts: list[tuple[bool, str]] = []
+    position = 0
+    for match in MARKDOWN_REGION.finditer(html):
+        parts.append((False, html[position : match.start()].strip()))
+        parts.append((True, match.group(1)))
+        position = match.end()
+    parts.append((False, html[position:].strip()))
+    return [(is_markdown, text) for is_markdown, text in parts if is_markdown or text]

@@ -1,0 +1,200 @@
+"""Decision trees: one YAML source drawn as a Mermaid flowchart and walked one question at a time."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from markupsafe import Markup, escape
+from pydantic import field_validator
+
+from drillbook.components import Options, RenderContext, component
+from drillbook.errors import DrillbookError
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+# An outcome link is a page of this site, an anchor, or both: MkDocs resolves and checks it.
+PAGE_LINK = re.compile(r"^(?:[\w.-]+/)*[\w.-]+\.md(?:#[\w.-]+)?$|^#[\w.-]+$")
+# Mermaid entity codes for the characters that would end or change a quoted label.
+MERMAID_ENTITIES = {'"': "#quot;", "#": "#35;", "&": "#amp;", "<": "#lt;", ">": "#gt;", "`": "#96;"}
+
+
+class Answer(Options):
+    label: str
+    goto: str
+
+
+class Node(Options):
+    question: str = ""
+    answers: list[Answer] = []
+    outcome: str = ""
+    link: str = ""
+    note: str = ""  # a line shown under the question or the outcome
+
+
+class Decision(Options):
+    id: str
+    start: str
+    nodes: dict[str, Node]
+    title: str = ""
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not SLUG.match(value):
+            raise ValueError(f"id '{value}' must be lowercase letters, digits and hyphens")
+        return value
+
+
+def check_tree(tree: Decision) -> None:
+    """Raise DrillbookError for the first structural problem of ``tree``."""
+    known = ", ".join(tree.nodes)
+
+    def fail(node: str | None, message: str) -> None:
+        where = f"tree '{tree.id}', node '{node}'" if node is not None else f"tree '{tree.id}'"
+        raise DrillbookError(f"{where}: {message}")
+
+    for name, node in tree.nodes.items():
+        if not SLUG.match(name):
+            fail(name, "node ids are lowercase letters, digits and hyphens")
+    if tree.start not in tree.nodes:
+        fail(None, f"start '{tree.start}' is not a node (known: {known})")
+    for name, node in tree.nodes.items():
+        asks = bool(node.question or node.answers)
+        if asks and node.outcome:
+            fail(name, "a node is a question or an outcome, not both")
+        if not asks and not node.outcome:
+            fail(name, "a node needs a question with answers, or an outcome")
+        if asks:
+            if not node.question:
+                fail(name, "answers need a question")
+            if len(node.answers) < 2:
+                fail(name, f"a question needs at least two answers, got {len(node.answers)}")
+            if node.link:
+                fail(name, "only outcomes have a link")
+            _check_answers(name, node, tree, fail, known)
+        if node.link and not PAGE_LINK.match(node.link):
+            fail(name, f"link '{node.link}' must be a page of this site, like runbooks/rollback.md#anchor")
+    _check_cycles(tree, fail)
+    reached = _reachable(tree)
+    for name in tree.nodes:
+        if name not in reached:
+            fail(name, f"cannot be reached from the start node '{tree.start}'")
+
+
+def _check_answers(name: str, node: Node, tree: Decision, fail: Any, known: str) -> None:
+    labels: dict[str, str] = {}
+    targets: dict[str, str] = {}
+    for answer in node.answers:
+        if answer.goto not in tree.nodes:
+            fail(name, f"answer '{answer.label}' goes to '{answer.goto}', which is not a node (known: {known})")
+        if answer.label in labels:
+            fail(name, f"two answers are labelled '{answer.label}'")
+        if answer.goto in targets:
+            fail(name, f"answers '{targets[answer.goto]}' and '{answer.label}' both go to '{answer.goto}'")
+        labels[answer.label] = answer.goto
+        targets[answer.goto] = answer.label
+
+
+def _check_cycles(tree: Decision, fail: Any) -> None:
+    """Depth-first search from every node; a node met again on the current path closes a loop."""
+    done: set[str] = set()
+
+    def visit(name: str, path: list[str]) -> None:
+        if name in path:
+            loop = path[path.index(name) :] + [name]
+            fail(name, f"answers lead back to it: {' -> '.join(loop)}")
+        if name in done:
+            return
+        for answer in tree.nodes[name].answers:
+            visit(answer.goto, path + [name])
+        done.add(name)
+
+    for name in [tree.start, *tree.nodes]:
+        visit(name, [])
+
+
+def _reachable(tree: Decision) -> set[str]:
+    seen = {tree.start}
+    todo = [tree.start]
+    while todo:
+        for answer in tree.nodes[todo.pop()].answers:
+            if answer.goto not in seen:
+                seen.add(answer.goto)
+                todo.append(answer.goto)
+    return seen
+
+
+def mermaid_label(text: str) -> str:
+    """``text`` as the inside of a quoted Mermaid label: one line, entity codes for quotes and markup."""
+    return "".join(MERMAID_ENTITIES.get(char, char) for char in " ".join(text.split()))
+
+
+def mermaid_source(tree: Decision) -> str:
+    """A top-down Mermaid flowchart of ``tree``; node ids are generated so no name can break the syntax."""
+    ids = {name: f"n{index}" for index, name in enumerate(_in_walk_order(tree))}
+    lines = ["flowchart TD"]
+    for name, node_id in ids.items():
+        node = tree.nodes[name]
+        if node.outcome:
+            lines.append(f'  {node_id}("{mermaid_label(node.outcome)}")')
+        else:
+            lines.append(f'  {node_id}{{"{mermaid_label(node.question)}"}}')
+    for name, node_id in ids.items():
+        for answer in tree.nodes[name].answers:
+            lines.append(f'  {node_id} -->|"{mermaid_label(answer.label)}"| {ids[answer.goto]}')
+    return "\n".join(lines)
+
+
+def _in_walk_order(tree: Decision) -> list[str]:
+    """Node names breadth-first from the start, so the chart reads in the order a walker meets them."""
+    order = [tree.start]
+    for name in order:
+        for answer in tree.nodes[name].answers:
+            if answer.goto not in order:
+                order.append(answer.goto)
+    return order
+
+
+def walker_data(tree: Decision, link_index: dict[str, int]) -> dict[str, Any]:
+    """What decision.js needs: the tree, with each outcome's link as an index into the outcome list."""
+    nodes: dict[str, Any] = {}
+    for name, node in tree.nodes.items():
+        if node.outcome:
+            nodes[name] = {"outcome": node.outcome, "note": node.note, "link": link_index.get(name)}
+        else:
+            nodes[name] = {
+                "question": node.question,
+                "note": node.note,
+                "answers": [{"label": a.label, "goto": a.goto} for a in node.answers],
+            }
+    return {"id": tree.id, "title": tree.title, "start": tree.start, "nodes": nodes}
+
+
+def script_json(data: Any) -> Markup:
+    """JSON safe to place inside a <script> element."""
+    text = json.dumps(data, ensure_ascii=False)
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+def _prepare(tree: Decision, context: RenderContext) -> dict[str, Any]:
+    check_tree(tree)
+    outcomes = [name for name in _in_walk_order(tree) if tree.nodes[name].outcome]
+    linked = [name for name in outcomes if tree.nodes[name].link]
+    link_index = {name: index for index, name in enumerate(linked)}
+    # Outcome links stay Markdown links, so MkDocs rewrites them to URLs and checks
+    # that the page and the anchor exist; their text is stashed HTML, never re-parsed.
+    outcome_lines = []
+    for name in outcomes:
+        node = tree.nodes[name]
+        text = context.stash(str(escape(node.outcome)))
+        outcome_lines.append(f"- [{text}]({node.link})" if node.link else f"- {text}")
+    return {
+        "tree": tree,
+        "mermaid": mermaid_source(tree),
+        "data": script_json(walker_data(tree, link_index)),
+        "outcome_markdown": Markup("\n".join(outcome_lines)),
+    }
+
+
+component("decision", "decision.html", prepare=_prepare)(Decision)
