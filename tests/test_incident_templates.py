@@ -1,0 +1,221 @@
+"""Incident templates: the subset checked on load, and `drillbook template` filling them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from drillbook.cli import main
+from drillbook.errors import DrillbookError
+from drillbook.incident_templates import load_template, shipped_templates
+
+SHIPPED = sorted(shipped_templates())
+
+DECLARATION = """\
+{#
+label: Test
+fields:
+  - name: incident_id
+    label: Incident ID
+    example: INC-1
+    required: true
+  - name: note
+    label: Note
+    example: a note
+#}
+"""
+
+
+def write_template(tmp_path: Path, text: str, declaration: str = DECLARATION) -> Path:
+    path = tmp_path / "test.txt.j2"
+    path.write_text(declaration + textwrap.dedent(text))
+    return path
+
+
+def load_error(path: Path) -> str:
+    with pytest.raises(DrillbookError) as caught:
+        load_template(path)
+    return str(caught.value)
+
+
+# -- the subset --------------------------------------------------------------------
+
+
+def test_fields_and_if_else_render_as_jinja2_does(tmp_path: Path) -> None:
+    template = load_template(write_template(tmp_path, """\
+        Incident {{ incident_id }}
+        {% if note %}
+        Note: {{ note }}
+        {% else %}
+        No note.
+        {% endif %}
+        """))
+    assert template.render({"incident_id": "INC-7", "note": "<b>as typed</b>"}) == "Incident INC-7\nNote: <b>as typed</b>\n"
+    assert template.render({"incident_id": "INC-7"}) == "Incident INC-7\nNo note.\n"
+    assert template.program == ("Incident ", {"field": "incident_id"}, "\n", {"if": "note", "then": ["Note: ", {"field": "note"}, "\n"], "else": ["No note.\n"]})
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("{{ incident_id | upper }} {{ note }}\n", "a filter"),
+        ("{% for x in note %}{{ incident_id }}{% endfor %}\n", "a for loop"),
+        ("{{ incident_id.strip() }} {{ note }}\n", "a call"),
+        ("{{ incident_id.id }} {{ note }}\n", "an attribute"),
+        ("{{ 'INC' }} {{ incident_id }} {{ note }}\n", "a constant"),
+        ("{% if not note %}{{ incident_id }}{% endif %}\n", "'not'"),
+        ("{% if note == 'x' %}{{ incident_id }}{% endif %}\n", "a comparison"),
+        ("{% set x = 1 %}{{ incident_id }} {{ note }}\n", "a set"),
+    ],
+)
+def test_anything_outside_the_subset_is_refused_at_its_line(tmp_path: Path, text: str, found: str) -> None:
+    path = write_template(tmp_path, text)
+    assert load_error(path) == (
+        f"{path}:12: only {{{{ field }}}} and {{% if field %}} … {{% else %}} … {{% endif %}} may be used, found {found}"
+    )
+
+
+def test_elif_is_refused(tmp_path: Path) -> None:
+    path = write_template(tmp_path, "{% if note %}{{ note }}\n{% elif incident_id %}{{ incident_id }}\n{% endif %}\n")
+    assert load_error(path) == f"{path}:13: only {{{{ field }}}} and {{% if field %}} … {{% else %}} … {{% endif %}} may be used, found 'elif'"
+
+
+def test_an_undeclared_name_is_refused(tmp_path: Path) -> None:
+    path = write_template(tmp_path, "{{ incident_id }} {{ note }}\n{{ approver }}\n")
+    assert load_error(path) == f"{path}:13: 'approver' is not a declared field (declared: incident_id, note)"
+
+
+def test_a_declared_field_must_be_used(tmp_path: Path) -> None:
+    path = write_template(tmp_path, "{{ incident_id }}\n")
+    assert load_error(path) == f"{path}:3: field 'note' is declared but the text never uses it"
+
+
+def test_a_template_starts_with_its_declaration(tmp_path: Path) -> None:
+    path = write_template(tmp_path, "{{ incident_id }}\n", declaration="")
+    assert load_error(path) == f"{path}:1: a template starts with its declaration: a '{{#' line, YAML, and a '#}}' line"
+
+
+def test_a_field_needs_a_label(tmp_path: Path) -> None:
+    path = write_template(tmp_path, "{{ incident_id }} {{ note }}\n", declaration=DECLARATION.replace("    label: Note\n", ""))
+    assert load_error(path) == f"{path}:8: declaration: fields[1].label is required"
+
+
+def test_field_names_are_identifiers(tmp_path: Path) -> None:
+    path = write_template(tmp_path, "{{ incident_id }}\n", declaration=DECLARATION.replace("name: note", "name: Note-1"))
+    assert load_error(path) == f"{path}:8: declaration: fields[1].name: field name 'Note-1' must be lowercase letters, digits and underscores"
+
+
+def test_jinja2_syntax_errors_name_the_line(tmp_path: Path) -> None:
+    path = write_template(tmp_path, "{{ incident_id }} {{ note }}\n{% if note %}\n")
+    assert load_error(path) == (
+        f"{path}:13: Jinja2 syntax: Unexpected end of template. Jinja was looking for the following tags: 'elif' or 'else' or 'endif'. "
+        "The innermost block that needs to be closed is 'if'."
+    )
+
+
+def test_the_required_templates_are_shipped() -> None:
+    assert SHIPPED == ["customer-email", "declare-hotfix", "hotfix-commit", "hotfix-pr", "pir", "status-update"]
+
+
+# -- the command line --------------------------------------------------------------
+
+
+def example_values(name: str) -> dict[str, str]:
+    return {field.name: field.example for field in shipped_templates()[name].fields}
+
+
+def sets(values: dict[str, str]) -> list[str]:
+    return [argument for name, value in values.items() for argument in ("--set", f"{name}={value}")]
+
+
+def test_the_commit_message_carries_the_incident_id_and_the_approver(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["template", "hotfix-commit", "--set", "scope=catalog", "--set", "summary=default the tenant",
+                 "--set", "incident_id=INC-2026-05-20-001", "--set", "approver=@alice", "--set", "cleanup_owner=@bob"])
+    assert code == 0
+    assert capsys.readouterr().out == (
+        "hotfix(catalog): default the tenant\n"
+        "\n"
+        "INC-2026-05-20-001\n"
+        "approver: @alice\n"
+        "cleanup: @bob opens the follow-up PR with tests within 24h\n"
+    )
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_every_shipped_template_renders_every_value(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    values = {field: f"<{field} value>" for field in example_values(name)}
+    assert main(["template", name, *sets(values)]) == 0
+    out = capsys.readouterr().out
+    for value in values.values():
+        assert value in out
+    assert "{{" not in out and "{%" not in out and out.endswith("\n")
+
+
+def test_output_file_holds_the_same_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    arguments = ["template", "pir", *sets(example_values("pir"))]
+    assert main(arguments) == 0
+    printed = capsys.readouterr().out
+    assert main([*arguments, "-o", str(tmp_path / "pir.md")]) == 0
+    assert capsys.readouterr().out == ""
+    assert (tmp_path / "pir.md").read_text() == printed
+
+
+def test_missing_required_fields_exit_2_listing_them(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["template", "hotfix-commit", "--set", "scope=catalog", "--set", "approver=", "-o", str(tmp_path / "out.txt")])
+    assert code == 2
+    assert capsys.readouterr().err == (
+        "drillbook template: error: template 'hotfix-commit': missing required fields: summary (What the fix does, in a few words), "
+        "incident_id (Incident ID), approver (Approver handle), cleanup_owner (Cleanup owner handle)\n"
+    )
+    assert not (tmp_path / "out.txt").exists()
+
+
+def test_unknown_fields_exit_2_listing_them(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["template", "hotfix-commit", *sets(example_values("hotfix-commit")), "--set", "reviewer=@carol", "--set", "ticket=ENG-1"])
+    assert code == 2
+    assert capsys.readouterr().err == (
+        "drillbook template: error: template 'hotfix-commit': unknown fields: reviewer, ticket "
+        "(known: scope, summary, incident_id, approver, cleanup_owner, details)\n"
+    )
+
+
+def test_unknown_template_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["template", "postmortem"]) == 2
+    assert capsys.readouterr().err == (
+        "drillbook template: error: unknown template 'postmortem' "
+        "(known: customer-email, declare-hotfix, hotfix-commit, hotfix-pr, pir, status-update)\n"
+    )
+
+
+def test_set_without_equals_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["template", "pir", "--set", "incident_id"]) == 2
+    assert capsys.readouterr().err == "drillbook template: error: --set takes FIELD=VALUE, got 'incident_id'\n"
+
+
+def test_no_name_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["template"]) == 2
+    assert capsys.readouterr().err == "drillbook template: error: name a template, or use --list to see them\n"
+
+
+def test_list_shows_every_template_and_its_fields(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["template", "--list"]) == 0
+    out = capsys.readouterr().out
+    assert "hotfix-commit: Hotfix commit message\n  scope*          Component touched (e.g. 'catalog')\n" in out
+    assert "  details         Details (optional body) (e.g. 'Requests without X-Tenant reached the price lookup with a nil tenant.')\n" in out
+    for name in SHIPPED:
+        assert f"\n{name}: " in "\n" + out
+        for field in shipped_templates()[name].fields:
+            assert f"  {field.name}{'*' if field.required else ' '}" in out
+    assert out.endswith("* required\n")
+
+
+def test_the_console_script_runs_the_command(tmp_path: Path) -> None:
+    script = Path(sys.executable).parent / "drillbook"
+    result = subprocess.run([str(script), "template", "hotfix-commit", "--set", "scope=x"], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith("drillbook template: error: template 'hotfix-commit': missing required fields: summary")
