@@ -42,7 +42,7 @@ class Decision(Options):
     @classmethod
     def _slug(cls, value: str) -> str:
         if not SLUG.match(value):
-            raise ValueError(f"id '{value}' must be lowercase letters, digits and hyphens")
+            raise ValueError(f"'{value}' must be lowercase letters, digits and hyphens")
         return value
 
 

@@ -91,6 +91,7 @@
   };
 
   TemplateForm.prototype.copy = function () {
+    this.status.textContent = "";
     var values = this.values();
     var missing = this.fields.filter(function (field) { return field.required && !values[field.name]; });
     if (missing.length) {
