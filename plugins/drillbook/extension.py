@@ -112,6 +112,7 @@ class LessonHeaderTreeprocessor(Treeprocessor):
         try:
             html = render_lesson_header(page.meta, page.frontmatter)
         except DrillbookError as error:
+            # Frontmatter lines already count from the top of the file: no line offset to add.
             self.extension.on_error(error.located(path=page.path))
         holder = etree.Element("p")
         holder.text = self.md.htmlStash.store(html)
