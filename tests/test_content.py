@@ -6,7 +6,7 @@ import re
 import textwrap
 from pathlib import Path
 
-from conftest import ROOT, mkdocs_build
+from conftest import mkdocs_build, write_project
 
 
 def html_of(site: Path, page: str) -> str:
@@ -57,8 +57,7 @@ def test_reference_shows_the_severity_levels_from_the_data_file(built_site: Path
 
 
 def test_a_bad_lesson_key_stops_the_build_at_its_frontmatter_line(tmp_path: Path) -> None:
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "index.md").write_text(textwrap.dedent("""\
+    lesson = textwrap.dedent("""\
         ---
         title: Lesson
         description: A lesson.
@@ -69,19 +68,11 @@ def test_a_bad_lesson_key_stops_the_build_at_its_frontmatter_line(tmp_path: Path
         ---
 
         # Lesson
-        """))
-    (tmp_path / "mkdocs.yml").write_text(textwrap.dedent(f"""\
-        site_name: fixture
-        plugins:
-          - drillbook:
-              mermaid_js: {ROOT / "node_modules/mermaid/dist/mermaid.min.js"}
-        markdown_extensions:
-          - drillbook.extension:
-              severity_file: {ROOT / "docs/data/severity.yml"}
-        """))
-    result = mkdocs_build(tmp_path, tmp_path / "site")
+        """)
+    project = write_project(tmp_path / "p", {"docs/lessons/bad.md": lesson})
+    result = mkdocs_build(project, tmp_path / "site")
     assert result.returncode == 1
     assert (
-        "docs/index.md:5: lesson: difficulty must be one of beginner, intermediate, advanced, got 'expert'"
+        "docs/lessons/bad.md:5: lesson: difficulty must be one of beginner, intermediate, advanced, got 'expert'"
         in result.stderr
     )
