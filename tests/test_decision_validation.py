@@ -8,7 +8,7 @@ from pathlib import Path
 import markdown
 import pytest
 
-from conftest import ROOT, mkdocs_build
+from conftest import mkdocs_build, write_project
 from drillbook.errors import DrillbookError
 from drillbook.extension import DrillbookExtension, PageSource
 
@@ -154,19 +154,10 @@ title: Fixture
 
 
 def fixture_site(tmp_path: Path, yaml_text: str) -> Path:
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "index.md").write_text(PAGE.format(yaml=textwrap.dedent(yaml_text).strip()))
-    (tmp_path / "docs" / "other.md").write_text("# Other\n\n## Steps\n")
-    (tmp_path / "mkdocs.yml").write_text(textwrap.dedent(f"""\
-        site_name: fixture
-        theme: {{name: material, font: false}}
-        plugins:
-          - drillbook:
-              mermaid_js: {ROOT / "node_modules/mermaid/dist/mermaid.min.js"}
-        markdown_extensions: [drillbook.extension, toc]
-        validation: {{unrecognized_links: warn, anchors: warn}}
-    """))
-    return tmp_path
+    return write_project(tmp_path / "project", {
+        "docs/index.md": PAGE.format(yaml=textwrap.dedent(yaml_text).strip()),
+        "docs/other.md": "# Other\n\n## Steps\n",
+    })
 
 
 def test_build_names_the_file_the_blocks_line_and_the_node(tmp_path: Path) -> None:

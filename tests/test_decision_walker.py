@@ -13,9 +13,11 @@ from drillbook.components.decision import Decision
 
 pytestmark = pytest.mark.browser
 
-# The page holding the playbook's tree and the hotfix lane's pre-flight, and its source.
-PAGE = "authoring/decisions/"
-SOURCE = ROOT / "docs/authoring/decisions.md"
+# The playbook's home page holds "fix forward or roll back"; the hotfix lane's
+# pre-flight is on the decisions authoring page.
+PAGE = ""
+SOURCE = ROOT / "docs/index.md"
+PAGES = {"fix-or-rollback": ("", SOURCE), "hotfix-preflight": ("authoring/decisions/", ROOT / "docs/authoring/decisions.md")}
 
 
 def trees(source: Path) -> dict[str, Decision]:
@@ -51,8 +53,9 @@ def question_text(page, tree_id: str = "fix-or-rollback") -> str:
     return walker(page, tree_id).locator(".db-decision__question").inner_text()
 
 
-def test_both_emergency_lane_trees_are_on_the_page() -> None:
-    assert sorted(trees(SOURCE)) == ["fix-or-rollback", "hotfix-preflight"]
+def test_the_emergency_lane_trees_are_on_their_pages() -> None:
+    for tree_id, (_, source) in PAGES.items():
+        assert list(trees(source)) == [tree_id]
 
 
 def test_answering_shows_the_next_question_and_puts_the_path_in_the_url(site_url: str, page, page_watch) -> None:
@@ -60,11 +63,11 @@ def test_answering_shows_the_next_question_and_puts_the_path_in_the_url(site_url
     assert question_text(page) == "Production is broken. Is it a true emergency?"
     assert walker(page).locator(".db-decision__back").is_hidden()
     answer(page, "Yes")
-    assert question_text(page) == "Did the most recent deploy break it?"
+    assert question_text(page) == "Did the last deploy cause it?"
     assert page.url == site_url + PAGE + "#fix-or-rollback/last-deploy"
     assert walker(page).locator(".db-decision__trail li").all_inner_texts() == ["Production is broken. Is it a true emergency? Yes"]
-    assert walker(page).locator(".db-decision__announce").inner_text() == "Question 2: Did the most recent deploy break it?"
-    assert page.evaluate("document.activeElement.textContent") == "Did the most recent deploy break it?"
+    assert walker(page).locator(".db-decision__announce").inner_text() == "Question 2: Did the last deploy cause it?"
+    assert page.evaluate("document.activeElement.textContent") == "Did the last deploy cause it?"
     assert page_watch.console_errors == [] and page_watch.foreign_requests == []
 
 
@@ -72,9 +75,9 @@ def test_back_and_start_over(site_url: str, page) -> None:
     page.goto(site_url + PAGE)
     answer(page, "Yes")
     answer(page, "No")
-    assert question_text(page) == "Can you fix it in less than an hour?"
+    assert question_text(page) == "Can you fix it in under an hour?"
     walker(page).get_by_role("button", name="Back").click()
-    assert question_text(page) == "Did the most recent deploy break it?"
+    assert question_text(page) == "Did the last deploy cause it?"
     assert page.url.endswith("#fix-or-rollback/last-deploy")
     walker(page).get_by_role("button", name="Start over").click()
     assert question_text(page) == "Production is broken. Is it a true emergency?"
@@ -91,18 +94,17 @@ def test_a_breadcrumb_goes_back_to_its_question(site_url: str, page) -> None:
 
 
 def test_a_deep_link_opens_the_same_step(site_url: str, page) -> None:
-    page.goto(site_url + PAGE + "#fix-or-rollback/last-deploy/fix-within-hour")
-    assert question_text(page) == "Can you fix it in less than an hour?"
+    page.goto(site_url + PAGE + "#fix-or-rollback/last-deploy/under-an-hour")
+    assert question_text(page) == "Can you fix it in under an hour?"
     assert walker(page).locator(".db-decision__trail li").all_inner_texts() == [
         "Production is broken. Is it a true emergency? Yes",
-        "Did the most recent deploy break it? No",
+        "Did the last deploy cause it? No",
     ]
-    assert question_text(page, "hotfix-preflight") == "Would flipping a feature flag stop the damage?"
 
 
 def test_a_fragment_with_a_wrong_step_stops_at_the_last_valid_one(site_url: str, page) -> None:
     page.goto(site_url + PAGE + "#fix-or-rollback/last-deploy/hotfix")
-    assert question_text(page) == "Did the most recent deploy break it?"
+    assert question_text(page) == "Did the last deploy cause it?"
 
 
 def test_the_browser_back_button_steps_back(site_url: str, page) -> None:
@@ -110,19 +112,19 @@ def test_the_browser_back_button_steps_back(site_url: str, page) -> None:
     answer(page, "Yes")
     answer(page, "No")
     page.go_back()
-    assert question_text(page) == "Did the most recent deploy break it?"
+    assert question_text(page) == "Did the last deploy cause it?"
     page.go_back()
     assert question_text(page) == "Production is broken. Is it a true emergency?"
     page.go_forward()
-    assert question_text(page) == "Did the most recent deploy break it?"
+    assert question_text(page) == "Did the last deploy cause it?"
 
 
 def test_a_heading_link_leaves_the_walk_where_it_was(site_url: str, page) -> None:
     page.goto(site_url + PAGE)
     answer(page, "Yes")
-    page.evaluate("window.location.hash = '#hotfix-lane-pre-flight'")
-    page.wait_for_function("window.location.hash === '#hotfix-lane-pre-flight'")
-    assert question_text(page) == "Did the most recent deploy break it?"
+    page.evaluate("window.location.hash = '#not-an-emergency'")
+    page.wait_for_function("window.location.hash === '#not-an-emergency'")
+    assert question_text(page) == "Did the last deploy cause it?"
 
 
 def test_the_walker_works_from_the_keyboard(site_url: str, page) -> None:
@@ -132,17 +134,18 @@ def test_the_walker_works_from_the_keyboard(site_url: str, page) -> None:
     assert page.evaluate("document.activeElement.textContent") == "Yes"
     page.keyboard.press("Enter")
     outcome = walker(page).locator(".db-decision__outcome")
-    assert outcome.inner_text() == "Roll back to the last good release."
+    assert outcome.inner_text() == "Roll back to the last release that worked."
     assert page.evaluate("document.activeElement.classList.contains('db-decision__outcome')")
-    assert walker(page).locator(".db-decision__announce").inner_text() == "Outcome: Roll back to the last good release."
+    assert walker(page).locator(".db-decision__announce").inner_text() == "Outcome: Roll back to the last release that worked."
 
 
 @pytest.mark.parametrize("tree_id", ["fix-or-rollback", "hotfix-preflight"])
 def test_every_outcome_is_reached_with_its_link(site_url: str, page, tree_id: str) -> None:
-    tree = trees(SOURCE)[tree_id]
+    path, source = PAGES[tree_id]
+    tree = trees(source)[tree_id]
     walks = walks_to_outcomes(tree)
     assert {name for _, name in walks} == {name for name, node in tree.nodes.items() if node.outcome}
-    page.goto(site_url + PAGE)
+    page.goto(site_url + path)
     for labels, name in walks:
         for label in labels:
             answer(page, label, tree_id)
