@@ -170,15 +170,34 @@ def test_build_names_the_file_the_blocks_line_and_the_node(tmp_path: Path) -> No
     )
 
 
-def test_strict_build_fails_on_an_outcome_link_to_a_missing_page_or_anchor(tmp_path: Path) -> None:
+def test_strict_build_fails_on_an_outcome_link_to_a_missing_page(tmp_path: Path) -> None:
+    yaml_text = TWO_WAY.replace("wait: {outcome: Wait}", "wait: {outcome: Wait, link: runbooks/missing.md}")
+    result = mkdocs_build(fixture_site(tmp_path, yaml_text), tmp_path / "site")
+    assert result.returncode == 1
+    assert (
+        "WARNING -  docs/index.md:8: decision: tree 't', node 'wait': link 'runbooks/missing.md' goes to 'runbooks/missing.md', "
+        "which is not a page of the site\n" in result.stderr
+    )
+
+
+def test_strict_build_fails_on_an_outcome_link_to_a_missing_anchor(tmp_path: Path) -> None:
     yaml_text = TWO_WAY.replace("fix: {outcome: Fix it}", "fix: {outcome: Fix it, link: other.md#stpes}").replace(
-        "wait: {outcome: Wait}", "wait: {outcome: Wait, link: missing.md}"
+        "wait: {outcome: Wait}", "wait: {outcome: Wait, link: '#not-an-emergancy'}"
     )
     result = mkdocs_build(fixture_site(tmp_path, yaml_text), tmp_path / "site")
     assert result.returncode == 1
-    assert "Doc file 'index.md' contains a link 'other.md#stpes', but the doc 'other.md' does not contain an anchor '#stpes'." in result.stderr
-    assert "Doc file 'index.md' contains a link 'missing.md', but the target is not found among documentation files." in result.stderr
-    assert "Aborted with 2 warnings in strict mode!" in result.stdout
+    assert "WARNING -  docs/index.md:8: decision: tree 't', node 'fix': link 'other.md#stpes': page 'other.md' has no anchor '#stpes'\n" in result.stderr
+    assert (
+        "WARNING -  docs/index.md:8: decision: tree 't', node 'wait': link '#not-an-emergancy': page 'index.md' has no anchor '#not-an-emergancy'\n"
+        in result.stderr
+    )
+
+
+def test_without_strict_a_bad_outcome_link_is_a_warning(tmp_path: Path) -> None:
+    yaml_text = TWO_WAY.replace("fix: {outcome: Fix it}", "fix: {outcome: Fix it, link: other.md#stpes}")
+    result = mkdocs_build(fixture_site(tmp_path, yaml_text), tmp_path / "site", strict=False)
+    assert result.returncode == 0
+    assert "WARNING -  docs/index.md:8: decision: tree 't', node 'fix': link 'other.md#stpes': page 'other.md' has no anchor '#stpes'\n" in result.stderr
 
 
 def test_outcome_links_become_urls_of_the_built_site(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
 from drillbook.blocks import find_blocks
-from drillbook.components import RenderContext, render_block, split_markdown_regions
+from drillbook.components import PageLink, RenderContext, render_block, split_markdown_regions
 from drillbook.components.lesson_header import is_lesson, render_lesson_header
 from drillbook.errors import DrillbookError
 from drillbook.severity import SeverityLevel, load_severity
@@ -37,6 +37,7 @@ class PageSource:
     line_offset: int = 0  # lines of the file before the Markdown text (the frontmatter)
     meta: dict[str, Any] = field(default_factory=dict)
     frontmatter: str = ""  # the file's text before the Markdown, so frontmatter errors name their line
+    links: list[PageLink] = field(default_factory=list)  # page links its components point at
 
 
 def raise_error(error: DrillbookError) -> NoReturn:
@@ -70,7 +71,7 @@ class DrillbookExtension(Extension):
         return self._severity_levels
 
     def render_context(self) -> RenderContext:
-        return RenderContext(path=self.page.path, meta=self.page.meta, severity_levels=self.severity_levels)
+        return RenderContext(path=self.page.path, meta=self.page.meta, severity_levels=self.severity_levels, links=self.page.links)
 
 
 class ComponentPreprocessor(Preprocessor):

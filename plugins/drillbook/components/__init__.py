@@ -42,6 +42,15 @@ class Options(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+@dataclass(frozen=True)
+class PageLink:
+    """A link a component points at a page of the site, checked once every page has rendered."""
+
+    target: str  # as written: a path relative to the page, an optional #anchor
+    line: int  # 1-based line of the block in the page's Markdown
+    about: str  # what holds the link, for messages: "decision: tree 't', node 'n'"
+
+
 @dataclass
 class RenderContext:
     """What a component may know about the page it is rendered on."""
@@ -53,6 +62,8 @@ class RenderContext:
     # Keeps a piece of HTML out of Markdown's way and returns its placeholder; the
     # extension sets Python-Markdown's stash, standalone rendering keeps the HTML as is.
     stash: Callable[[str], str] = lambda html: html
+    links: list[PageLink] = field(default_factory=list)  # page links the site adapter checks
+    block_line: int = 0  # line of the block being rendered
 
     def next_id(self, prefix: str) -> str:
         self.counter += 1
@@ -152,6 +163,7 @@ def render_block(block: Block, context: RenderContext) -> str:
     options = validate(block)
     values: dict[str, Any] = {"options": options, "block_id": context.next_id(found.name)}
     if found.prepare is not None:
+        context.block_line = block.line
         try:
             values.update(found.prepare(options, context))
         except DrillbookError as exc:

@@ -9,7 +9,7 @@ from typing import Any
 from markupsafe import Markup, escape
 from pydantic import field_validator
 
-from drillbook.components import Options, RenderContext, component
+from drillbook.components import Options, PageLink, RenderContext, component
 from drillbook.errors import DrillbookError
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -187,6 +187,8 @@ def _prepare(tree: Decision, context: RenderContext) -> dict[str, Any]:
     outcome_lines = []
     for name in outcomes:
         node = tree.nodes[name]
+        if node.link:
+            context.links.append(PageLink(node.link, context.block_line, f"decision: tree '{tree.id}', node '{name}'"))
         text = context.stash(str(escape(node.outcome)))
         outcome_lines.append(f"- [{text}]({node.link})" if node.link else f"- {text}")
     return {

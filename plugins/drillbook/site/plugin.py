@@ -22,6 +22,7 @@ from drillbook.errors import DrillbookError
 from drillbook.extension import DrillbookExtension, PageSource
 from drillbook.severity import check_page_severity
 from drillbook.site.config import DrillbookConfig
+from drillbook.site.page_links import link_problem
 
 log = logging.getLogger("mkdocs.plugins.drillbook")
 
@@ -40,12 +41,14 @@ class DrillbookPlugin(BasePlugin[DrillbookConfig]):
     def __init__(self) -> None:
         self.extension = DrillbookExtension()
         self.root = Path.cwd()
+        self.page_sources: dict[str, PageSource] = {}  # by src_uri, for checks once every page has rendered
 
     # -- configuration -------------------------------------------------------
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         if not self.config.enabled:
             return config
+        self.page_sources = {}
         self.root = Path(config.config_file_path).resolve().parent
         self.extension = self._install_extension(config)
         config.extra_css.extend(f"assets/drillbook/{path}" for path in self._asset_paths(".css"))
@@ -118,12 +121,27 @@ class DrillbookPlugin(BasePlugin[DrillbookConfig]):
         self.extension.page = PageSource(
             shown, _frontmatter_lines(source, markdown), dict(page.meta), frontmatter=_frontmatter_text(source, markdown)
         )
+        self.page_sources[page.file.src_uri] = self.extension.page
         if "severity" in page.meta:
             try:
                 check_page_severity(page.meta["severity"], self.extension.severity_levels)
             except DrillbookError as error:
                 raise_plugin_error(DrillbookError(error.message, path=shown, line=_frontmatter_key_line(source, "severity")))
         return markdown
+
+    def on_env(self, env: Any, config: MkDocsConfig, files: Files) -> Any:
+        """Every page has rendered, so every anchor is known: check the links components point at.
+
+        A bad link is a warning, as MkDocs' own link checks are: ``--strict`` turns it into a failure.
+        """
+        if not self.config.enabled:
+            return env
+        for page_uri, source in self.page_sources.items():
+            for link in source.links:
+                problem = link_problem(link.target, page_uri, files)
+                if problem:
+                    log.warning(str(DrillbookError(f"{link.about}: {problem}", path=source.path, line=source.line_offset + link.line)))
+        return env
 
     def on_serve(self, server: Any, config: MkDocsConfig, builder: Any) -> Any:
         server.watch(str(self.root / self.config.runbooks_dir))
