@@ -49,9 +49,11 @@ def test_a_sound_tree_renders_its_walker_chart_and_outcome_links() -> None:
     assert "<li>Wait</li>" in html
 
 
-def test_mermaid_labels_are_escaped() -> None:
-    html = render(TWO_WAY.replace("Is it down?", "Is \"<b>#1</b>\" & down?"))
+def test_labels_are_escaped_for_mermaid_html_and_the_walker_data() -> None:
+    html = render(TWO_WAY.replace("Is it down?", "Is \"<b>#1</b>\" & down?").replace("outcome: Wait", "outcome: Wait </script>"))
     assert "n0{&#34;Is #quot;#lt;b#gt;#35;1#lt;/b#gt;#quot; #amp; down?&#34;}" in html
+    assert '"outcome": "Wait \\u003c/script\\u003e"' in html
+    assert "<li>Wait &lt;/script&gt;</li>" in html
 
 
 def test_goto_must_name_a_node() -> None:

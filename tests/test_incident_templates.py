@@ -7,10 +7,12 @@ import sys
 import textwrap
 from pathlib import Path
 
+import markdown
 import pytest
 
 from drillbook.cli import main
 from drillbook.errors import DrillbookError
+from drillbook.extension import DrillbookExtension, PageSource
 from drillbook.incident_templates import load_template, shipped_templates
 
 SHIPPED = sorted(shipped_templates())
@@ -219,3 +221,28 @@ def test_the_console_script_runs_the_command(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr.startswith("drillbook template: error: template 'hotfix-commit': missing required fields: summary")
+
+
+# -- the ::template block ------------------------------------------------------------
+
+
+def render_page(text: str) -> str:
+    extension = DrillbookExtension()
+    extension.page = PageSource("docs/page.md")
+    return markdown.markdown(text, extensions=[extension])
+
+
+def test_a_template_block_renders_the_form_of_its_fields() -> None:
+    html = render_page("::template\n---\nname: hotfix-commit\n---\n::\n")
+    assert 'data-component="template" data-template="hotfix-commit"' in html
+    assert '<label for="template-1-incident_id">Incident ID <abbr class="db-template__required" title="required">*</abbr></label>' in html
+    assert '<textarea id="template-1-details" name="details" rows="3" placeholder="Requests without X-Tenant reached the price lookup with a nil tenant."></textarea>' in html
+
+
+def test_a_template_block_names_a_shipped_template() -> None:
+    with pytest.raises(DrillbookError) as caught:
+        render_page("# Page\n\n::template\n---\nname: postmortem\n---\n::\n")
+    assert str(caught.value) == (
+        "docs/page.md:3: template: name: unknown template 'postmortem' "
+        "(known: customer-email, declare-hotfix, hotfix-commit, hotfix-pr, pir, status-update)"
+    )

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import re
-from typing import Any
+from typing import Any, Iterator
 
 from markupsafe import Markup, escape
 from pydantic import field_validator
 
-from drillbook.components import Options, PageLink, RenderContext, component
+from drillbook.components import Options, PageLink, RenderContext, component, script_json
 from drillbook.errors import DrillbookError
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -47,71 +46,84 @@ class Decision(Options):
 
 
 def check_tree(tree: Decision) -> None:
-    """Raise DrillbookError for the first structural problem of ``tree``."""
-    known = ", ".join(tree.nodes)
-
-    def fail(node: str | None, message: str) -> None:
-        where = f"tree '{tree.id}', node '{node}'" if node is not None else f"tree '{tree.id}'"
+    """Raise DrillbookError for the first structural problem of ``tree``, naming the tree and the node."""
+    for node, message in tree_problems(tree):
+        where = f"tree '{tree.id}'" if node is None else f"tree '{tree.id}', node '{node}'"
         raise DrillbookError(f"{where}: {message}")
 
-    for name, node in tree.nodes.items():
+
+def tree_problems(tree: Decision) -> Iterator[tuple[str | None, str]]:
+    """``(node name or None, message)`` for each problem, in the order the guide lists the rules."""
+    known = ", ".join(tree.nodes)
+    for name in tree.nodes:
         if not SLUG.match(name):
-            fail(name, "node ids are lowercase letters, digits and hyphens")
+            yield name, "node ids are lowercase letters, digits and hyphens"
     if tree.start not in tree.nodes:
-        fail(None, f"start '{tree.start}' is not a node (known: {known})")
+        yield None, f"start '{tree.start}' is not a node (known: {known})"
+        return
     for name, node in tree.nodes.items():
         asks = bool(node.question or node.answers)
         if asks and node.outcome:
-            fail(name, "a node is a question or an outcome, not both")
-        if not asks and not node.outcome:
-            fail(name, "a node needs a question with answers, or an outcome")
-        if asks:
-            if not node.question:
-                fail(name, "answers need a question")
-            if len(node.answers) < 2:
-                fail(name, f"a question needs at least two answers, got {len(node.answers)}")
-            if node.link:
-                fail(name, "only outcomes have a link")
-            _check_answers(name, node, tree, fail, known)
-        if node.link and not PAGE_LINK.match(node.link):
-            fail(name, f"link '{node.link}' must be a page of this site, like runbooks/rollback.md#anchor")
-    _check_cycles(tree, fail)
+            yield name, "a node is a question or an outcome, not both"
+        elif not asks and not node.outcome:
+            yield name, "a node needs a question with answers, or an outcome"
+        elif asks and not node.question:
+            yield name, "answers need a question"
+        elif asks and len(node.answers) < 2:
+            yield name, f"a question needs at least two answers, got {len(node.answers)}"
+        elif asks and node.link:
+            yield name, "only outcomes have a link"
+        elif node.link and not PAGE_LINK.match(node.link):
+            yield name, f"link '{node.link}' must be a page of this site, like runbooks/rollback.md#anchor"
+        for message in _answer_problems(node, tree, known):
+            yield name, message
+    if any(answer.goto not in tree.nodes for node in tree.nodes.values() for answer in node.answers):
+        return  # the walks below would follow a missing node
+    loop = _first_loop(tree)
+    if loop:
+        yield loop[0], f"answers lead back to it: {' -> '.join(loop)}"
+        return
     reached = _reachable(tree)
     for name in tree.nodes:
         if name not in reached:
-            fail(name, f"cannot be reached from the start node '{tree.start}'")
+            yield name, f"cannot be reached from the start node '{tree.start}'"
 
 
-def _check_answers(name: str, node: Node, tree: Decision, fail: Any, known: str) -> None:
-    labels: dict[str, str] = {}
+def _answer_problems(node: Node, tree: Decision, known: str) -> Iterator[str]:
+    labels: set[str] = set()
     targets: dict[str, str] = {}
     for answer in node.answers:
         if answer.goto not in tree.nodes:
-            fail(name, f"answer '{answer.label}' goes to '{answer.goto}', which is not a node (known: {known})")
+            yield f"answer '{answer.label}' goes to '{answer.goto}', which is not a node (known: {known})"
         if answer.label in labels:
-            fail(name, f"two answers are labelled '{answer.label}'")
+            yield f"two answers are labelled '{answer.label}'"
         if answer.goto in targets:
-            fail(name, f"answers '{targets[answer.goto]}' and '{answer.label}' both go to '{answer.goto}'")
-        labels[answer.label] = answer.goto
-        targets[answer.goto] = answer.label
+            yield f"answers '{targets[answer.goto]}' and '{answer.label}' both go to '{answer.goto}'"
+        labels.add(answer.label)
+        targets.setdefault(answer.goto, answer.label)
 
 
-def _check_cycles(tree: Decision, fail: Any) -> None:
-    """Depth-first search from every node; a node met again on the current path closes a loop."""
+def _first_loop(tree: Decision) -> list[str] | None:
+    """The first cycle found by a depth-first search from the start, then from every node, as a path."""
     done: set[str] = set()
 
-    def visit(name: str, path: list[str]) -> None:
+    def visit(name: str, path: list[str]) -> list[str] | None:
         if name in path:
-            loop = path[path.index(name) :] + [name]
-            fail(name, f"answers lead back to it: {' -> '.join(loop)}")
+            return path[path.index(name) :] + [name]
         if name in done:
-            return
+            return None
         for answer in tree.nodes[name].answers:
-            visit(answer.goto, path + [name])
+            loop = visit(answer.goto, path + [name])
+            if loop:
+                return loop
         done.add(name)
+        return None
 
     for name in [tree.start, *tree.nodes]:
-        visit(name, [])
+        loop = visit(name, [])
+        if loop:
+            return loop
+    return None
 
 
 def _reachable(tree: Decision) -> set[str]:
@@ -169,12 +181,6 @@ def walker_data(tree: Decision, link_index: dict[str, int]) -> dict[str, Any]:
                 "answers": [{"label": a.label, "goto": a.goto} for a in node.answers],
             }
     return {"id": tree.id, "title": tree.title, "start": tree.start, "nodes": nodes}
-
-
-def script_json(data: Any) -> Markup:
-    """JSON safe to place inside a <script> element."""
-    text = json.dumps(data, ensure_ascii=False)
-    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
 def _prepare(tree: Decision, context: RenderContext) -> dict[str, Any]:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drillbook.components import Options, RenderContext, component
-from drillbook.components.decision import script_json
+from drillbook.components import Options, RenderContext, component, script_json
 from drillbook.errors import DrillbookError
 from drillbook.incident_templates import shipped_templates
 
