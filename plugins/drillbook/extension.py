@@ -15,6 +15,7 @@ from markdown.preprocessors import Preprocessor
 
 from drillbook.blocks import find_blocks
 from drillbook.components import RenderContext, render_block
+from drillbook.components.quiz import QuizPlacement
 from drillbook.errors import DrillbookError
 from drillbook.severity import SeverityLevel, load_severity
 
@@ -49,6 +50,7 @@ class DrillbookExtension(Extension):
     def extendMarkdown(self, md: Markdown) -> None:
         md.registerExtension(self)
         md.preprocessors.register(ComponentPreprocessor(md, self), "drillbook_components", COMPONENTS_PRIORITY)
+        md.preprocessors.register(QuizPlacement(md, self), "drillbook_quiz", QuizPlacement.priority)
 
     def fail(self, error: DrillbookError) -> NoReturn:
         """Report ``error`` placed in the current page's file."""
