@@ -151,7 +151,7 @@ class Quiz(BaseModel):
         if isinstance(value, bool) or not isinstance(value, int):
             raise QuizProblem(f"passingScore must be a whole percentage from 0 to 100, got {value!r}")
         if not 0 <= value <= 100:
-            raise QuizProblem(f"passingScore {value} is outside 0-100")
+            raise QuizProblem(f"passingScore {value} is not between 0 and 100")
         return value
 
     @field_validator("questions")
@@ -188,8 +188,9 @@ def check_quiz(data: Any, frontmatter: str = "", first_line: int = 2) -> Quiz:
     elif kind == "extra_forbidden":
         model = QuizQuestion if prefix else Quiz
         message = f"unknown key '{_key_path(loc)}' (known: {', '.join(model.model_fields)})"
-    elif kind in ("model_type", "model_attributes_type") and not loc:
-        message = f"expected a mapping of keys, got {error['input']!r}"
+    elif kind == "model_type" and not loc:
+        keys = "question, type and explanation" if prefix else "passingScore and questions"
+        message = f"expected a mapping with {keys}, got {error['input']!r}"
     else:
         text = error["msg"][0].lower() + error["msg"][1:]
         message = f"{_key_path(loc)}: {text}, got {error['input']!r}"
