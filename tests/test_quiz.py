@@ -315,8 +315,8 @@ def test_a_bad_quiz_stops_the_page_with_its_file_and_question() -> None:
     assert str(caught.value) == "docs/lessons/nowhere.md: quiz question 3: correctAnswer 'Foo' is not one of its options"
 
 
-def test_a_bad_quiz_in_a_real_file_is_located_on_its_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    source = (
+def test_a_bad_quiz_is_located_on_its_frontmatter_line() -> None:
+    frontmatter = (
         "---\n"
         "title: Lesson\n"
         "quiz:\n"
@@ -328,14 +328,11 @@ def test_a_bad_quiz_in_a_real_file_is_located_on_its_line(tmp_path: Path, monkey
         "      correctAnswer: production\n"
         "      explanation: Because.\n"
         "---\n"
-        "# Lesson\n"
     )
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "lesson.md").write_text(source, encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
-    meta = yaml.safe_load(source.split("---\n")[1])
+    extension = DrillbookExtension()
+    extension.page = PageSource("docs/lesson.md", 11, yaml.safe_load(frontmatter.split("---\n")[1]), frontmatter=frontmatter)
     with pytest.raises(DrillbookError) as caught:
-        render("# Lesson\n", meta, path="docs/lesson.md")
+        markdown.Markdown(extensions=[extension]).convert("# Lesson\n")
     assert str(caught.value) == "docs/lesson.md:7: quiz question 1: type 'radio' is not one of single, multiple, true-false"
 
 

@@ -10,10 +10,8 @@ Scoring, shuffling and the saved best result live in ``assets/js/quiz.js``.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
-import yaml
 from markdown import Markdown
 from markdown.preprocessors import Preprocessor
 from pydantic import BaseModel, ConfigDict, StrictBool, ValidationError, field_validator, model_validator
@@ -207,29 +205,18 @@ def _key_path(loc: Sequence[str | int]) -> str:
     return path
 
 
-def page_frontmatter(path: str, meta: dict[str, Any]) -> str:
-    """The YAML frontmatter text of the file ``path``, if it is the one ``meta`` came from.
-
-    Used only to point errors at a line: when the file cannot be read, or its
-    frontmatter does not hold the same quiz, the answer is empty and errors carry no line.
-    """
-    try:
-        raw = Path(path).read_text(encoding="utf-8-sig")
-    except OSError:
+def frontmatter_yaml(frontmatter: str) -> str:
+    """The YAML between the ``---`` lines of ``frontmatter`` (the file's text before the
+    Markdown); empty when it does not start with ``---``. Its first line is file line 2."""
+    lines = frontmatter.splitlines()
+    if not lines or lines[0].strip() != "---":
         return ""
-    lines = raw.splitlines()
-    if not lines or lines[0].rstrip() != "---":
-        return ""
-    for end in range(1, len(lines)):
-        if lines[end].rstrip() in ("---", "..."):
-            text = "\n".join(lines[1:end])
-            try:
-                data = yaml.safe_load(text)
-            except yaml.YAMLError:
-                return ""
-            same = isinstance(data, dict) and data.get("quiz") == meta.get("quiz")
-            return text if same else ""
-    return ""
+    yaml_lines = []
+    for line in lines[1:]:
+        if line.strip() in ("---", "..."):
+            break
+        yaml_lines.append(line)
+    return "\n".join(yaml_lines)
 
 
 # -- the ::quiz component -----------------------------------------------------
@@ -273,7 +260,7 @@ class QuizPlacement(Preprocessor):
         if "quiz" not in page.meta:
             return lines
         try:
-            check_quiz(page.meta["quiz"], page_frontmatter(page.path, page.meta))
+            check_quiz(page.meta["quiz"], frontmatter_yaml(page.frontmatter))
         except DrillbookError as error:
             self.extension.on_error(DrillbookError(error.message, path=page.path, line=error.line))
         try:
