@@ -8,7 +8,6 @@ fixture site built once for this module.
 from __future__ import annotations
 
 import json
-import textwrap
 from datetime import datetime
 from pathlib import Path
 from typing import Iterator
@@ -16,7 +15,7 @@ from typing import Iterator
 import pytest
 import yaml
 
-from conftest import ROOT, mkdocs_build, serve
+from conftest import ROOT, mkdocs_build, serve, write_project
 from drillbook.components.quiz import Quiz, QuizQuestion, check_quiz
 
 pytestmark = pytest.mark.browser
@@ -221,10 +220,11 @@ def test_a_keyboard_only_run_passes_the_quiz(lesson) -> None:
         lesson.keyboard.press("Tab")
         if lesson.evaluate("!!document.activeElement.closest('.db-quiz__form')"):
             break
+    quiz_id = lesson.locator(".db-quiz").get_attribute("id")
     for number, question in enumerate(LESSON.questions, start=1):
         values = [value for value, _ in question.choices]
         focused = active(lesson)
-        assert focused["id"] == f"quiz-1-q{number}-{values[0]}", f"question {number}"
+        assert focused["id"] == f"{quiz_id}-q{number}-{values[0]}", f"question {number}"
         assert focused["outline"] != "none" and focused["width"] != "0px", "focus must be visible"
         if question.type == "multiple":
             for index, value in enumerate(values):
@@ -247,7 +247,7 @@ def test_a_keyboard_only_run_passes_the_quiz(lesson) -> None:
     assert active(lesson)["text"] == "Try again"
     lesson.keyboard.press("Enter")
     assert lesson.locator(".db-quiz input:checked").count() == 0
-    assert active(lesson)["id"] == "quiz-1-q1-" + LESSON.questions[0].choices[0][0]
+    assert active(lesson)["id"] == f"{quiz_id}-q1-{LESSON.questions[0].choices[0][0]}"
 
 
 def contrast(page, selector: str) -> float:
@@ -355,41 +355,9 @@ quiz:
 """
 
 
-def fixture_site(folder: Path, lessons: dict[str, str]) -> Path:
-    """A minimal drillbook project holding ``lessons`` (file name -> text)."""
-    docs = folder / "docs"
-    (docs / "lessons").mkdir(parents=True)
-    (docs / "data").mkdir()
-    (docs / "data" / "severity.yml").write_text((ROOT / "docs" / "data" / "severity.yml").read_text(encoding="utf-8"), encoding="utf-8")
-    (docs / "index.md").write_text("# Quiz fixtures\n", encoding="utf-8")
-    for name, text in lessons.items():
-        (docs / "lessons" / name).write_text(text, encoding="utf-8")
-    (folder / "mkdocs.yml").write_text(
-        textwrap.dedent(
-            f"""\
-            site_name: quiz fixtures
-            docs_dir: docs
-            theme:
-              name: material
-              font: false
-            plugins:
-              - drillbook:
-                  mermaid_js: {ROOT / "node_modules" / "mermaid" / "dist" / "mermaid.min.js"}
-            markdown_extensions:
-              - drillbook.extension:
-                  severity_file: docs/data/severity.yml
-            exclude_docs: |
-              data/
-            """
-        ),
-        encoding="utf-8",
-    )
-    return folder
-
-
 @pytest.fixture(scope="module")
 def special_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    project = fixture_site(tmp_path_factory.mktemp("quiz-special"), {"special.md": SPECIAL_LESSON})
+    project = write_project(tmp_path_factory.mktemp("quiz-special"), {"docs/lessons/special.md": SPECIAL_LESSON})
     site = project / "site"
     result = mkdocs_build(project, site)
     assert result.returncode == 0, result.stderr
@@ -451,7 +419,7 @@ def test_the_score_is_rounded_down_to_a_whole_percent(special) -> None:
 
 
 def test_a_broken_quiz_stops_the_build_naming_file_line_and_question(tmp_path: Path) -> None:
-    project = fixture_site(tmp_path, {"broken.md": BROKEN_LESSON})
+    project = write_project(tmp_path / "project", {"docs/lessons/broken.md": BROKEN_LESSON})
     result = mkdocs_build(project, tmp_path / "site")
     assert result.returncode != 0
     assert "docs/lessons/broken.md:14: quiz question 2: correctAnswers 'a rollback' is not one of its options" in result.stderr
