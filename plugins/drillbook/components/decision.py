@@ -12,7 +12,8 @@ from drillbook.components import Options, PageLink, RenderContext, component, sc
 from drillbook.errors import DrillbookError
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-# An outcome link is a page of this site, an anchor, or both: MkDocs resolves and checks it.
+# An outcome link is a page of this site, an anchor, or both: MkDocs turns it into a URL, and
+# the site plugin checks the page and anchor exist once every page has rendered.
 PAGE_LINK = re.compile(r"^(?:[\w.-]+/)*[\w.-]+\.md(?:#[\w.-]+)?$|^#[\w.-]+$")
 # Mermaid entity codes for the characters that would end or change a quoted label.
 MERMAID_ENTITIES = {'"': "#quot;", "#": "#35;", "&": "#amp;", "<": "#lt;", ">": "#gt;", "`": "#96;"}
