@@ -58,9 +58,14 @@
     this.render();
   }
 
+  /* A field's control. Not form.elements[name]: a field called "length" or "item" would clash. */
+  TemplateForm.prototype.control = function (name) {
+    return this.form.querySelector('[name="' + name + '"]');
+  };
+
   TemplateForm.prototype.values = function () {
     var values = {};
-    this.fields.forEach(function (field) { values[field.name] = this.form.elements[field.name].value; }, this);
+    this.fields.forEach(function (field) { values[field.name] = this.control(field.name).value; }, this);
     return values;
   };
 
@@ -96,7 +101,7 @@
     var missing = this.fields.filter(function (field) { return field.required && !values[field.name]; });
     if (missing.length) {
       this.status.textContent = "Fill in first: " + missing.map(function (field) { return field.label; }).join(", ") + ".";
-      this.form.elements[missing[0].name].focus();
+      this.control(missing[0].name).focus();
       return;
     }
     var status = this.status;
