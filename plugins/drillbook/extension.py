@@ -15,6 +15,7 @@ from markdown.preprocessors import Preprocessor
 
 from drillbook.blocks import find_blocks
 from drillbook.components import RenderContext, render_block
+from drillbook.drill.fences import DRILL_CHECK_PRIORITY, DRILL_FENCES_PRIORITY, DrillCheckDetails, DrillFencePreprocessor
 from drillbook.errors import DrillbookError
 from drillbook.severity import SeverityLevel, load_severity
 
@@ -49,6 +50,10 @@ class DrillbookExtension(Extension):
     def extendMarkdown(self, md: Markdown) -> None:
         md.registerExtension(self)
         md.preprocessors.register(ComponentPreprocessor(md, self), "drillbook_components", COMPONENTS_PRIORITY)
+        # Drill tags: stripped before the components and superfences see the fences.
+        fences = DrillFencePreprocessor(md, self)
+        md.preprocessors.register(fences, "drillbook_drill_fences", DRILL_FENCES_PRIORITY)
+        md.preprocessors.register(DrillCheckDetails(md, fences), "drillbook_drill_checks", DRILL_CHECK_PRIORITY)
 
     def fail(self, error: DrillbookError) -> NoReturn:
         """Report ``error`` placed in the current page's file."""
