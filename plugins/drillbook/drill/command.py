@@ -12,15 +12,17 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from drillbook.drill.executor import DrillResult, StepResult, git_head, run_drill, write_transcript
 from drillbook.drill.log import append_record
 from drillbook.drill.models import Runbook, Step
 from drillbook.drill.parsing import parse_runbook
 from drillbook.drill.sandbox import Scenario, find_scenario
 from drillbook.drill.settings import DrillSettings, load_settings
 from drillbook.errors import DrillbookError
+
+if TYPE_CHECKING:  # the executor imports nbclient and friends: only when a drill runs
+    from drillbook.drill.executor import DrillResult, StepResult
 
 EXIT_PASSED, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 
@@ -141,12 +143,14 @@ async def drill_all(
     record: bool = True,
     keep_sandbox: bool = False,
     progress: "TerminalProgress | None" = None,
-) -> list[DrillResult]:
+) -> "list[DrillResult]":
     """Drill each runbook, ``jobs`` at a time; record each result as soon as it is known."""
+    from drillbook.drill.executor import git_head, run_drill, write_transcript
+
     commit = git_head(settings.root)
     slots = asyncio.Semaphore(jobs)
 
-    async def drill(item: Drill) -> DrillResult:
+    async def drill(item: Drill) -> "DrillResult":
         async with slots:
             result = await run_drill(item.runbook, item.scenario, commit=commit, progress=progress, keep_sandbox=keep_sandbox)
         if record:
@@ -176,12 +180,12 @@ class TerminalProgress:
         self.running[runbook.path] = f"{runbook.path}:{step.line} [{index + 1}/{len(runbook.steps)}] {step.title}"
         self._draw_status()
 
-    def step_finished(self, runbook: Runbook, index: int, result: StepResult) -> None:
+    def step_finished(self, runbook: Runbook, index: int, result: "StepResult") -> None:
         if self.verbose:
             mark = "ok  " if result.outcome == "passed" else "FAIL"
             self._print(f"  {mark} {runbook.path}:{result.step.line} {result.step.title} ({result.duration_s:.2f} s)")
 
-    def drill_finished(self, result: DrillResult) -> None:
+    def drill_finished(self, result: "DrillResult") -> None:
         self.running.pop(result.runbook.path, None)
         steps = len(result.runbook.steps)
         verdict = "passed" if result.passed else "FAILED"

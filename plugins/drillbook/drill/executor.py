@@ -9,6 +9,7 @@ remaining steps are reported as skipped. The executed notebook is the transcript
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import subprocess
 import tempfile
@@ -30,6 +31,10 @@ from drillbook.drill.models import Runbook, Step
 from drillbook.drill.sandbox import Sandbox, Scenario, ScenarioFailed
 
 OUTPUT_TAIL_LINES = 40
+# nbclient logs a step's timeout or failure as an error; the drill reports it itself.
+QUIET_LOG = logging.getLogger("drillbook.drill.nbclient")
+QUIET_LOG.addHandler(logging.NullHandler())
+QUIET_LOG.propagate = False
 
 
 @dataclass(frozen=True)
@@ -152,7 +157,7 @@ async def run_drill(
         transport="ipc",
         ip=str(sandbox.private / "kernel"),
     )
-    client = NotebookClient(run.notebook, km=manager, kernel_name=KERNEL_NAME, record_timing=False, shell_timeout_interval=1)
+    client = NotebookClient(run.notebook, km=manager, kernel_name=KERNEL_NAME, record_timing=False, log=QUIET_LOG)
     kernel_start_s: float | None = None
     try:
         kernel_start_s = await _prepare(run, client, sandbox, scenario, kernel_log)
