@@ -160,7 +160,12 @@ async def drill_all(
             progress.drill_finished(result)
         return result
 
-    return list(await asyncio.gather(*(drill(item) for item in drills)))
+    # Let every drill finish (and clean up its sandbox) even if one of them breaks unexpectedly.
+    results = await asyncio.gather(*(drill(item) for item in drills), return_exceptions=True)
+    for outcome in results:
+        if isinstance(outcome, BaseException):
+            raise outcome
+    return list(results)  # type: ignore[arg-type]
 
 
 # -- showing ----------------------------------------------------------------------
