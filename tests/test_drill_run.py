@@ -431,3 +431,34 @@ def test_pytest_reports_an_invalid_runbook_with_its_line(tmp_path: Path) -> None
                             cwd=project, capture_output=True, text=True, timeout=300)
     assert result.returncode == 2
     assert "runbooks/typo.md:3: unknown drill option 'timout' (known: timeout, title)" in result.stdout
+
+
+def test_on_a_terminal_the_running_step_is_shown_live(tmp_path: Path) -> None:
+    import pty
+
+    project = write_fixture_project(tmp_path, {"passing.md": RUNBOOKS["passing.md"]})
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "drillbook.cli", "drill", "--no-record"], cwd=project,
+                               stdout=terminal, stderr=terminal, close_fds=True)
+    os.close(terminal)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(controller, 4096)
+        except OSError:  # the terminal closes when the command exits
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(controller)
+    assert process.wait(timeout=60) == 0
+    text = shown.decode()
+    assert "  ▸ runbooks/passing.md:12 [1/4] Go to the folder" in text
+    assert "  ▸ runbooks/passing.md:26 [4/4] The sandbox is the whole world" in text
+    assert "\r\x1b[Kpassed  runbooks/passing.md  in " in text  # the live line is cleared for the result
+
+
+def test_output_is_kept_as_a_terminal_shows_it() -> None:
+    from drillbook.drill.executor import terminal_view
+
+    assert terminal_view("Counting:  50%\rCounting: 100%, done.\nok\n") == "Counting: 100%, done.\nok\n"

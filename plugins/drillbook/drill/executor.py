@@ -224,11 +224,18 @@ async def _run_steps(run: _Run, client: NotebookClient, progress: DrillProgress)
 
 def _merge_outputs(cell: NotebookNode, reason: str | None) -> str:
     """Leave the cell one stdout stream holding everything it printed, and the failure reason."""
-    text = "".join(output.get("text", "") for output in cell.get("outputs", []) if output.get("output_type") == "stream")
+    text = terminal_view("".join(
+        output.get("text", "") for output in cell.get("outputs", []) if output.get("output_type") == "stream"
+    ))
     if reason:
         text += ("" if not text or text.endswith("\n") else "\n") + f"drill: {reason}\n"
     cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text)] if text else []
     return text
+
+
+def terminal_view(text: str) -> str:
+    """Output as a terminal leaves it: a line rewritten with carriage returns shows its last version."""
+    return "\n".join(line.rstrip("\r").rsplit("\r", 1)[-1] for line in text.split("\n"))
 
 
 async def _stop_kernel(client: NotebookClient, manager: AsyncKernelManager) -> None:
