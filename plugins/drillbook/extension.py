@@ -9,12 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, NoReturn
+from xml.etree import ElementTree as etree
 
 from markdown import Extension, Markdown
 from markdown.preprocessors import Preprocessor
+from markdown.treeprocessors import Treeprocessor
 
 from drillbook.blocks import find_blocks
 from drillbook.components import RenderContext, render_block
+from drillbook.components.quiz import QuizPlacement
+from drillbook.components.lesson_header import is_lesson, render_lesson_header
 from drillbook.drill.fences import DRILL_CHECK_PRIORITY, DRILL_FENCES_PRIORITY, DrillCheckDetails, DrillFencePreprocessor
 from drillbook.errors import DrillbookError
 from drillbook.severity import SeverityLevel, load_severity
@@ -22,6 +26,9 @@ from drillbook.severity import SeverityLevel, load_severity
 # After normalize_whitespace (30), which would strip the stash placeholders, and before
 # pymdownx.superfences (25), while line numbers are still the author's.
 COMPONENTS_PRIORITY = 29
+# After the inline patterns (20), so the card's stash placeholder is left alone; working on
+# the element tree leaves the text, and so every line number, untouched.
+LESSON_HEADER_PRIORITY = 15
 
 
 @dataclass
@@ -31,6 +38,7 @@ class PageSource:
     path: str = "<page>"
     line_offset: int = 0  # lines of the file before the Markdown text (the frontmatter)
     meta: dict[str, Any] = field(default_factory=dict)
+    frontmatter: str = ""  # the file's text before the Markdown, so frontmatter errors name their line
 
 
 def raise_error(error: DrillbookError) -> NoReturn:
@@ -50,6 +58,8 @@ class DrillbookExtension(Extension):
     def extendMarkdown(self, md: Markdown) -> None:
         md.registerExtension(self)
         md.preprocessors.register(ComponentPreprocessor(md, self), "drillbook_components", COMPONENTS_PRIORITY)
+        md.preprocessors.register(QuizPlacement(md, self), "drillbook_quiz", QuizPlacement.priority)
+        md.treeprocessors.register(LessonHeaderTreeprocessor(md, self), "drillbook_lesson_header", LESSON_HEADER_PRIORITY)
         # Drill tags: stripped before the components and superfences see the fences.
         fences = DrillFencePreprocessor(md, self)
         md.preprocessors.register(fences, "drillbook_drill_fences", DRILL_FENCES_PRIORITY)
@@ -93,6 +103,29 @@ class ComponentPreprocessor(Preprocessor):
             placeholder = self.md.htmlStash.store(html)
             out[block.line - 1 : block.end_line] = ["", placeholder, ""]
         return out
+
+
+class LessonHeaderTreeprocessor(Treeprocessor):
+    """Puts the lesson header card right after the page's H1 when the frontmatter makes it a lesson."""
+
+    def __init__(self, md: Markdown, extension: DrillbookExtension) -> None:
+        super().__init__(md)
+        self.extension = extension
+
+    def run(self, root: etree.Element) -> None:
+        page = self.extension.page
+        if not is_lesson(page.meta):
+            return
+        try:
+            html = render_lesson_header(page.meta, page.frontmatter)
+        except DrillbookError as error:
+            # Frontmatter lines already count from the top of the file: no line offset to add.
+            self.extension.on_error(error.located(path=page.path))
+        holder = etree.Element("p")
+        holder.text = self.md.htmlStash.store(html)
+        children = list(root)
+        first_h1 = next((index for index, child in enumerate(children) if child.tag == "h1"), None)
+        root.insert(0 if first_h1 is None else first_h1 + 1, holder)
 
 
 def makeExtension(**kwargs: Any) -> DrillbookExtension:

@@ -115,7 +115,9 @@ class DrillbookPlugin(BasePlugin[DrillbookConfig]):
             return markdown
         source = Path(page.file.abs_src_path)
         shown = self._shown(source)
-        self.extension.page = PageSource(shown, _frontmatter_lines(source, markdown), dict(page.meta))
+        self.extension.page = PageSource(
+            shown, _frontmatter_lines(source, markdown), dict(page.meta), frontmatter=_frontmatter_text(source, markdown)
+        )
         if "severity" in page.meta:
             try:
                 check_page_severity(page.meta["severity"], self.extension.severity_levels)
@@ -145,6 +147,15 @@ def _frontmatter_lines(source: Path, markdown: str) -> int:
     if raw.endswith(markdown):
         return raw[: len(raw) - len(markdown)].count("\n")
     return 0
+
+
+def _frontmatter_text(source: Path, markdown: str) -> str:
+    """The text of ``source`` before ``markdown``: the frontmatter with its ``---`` lines."""
+    try:
+        raw = source.read_text(encoding="utf-8-sig")
+    except OSError:
+        return ""
+    return raw[: len(raw) - len(markdown)] if raw.endswith(markdown) else ""
 
 
 def _frontmatter_key_line(source: Path, key: str) -> int | None:
