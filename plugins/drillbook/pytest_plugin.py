@@ -7,6 +7,7 @@ A failure names the runbook's file and the line of the block that broke.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,19 @@ class RunbookFile(pytest.File):
         return super().repr_failure(excinfo)
 
 
+def run_to_end(coroutine: Any) -> Any:
+    """Run ``coroutine`` in an event loop of its own, in a worker thread if this one already runs a loop.
+
+    (Playwright's sync API, used by the browser tests, keeps a loop running in the main thread.)
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as worker:
+        return worker.submit(asyncio.run, coroutine).result()
+
+
 class DrillFailed(Exception):
     """A drill that failed; carries the executor's failure for the report."""
 
@@ -69,7 +83,7 @@ class RunbookDrill(pytest.Item):
     def runtest(self) -> None:
         from drillbook.drill.executor import run_drill
 
-        result = asyncio.run(run_drill(self.runbook, self.scenario))
+        result = run_to_end(run_drill(self.runbook, self.scenario))
         if result.failure is not None:
             raise DrillFailed(result.failure)
 
