@@ -98,6 +98,21 @@ false
 echo after
 ```
 """,
+    "set-plus-e.md": """\
+# set +e
+
+## Relax
+
+```bash drill
+set +e
+```
+
+## Still strict
+
+```bash drill
+false; echo ok
+```
+""",
     "pipefail.md": """\
 # Pipe
 
@@ -199,7 +214,7 @@ def records(project: Path) -> dict[str, dict]:
 
 def test_any_failed_drill_exits_1(run: subprocess.CompletedProcess[str]) -> None:
     assert run.returncode == 1, run.stderr
-    assert run.stdout.splitlines()[-1].startswith("2 passed, 7 failed in ")
+    assert run.stdout.splitlines()[-1].startswith("2 passed, 8 failed in ")
 
 
 def test_a_passing_runbook_prints_one_result_line(run: subprocess.CompletedProcess[str]) -> None:
@@ -227,6 +242,10 @@ def test_an_exiting_shell_fails_instead_of_restarting(run: subprocess.CompletedP
 
 def test_set_e_then_a_failure_fails(run: subprocess.CompletedProcess[str]) -> None:
     assert failure_report(run, "set-e.md")[1] == "  runbooks/set-e.md:5: Strict: bash exited with status 1"
+
+
+def test_set_plus_e_in_one_step_does_not_relax_the_next(run: subprocess.CompletedProcess[str]) -> None:
+    assert failure_report(run, "set-plus-e.md")[1] == "  runbooks/set-plus-e.md:11: Still strict: bash exited with status 1"
 
 
 def test_a_failing_command_inside_a_pipeline_fails(run: subprocess.CompletedProcess[str]) -> None:

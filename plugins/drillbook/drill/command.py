@@ -73,8 +73,12 @@ def main(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     began = time.monotonic()
     progress = TerminalProgress(out, live=out.isatty(), verbose=args.verbose)
-    results = asyncio.run(drill_all(drills, settings, jobs=args.jobs, record=not args.no_record,
-                                    keep_sandbox=args.keep_sandbox, progress=progress))
+    try:
+        results = asyncio.run(drill_all(drills, settings, jobs=args.jobs, record=not args.no_record,
+                                        keep_sandbox=args.keep_sandbox, progress=progress))
+    except KeyboardInterrupt:
+        print("\ninterrupted: the running drills were stopped and not recorded", file=sys.stderr)
+        return 130
     failed = sum(not result.passed for result in results)
     summary = f"{len(results) - failed} passed, {failed} failed in {time.monotonic() - began:.1f} s"
     if not args.no_record:

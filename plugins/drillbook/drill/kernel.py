@@ -24,6 +24,7 @@ from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
 
 KERNEL_NAME = "drillbook-bash"
 RC_FILE = Path(__file__).with_name("kernel_rc.sh")
+STATUS_AND_RESET = "{ echo $?; set -o errexit -o pipefail; } 2>/dev/null"
 
 
 def kernel_spec() -> KernelSpec:
@@ -94,7 +95,9 @@ class DrillKernel(BashKernel):
             return self._failed("the step ends with a backslash, so its last command is incomplete")
         try:
             self.bashwrapper.run_command(code.rstrip(), timeout=None)
-            status = int(self.bashwrapper.run_command("{ echo $?; } 2>/dev/null").split()[0])
+            # Read the step's status, and put errexit back for the next step even if this one
+            # turned it off (`set +e` must not let every later step pass).
+            status = int(self.bashwrapper.run_command(STATUS_AND_RESET).split()[0])
         except KeyboardInterrupt:
             self.bashwrapper.child.sendintr()
             self.bashwrapper._expect_prompt()
