@@ -74,6 +74,11 @@ def test_rewrite_keeps_the_number_of_lines() -> None:
     assert rewritten[10] == "```{.bash .drill-check}"
 
 
+def test_a_fence_on_a_list_marker_line_keeps_its_marker() -> None:
+    text = "1. ```bash drill title=\"First\"\n   true\n   ```\n"
+    assert rewrite_for_site(text.splitlines(), parse_blocks(text))[0] == '1. ```bash title="First"'
+
+
 def test_component_errors_after_tagged_blocks_keep_their_line() -> None:
     with pytest.raises(DrillbookError) as caught:
         render(RUNBOOK + "\n::no-such-component\n::\n")

@@ -26,7 +26,7 @@ class CodeBlock:
 
     line: int  # the opening fence
     end_line: int  # the closing fence
-    indent: str  # whitespace before the opening fence (inside lists)
+    indent: str  # what precedes the opening fence on its line: indentation, or a list marker
     fence: str  # the fence characters, e.g. ``` or ~~~~
     info: str  # the whole info string, as written
     language: str

@@ -167,7 +167,7 @@ def _plain_text(inline: Token) -> str:
 def _read_block(token: Token, lines: list[str], start: int, end: int, heading: str, offset: int) -> CodeBlock:
     line = start + 1 + offset
     opener = lines[start]
-    indent = opener[: len(opener) - len(opener.lstrip())]
+    indent = opener[: opener.find(token.markup)]  # whitespace, or a list marker before the fence
     language, tag, options = parse_info(token.info, line)
     closed = end - 1 > start and _closes(lines[end - 1], token.markup)
     if tag is not None and not closed:
