@@ -191,7 +191,9 @@ async def _prepare(run: _Run, client: NotebookClient, sandbox: Sandbox, scenario
         raise setup
     if isinstance(kernel, BaseException):
         if run.failure is None:
-            run.failure = DrillFailure(run.runbook.path, None, "drill kernel", None, f"the kernel did not start: {kernel}", "")
+            kernel_log.flush()
+            output = (sandbox.private / "kernel.log").read_text(encoding="utf-8", errors="replace")
+            run.failure = DrillFailure(run.runbook.path, None, "drill kernel", None, f"the kernel did not start: {kernel}", output)
         return None
     return kernel
 
