@@ -481,3 +481,26 @@ def test_output_is_kept_as_a_terminal_shows_it() -> None:
     from drillbook.drill.executor import terminal_view
 
     assert terminal_view("Counting:  50%\rCounting: 100%, done.\nok\n") == "Counting: 100%, done.\nok\n"
+
+
+def test_a_kernel_that_does_not_start_fails_the_drill_with_its_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import drillbook.drill.kernel as kernel
+    from drillbook.drill.command import collect
+    from drillbook.drill.executor import run_drill
+    from drillbook.drill.settings import load_settings
+    from drillbook.pytest_plugin import run_to_end  # the browser tests may keep an event loop running
+
+    stock = kernel.kernel_spec
+
+    def broken_spec():  # type: ignore[no-untyped-def]
+        spec = stock()
+        spec.argv = [sys.executable, "-c", "import sys; sys.exit('no kernel here')"]
+        return spec
+
+    monkeypatch.setattr(kernel, "kernel_spec", broken_spec)
+    project = write_fixture_project(tmp_path, {"passing.md": RUNBOOKS["passing.md"]})
+    (drill,) = collect(load_settings(project / "mkdocs.yml"), [])
+    result = run_to_end(run_drill(drill.runbook, drill.scenario))
+    assert str(result.failure) == "runbooks/passing.md: drill kernel: the kernel did not start: Kernel died before replying to kernel_info"
+    assert result.failure.output == "no kernel here\n"
+    assert [step.outcome for step in result.steps] == ["skipped"] * 4
