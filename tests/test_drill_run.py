@@ -344,6 +344,12 @@ def test_invalid_input_exits_2_and_runs_nothing(tmp_path: Path) -> None:
     assert not (project / "data").exists()
 
 
+def test_a_missing_path_is_invalid_input(tmp_path: Path) -> None:
+    project = write_fixture_project(tmp_path, {"passing.md": RUNBOOKS["passing.md"]})
+    result = drillbook("runbooks/pasing.md", cwd=project)
+    assert (result.returncode, result.stderr) == (2, "runbooks/pasing.md: no such file or folder\n")
+
+
 def test_an_unknown_scenario_is_invalid_input(tmp_path: Path) -> None:
     project = write_fixture_project(tmp_path, {"x.md": "---\ndrill:\n  scenario: staging\n---\n```bash drill\ntrue\n```\n"})
     result = drillbook(cwd=project)

@@ -69,7 +69,7 @@ def main(args: argparse.Namespace) -> int:
         settings = load_settings(args.config_file)
         drills = collect(settings, args.paths)
     except DrillbookError as error:
-        print(error, file=sys.stderr)
+        print(error if error.path else error.message, file=sys.stderr)
         return EXIT_INVALID
     began = time.monotonic()
     progress = TerminalProgress(out, live=out.isatty(), verbose=args.verbose)
@@ -106,7 +106,7 @@ def collect(settings: DrillSettings, paths: list[Path]) -> list[Drill]:
             files.append(path)
             explicit.append(path)
         else:
-            raise DrillbookError(f"no such file or folder: {path}")
+            raise DrillbookError("no such file or folder", str(path))
     drills = []
     for path in dict.fromkeys(files):
         runbook = load_runbook(path, settings)

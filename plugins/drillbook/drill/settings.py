@@ -94,7 +94,7 @@ def load_settings(config_file: Path | None = None, start: Path | None = None) ->
     from drillbook.site.config import DrillbookConfig  # imports MkDocs; only when settings are read
 
     if config_file is not None and not config_file.is_file():
-        raise DrillbookError(f"no such config file: {config_file}")
+        raise DrillbookError("no such config file", str(config_file))
     config_file = config_file or find_config(start or Path.cwd())
     root = config_file.resolve().parent if config_file else (start or Path.cwd()).resolve()
     config = DrillbookConfig(config_file_path=str(config_file) if config_file else None)
