@@ -17,7 +17,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO, Protocol
+from queue import Empty
+from typing import IO, Any, Protocol
 
 import nbformat
 from jupyter_client.manager import AsyncKernelManager
@@ -181,7 +182,12 @@ async def _prepare(run: _Run, client: NotebookClient, sandbox: Sandbox, scenario
     async def start_kernel() -> float:
         began = time.monotonic()
         await client.async_start_new_kernel(env=sandbox.environment(), cwd=str(sandbox.work), stdout=kernel_log, stderr=kernel_log)
-        await client.async_start_new_kernel_client()
+        assert client.km is not None
+        kernel_client = client.km.client()
+        kernel_client.start_channels()
+        client.kc = kernel_client  # set first, so the kernel is stopped even if it never answers
+        await wait_until_ready(client.km, kernel_client, client.startup_timeout)
+        kernel_client.allow_stdin = False
         return time.monotonic() - began
 
     setup, kernel = await asyncio.gather(sandbox.run_scenario(scenario), start_kernel(), return_exceptions=True)
@@ -196,6 +202,45 @@ async def _prepare(run: _Run, client: NotebookClient, sandbox: Sandbox, scenario
             run.failure = DrillFailure(run.runbook.path, None, "drill kernel", None, f"the kernel did not start: {kernel}", output)
         return None
     return kernel
+
+
+async def wait_until_ready(manager: AsyncKernelManager, kernel_client: Any, timeout: float) -> None:
+    """Wait until the kernel answers on both its shell and IOPub channels.
+
+    jupyter_client's own ``wait_for_ready`` then listens to IOPub for 0.2 s more to
+    drain it; a drill only needs to know IOPub is connected, which the ``idle``
+    status of its kernel_info request proves.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        request = kernel_client.kernel_info()
+        if await _replied(kernel_client, request) and await _idle(kernel_client, request):
+            return
+        if not await manager.is_alive():
+            raise RuntimeError("Kernel died before replying to kernel_info")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"Kernel didn't respond in {timeout:g} seconds")
+
+
+async def _replied(kernel_client: Any, request: str) -> bool:
+    try:
+        while True:
+            reply = await kernel_client.shell_channel.get_msg(timeout=1)
+            if reply["parent_header"].get("msg_id") == request:
+                return True
+    except Empty:
+        return False
+
+
+async def _idle(kernel_client: Any, request: str) -> bool:
+    try:
+        while True:
+            message = await kernel_client.iopub_channel.get_msg(timeout=0.5)
+            if (message["parent_header"].get("msg_id") == request and message["msg_type"] == "status"
+                    and message["content"].get("execution_state") == "idle"):
+                return True
+    except Empty:
+        return False
 
 
 async def _run_steps(run: _Run, client: NotebookClient, progress: DrillProgress) -> None:
