@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 
+from drillbook.drill import command as drill_command
 from drillbook.incident_templates.cli import register_template_command
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="drillbook", description="Incident-response runbooks: drill them, render their templates.")
-    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    register_template_command(subparsers)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    drill_command.register(commands)
+    register_template_command(commands)
     return parser
 
 

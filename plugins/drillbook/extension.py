@@ -19,6 +19,7 @@ from drillbook.blocks import find_blocks
 from drillbook.components import PageLink, RenderContext, render_block, split_markdown_regions
 from drillbook.components.quiz import QuizPlacement
 from drillbook.components.lesson_header import is_lesson, render_lesson_header
+from drillbook.drill.fences import DRILL_CHECK_PRIORITY, DRILL_FENCES_PRIORITY, DrillCheckDetails, DrillFencePreprocessor
 from drillbook.errors import DrillbookError
 from drillbook.severity import SeverityLevel, load_severity
 
@@ -60,6 +61,10 @@ class DrillbookExtension(Extension):
         md.preprocessors.register(ComponentPreprocessor(md, self), "drillbook_components", COMPONENTS_PRIORITY)
         md.preprocessors.register(QuizPlacement(md, self), "drillbook_quiz", QuizPlacement.priority)
         md.treeprocessors.register(LessonHeaderTreeprocessor(md, self), "drillbook_lesson_header", LESSON_HEADER_PRIORITY)
+        # Drill tags: stripped before the components and superfences see the fences.
+        fences = DrillFencePreprocessor(md, self)
+        md.preprocessors.register(fences, "drillbook_drill_fences", DRILL_FENCES_PRIORITY)
+        md.preprocessors.register(DrillCheckDetails(md, fences), "drillbook_drill_checks", DRILL_CHECK_PRIORITY)
 
     def fail(self, error: DrillbookError) -> NoReturn:
         """Report ``error`` placed in the current page's file."""
