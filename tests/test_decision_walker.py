@@ -13,11 +13,10 @@ from drillbook.components.decision import Decision
 
 pytestmark = pytest.mark.browser
 
-# The playbook's home page holds "fix forward or roll back"; the hotfix lane's
-# pre-flight is on the decisions authoring page.
+# The playbook's home page holds "fix forward or roll back"; the hotfix lane runbook its pre-flight.
 PAGE = ""
 SOURCE = ROOT / "docs/index.md"
-PAGES = {"fix-or-rollback": ("", SOURCE), "hotfix-preflight": ("authoring/decisions/", ROOT / "docs/authoring/decisions.md")}
+PAGES = {"fix-or-rollback": ("", SOURCE), "hotfix-preflight": ("runbooks/hotfix-lane/", ROOT / "runbooks/hotfix-lane.md")}
 
 
 def trees(source: Path) -> dict[str, Decision]:
