@@ -1,0 +1,158 @@
+"""The MkDocs plugin: glue between MkDocs and drillbook's Markdown extension and data.
+
+It publishes the runbooks, ships the assets, tells the extension which page it is
+rendering, and checks each page's frontmatter. Rendering itself lives in
+:mod:`drillbook.extension` and the components.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any, NoReturn
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
+
+from drillbook.errors import DrillbookError
+from drillbook.extension import DrillbookExtension, PageSource
+from drillbook.severity import check_page_severity
+from drillbook.site.config import DrillbookConfig
+
+log = logging.getLogger("mkdocs.plugins.drillbook")
+
+EXTENSION_NAME = "drillbook.extension"
+ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
+MERMAID_URI = "assets/vendor/mermaid.min.js"
+
+
+def raise_plugin_error(error: DrillbookError) -> NoReturn:
+    raise PluginError(str(error))
+
+
+class DrillbookPlugin(BasePlugin[DrillbookConfig]):
+    supports_multiple_instances = False
+
+    def __init__(self) -> None:
+        self.extension = DrillbookExtension()
+        self.root = Path.cwd()
+
+    # -- configuration -------------------------------------------------------
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
+        if not self.config.enabled:
+            return config
+        self.root = Path(config.config_file_path).resolve().parent
+        self.extension = self._install_extension(config)
+        config.extra_css.extend(f"assets/drillbook/{path}" for path in self._asset_paths(".css"))
+        config.extra_javascript.append(MERMAID_URI)
+        config.extra_javascript.extend(f"assets/drillbook/{path}" for path in self._asset_paths(".js"))
+        return config
+
+    def _install_extension(self, config: MkDocsConfig) -> DrillbookExtension:
+        """Put one long-lived extension instance in place of its name in markdown_extensions."""
+        options = dict(config.mdx_configs.pop(EXTENSION_NAME, None) or {})
+        if options.get("severity_file"):
+            options["severity_file"] = str(self.root / options["severity_file"])
+        extension = DrillbookExtension(**options)
+        extension.on_error = raise_plugin_error
+        names = config.markdown_extensions
+        if EXTENSION_NAME in names:
+            names[names.index(EXTENSION_NAME)] = extension
+        else:
+            names.append(extension)
+        try:
+            extension.severity_levels  # read it once, so a bad file fails before any page
+        except DrillbookError as error:
+            raise_plugin_error(error.located(path=self._shown(Path(error.path or ""))))
+        return extension
+
+    def _asset_paths(self, suffix: str) -> list[str]:
+        return sorted(str(p.relative_to(ASSETS_DIR)) for p in ASSETS_DIR.rglob(f"*{suffix}"))
+
+    # -- files ---------------------------------------------------------------
+
+    def on_files(self, files: Files, config: MkDocsConfig) -> Files | None:
+        if not self.config.enabled:
+            return files
+        for path in self._runbook_sources():
+            files.append(
+                File(
+                    path.relative_to(self.root).as_posix(),
+                    src_dir=str(self.root),
+                    dest_dir=config.site_dir,
+                    use_directory_urls=config.use_directory_urls,
+                )
+            )
+        for asset in ASSETS_DIR.rglob("*"):
+            if asset.is_file():
+                uri = f"assets/drillbook/{asset.relative_to(ASSETS_DIR).as_posix()}"
+                files.append(File.generated(config, uri, abs_src_path=str(asset)))
+        mermaid = self.root / self.config.mermaid_js
+        if not mermaid.is_file():
+            raise PluginError(
+                f"Mermaid is not installed ({self.config.mermaid_js} is missing): run 'npm ci' or 'make setup'"
+            )
+        files.append(File.generated(config, MERMAID_URI, abs_src_path=str(mermaid)))
+        return files
+
+    def _runbook_sources(self) -> list[Path]:
+        """Runbook pages: the Markdown files under runbooks/, but not scenario folders."""
+        folder = self.root / self.config.runbooks_dir
+        return sorted(
+            path for path in folder.rglob("*.md")
+            if "scenarios" not in path.relative_to(folder).parts[:-1]
+        )
+
+    # -- pages ---------------------------------------------------------------
+
+    def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str | None:
+        if not self.config.enabled:
+            return markdown
+        source = Path(page.file.abs_src_path)
+        shown = self._shown(source)
+        self.extension.page = PageSource(shown, _frontmatter_lines(source, markdown), dict(page.meta))
+        if "severity" in page.meta:
+            try:
+                check_page_severity(page.meta["severity"], self.extension.severity_levels)
+            except DrillbookError as error:
+                raise_plugin_error(DrillbookError(error.message, path=shown, line=_frontmatter_key_line(source, "severity")))
+        return markdown
+
+    def on_serve(self, server: Any, config: MkDocsConfig, builder: Any) -> Any:
+        server.watch(str(self.root / self.config.runbooks_dir))
+        server.watch(str(ASSETS_DIR))
+        return server
+
+    def _shown(self, path: Path) -> str:
+        """A path as a person in the repository would type it."""
+        try:
+            return path.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
+
+def _frontmatter_lines(source: Path, markdown: str) -> int:
+    """How many lines of ``source`` come before ``markdown`` (MkDocs strips the frontmatter)."""
+    try:
+        raw = source.read_text(encoding="utf-8-sig")
+    except OSError:
+        return 0
+    if raw.endswith(markdown):
+        return raw[: len(raw) - len(markdown)].count("\n")
+    return 0
+
+
+def _frontmatter_key_line(source: Path, key: str) -> int | None:
+    try:
+        lines = source.read_text(encoding="utf-8-sig").splitlines()
+    except OSError:
+        return None
+    for number, line in enumerate(lines, start=1):
+        if line.startswith(f"{key}:"):
+            return number
+    return None
