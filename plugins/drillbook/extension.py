@@ -16,6 +16,8 @@ from markdown.preprocessors import Preprocessor
 from drillbook.blocks import find_blocks
 from drillbook.components import RenderContext, render_block
 from drillbook.errors import DrillbookError
+from drillbook.results.render import RunbookPage
+from drillbook.results.treeprocessor import DRILL_RESULTS_PRIORITY, DrillResultsTreeprocessor
 from drillbook.severity import SeverityLevel, load_severity
 
 # After normalize_whitespace (30), which would strip the stash placeholders, and before
@@ -30,6 +32,7 @@ class PageSource:
     path: str = "<page>"
     line_offset: int = 0  # lines of the file before the Markdown text (the frontmatter)
     meta: dict[str, Any] = field(default_factory=dict)
+    drill_results: RunbookPage | None = None  # set on runbook pages: the badge, warnings and "last worked" table
 
 
 def raise_error(error: DrillbookError) -> NoReturn:
@@ -49,6 +52,7 @@ class DrillbookExtension(Extension):
     def extendMarkdown(self, md: Markdown) -> None:
         md.registerExtension(self)
         md.preprocessors.register(ComponentPreprocessor(md, self), "drillbook_components", COMPONENTS_PRIORITY)
+        md.treeprocessors.register(DrillResultsTreeprocessor(md, self), "drillbook_drill_results", DRILL_RESULTS_PRIORITY)
 
     def fail(self, error: DrillbookError) -> NoReturn:
         """Report ``error`` placed in the current page's file."""

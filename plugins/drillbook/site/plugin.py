@@ -22,6 +22,7 @@ from drillbook.errors import DrillbookError
 from drillbook.extension import DrillbookExtension, PageSource
 from drillbook.severity import check_page_severity
 from drillbook.site.config import DrillbookConfig
+from drillbook.site.drill_results import DrillResults, load_drill_results
 
 log = logging.getLogger("mkdocs.plugins.drillbook")
 
@@ -40,6 +41,7 @@ class DrillbookPlugin(BasePlugin[DrillbookConfig]):
     def __init__(self) -> None:
         self.extension = DrillbookExtension()
         self.root = Path.cwd()
+        self.drill_results: DrillResults | None = None
 
     # -- configuration -------------------------------------------------------
 
@@ -98,7 +100,18 @@ class DrillbookPlugin(BasePlugin[DrillbookConfig]):
                 f"Mermaid is not installed ({self.config.mermaid_js} is missing): run 'npm ci' or 'make setup'"
             )
         files.append(File.generated(config, MERMAID_URI, abs_src_path=str(mermaid)))
+        self._add_drill_results(files, config)
         return files
+
+    def _add_drill_results(self, files: Files, config: MkDocsConfig) -> None:
+        """Read the drill log and transcripts once per build; add the health and transcript pages."""
+        runbooks = [path.relative_to(self.root).as_posix() for path in self._runbook_sources()]
+        try:
+            self.drill_results = load_drill_results(self.root, runbooks, self.config, os.environ)
+            for file in self.drill_results.generated_files(config, files):
+                files.append(file)
+        except DrillbookError as error:
+            raise_plugin_error(error)
 
     def _runbook_sources(self) -> list[Path]:
         """Runbook pages: the Markdown files under runbooks/, but not scenario folders."""
@@ -113,9 +126,14 @@ class DrillbookPlugin(BasePlugin[DrillbookConfig]):
     def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str | None:
         if not self.config.enabled:
             return markdown
+        if page.file.abs_src_path is None:  # a page generated in memory: the health page, a transcript
+            self.extension.page = PageSource(page.file.src_uri, 0, dict(page.meta))
+            return markdown
         source = Path(page.file.abs_src_path)
         shown = self._shown(source)
         self.extension.page = PageSource(shown, _frontmatter_lines(source, markdown), dict(page.meta))
+        if self.drill_results is not None:
+            self.extension.page.drill_results = self.drill_results.page(shown, page.url, files)
         if "severity" in page.meta:
             try:
                 check_page_severity(page.meta["severity"], self.extension.severity_levels)
