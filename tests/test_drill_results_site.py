@@ -72,6 +72,7 @@ def fixture_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, 
         tmp_path_factory.mktemp("results-src"), RUNBOOKS, LOG_LINES, [PASSED, FAILED],
         plugin_options={"last_worked_rows": 4},
     )
+    (source / "runbooks" / "drill-transcripts" / "runbooks__stale.ipynb").write_text("{truncated")
     site = tmp_path_factory.mktemp("results-site")
     result = mkdocs_build(source, site, strict=False)
     assert result.returncode == 0, result.stderr
@@ -211,7 +212,11 @@ def test_transcript_page_names_the_kind_of_each_block(fixture_site) -> None:
 
 
 def test_runbooks_without_transcript_get_no_transcript_page(fixture_site) -> None:
-    _, site, _ = fixture_site
+    _, site, stderr = fixture_site
+    assert (
+        "INFO    -  runbooks/drill-transcripts/runbooks__stale.ipynb: not a notebook (not JSON); "
+        "no transcript page for runbooks/stale.md"
+    ) in stderr.splitlines()
     assert sorted(path.parent.parent.name for path in (site / "runbooks").glob("*/transcript/index.html")) == ["failed", "passed"]
     assert article(site, "runbooks/mixed").find("table", id="last-worked").find_all("a") == []
 

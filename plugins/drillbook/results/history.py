@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from drillbook.components import describe_error
 from drillbook.errors import DrillbookError
@@ -40,6 +40,13 @@ class HistoryEntry(BaseModel):
     outcome: str = Field(min_length=1)
     notes: str = ""
 
+    @model_validator(mode="before")
+    @classmethod
+    def _a_mapping(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            raise ValueError(f"expected an entry with date, event, outcome and optional notes, got {value!r}")
+        return value
+
     @field_validator("date", mode="before")
     @classmethod
     def _iso_date(cls, value: Any) -> date:
@@ -64,12 +71,23 @@ class ResultsFrontmatter(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     history: list[HistoryEntry] = []
-    stale_after_days: int | None = Field(default=None, gt=0, strict=True)
+    stale_after_days: int | None = None
 
     @field_validator("history", mode="before")
     @classmethod
-    def _no_history(cls, value: Any) -> Any:
-        return [] if value is None else value
+    def _a_list(cls, value: Any) -> Any:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise ValueError(f"expected a list of entries (date, event, outcome, notes), got {value!r}")
+        return value
+
+    @field_validator("stale_after_days", mode="before")
+    @classmethod
+    def _whole_days(cls, value: Any) -> Any:
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise ValueError(f"expected a whole number of days, 1 or more, got {value!r}")
+        return value
 
 
 @dataclass(frozen=True)

@@ -111,7 +111,7 @@ class DrillbookPlugin(BasePlugin[DrillbookConfig]):
             for file in self.drill_results.generated_files(config, files):
                 files.append(file)
         except DrillbookError as error:
-            raise_plugin_error(error)
+            raise PluginError(str(error) if error.path else error.message) from None
 
     def _runbook_sources(self) -> list[Path]:
         """Runbook pages: the Markdown files under runbooks/, but not scenario folders."""
