@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
-from conftest import mkdocs_build, serve
+from conftest import ROOT, mkdocs_build, serve
 from drill_fixtures import Drill, Step, article, table_rows, write_site
 
 PASSED = Drill("runbooks/passed.md", "2026-11-19T10:00:00Z", "passed", 2.4, [
@@ -268,3 +269,16 @@ def test_browser_shows_badge_table_and_follows_transcript_link(fixture_site, pag
         server.shutdown()
     assert page_watch.foreign_requests == []
     assert page_watch.console_errors == []
+
+
+def test_shipped_runbooks_are_stamped_and_listed_on_the_health_page(built_site: Path) -> None:
+    runbooks = sorted(path.stem for path in (ROOT / "runbooks").glob("*.md"))
+    assert runbooks, "the repository ships runbooks"
+    for name in runbooks:
+        page = article(built_site, f"runbooks/{name}")
+        assert page.find("table", id="last-worked"), name
+        # A strict build cannot contain a failing page, so every badge is one of these two.
+        assert re.fullmatch(r"Drilled (today|1 day ago|\d+ days ago) ✓|Never drilled", page.find(class_="drill-badge").text), name
+    health = article(built_site, "runbooks/health")
+    linked = sorted(row.find("a").attrs["href"] for row in health.find("table").find("tbody").find_all("tr"))
+    assert linked == [f"../{name}/" for name in runbooks]
