@@ -282,3 +282,9 @@ def test_shipped_runbooks_are_stamped_and_listed_on_the_health_page(built_site: 
     health = article(built_site, "runbooks/health")
     linked = sorted(row.find("a").attrs["href"] for row in health.find("table").find("tbody").find_all("tr"))
     assert linked == [f"../{name}/" for name in runbooks]
+
+
+def test_pages_outside_runbooks_are_not_stamped(fixture_site) -> None:
+    _, site, _ = fixture_site
+    page = article(site, "")
+    assert page.find_all(class_="drill-badge") == [] and page.find_all("table", id="last-worked") == []
