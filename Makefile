@@ -1,5 +1,7 @@
 # Two commands do everything on a fresh machine: `make serve` and `make test`.
 PYTHON ?= python3
+# mkdocs-material prints a multi-line notice on every build; the README covers it.
+export NO_MKDOCS_2_WARNING := 1
 VENV := .venv
 BIN := $(VENV)/bin
 SETUP_STAMP := $(VENV)/.drillbook-installed

@@ -30,6 +30,37 @@ def mkdocs_build(config_dir: Path, site_dir: Path, *, strict: bool = True, env: 
     return subprocess.run(command, cwd=config_dir, env=full_env, capture_output=True, text=True)
 
 
+def write_project(directory: Path, pages: dict[str, str], *, plugin_options: str = "", extra_config: str = "") -> Path:
+    """A small MkDocs project using drillbook, for build tests: ``pages`` maps paths
+    (``docs/x.md``, ``runbooks/y.md``) to their text. Returns ``directory``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "docs").mkdir(exist_ok=True)
+    (directory / "runbooks").mkdir(exist_ok=True)
+    shutil.copy(ROOT / "docs" / "data" / "severity.yml", directory / "severity.yml")
+    mermaid = ROOT / "node_modules" / "mermaid" / "dist" / "mermaid.min.js"
+    options = f"      mermaid_js: {mermaid}\n" + plugin_options
+    (directory / "mkdocs.yml").write_text(
+        "site_name: fixture\n"
+        "theme:\n  name: material\n  font: false\n"
+        "plugins:\n  - drillbook:\n" + options +
+        "markdown_extensions:\n"
+        "  - drillbook.extension:\n      severity_file: severity.yml\n"
+        "  - admonition\n  - attr_list\n  - md_in_html\n  - pymdownx.details\n"
+        "  - pymdownx.superfences:\n      custom_fences:\n        - name: mermaid\n"
+        "          class: mermaid\n          format: !!python/name:pymdownx.superfences.fence_code_format\n"
+        "validation:\n  links:\n    anchors: warn\n"
+        + extra_config,
+        encoding="utf-8",
+    )
+    for name, text in pages.items():
+        path = directory / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    if not (directory / "docs" / "index.md").exists():
+        (directory / "docs" / "index.md").write_text("# Home\n", encoding="utf-8")
+    return directory
+
+
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The shipped site, built strictly from this repository."""
