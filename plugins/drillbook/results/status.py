@@ -194,8 +194,10 @@ def stale_message(fresh: Freshness) -> str:
 
 
 def failing_message(record: DrillRecord) -> str:
+    """"the latest drill (2026-11-21) failed at step 'Merge + sync' (line 88)"."""
     when = record.started.astimezone(timezone.utc).date().isoformat()
-    return f"the latest drill ({when}) {drill_outcome(record)[0].lower()}{drill_outcome(record)[1:]}"
+    outcome = drill_outcome(record)
+    return f"the latest drill ({when}) {outcome[0].lower()}{outcome[1:]}"
 
 
 def failing_line(record: DrillRecord) -> int | None:
