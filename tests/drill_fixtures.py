@@ -76,7 +76,7 @@ def write_site(
     log_lines: list[str] | None = None,
     transcripts: list[Drill] | None = None,
     plugin_options: dict[str, Any] | None = None,
-    nav: list[Any] | None = None,
+    extra_config: dict[str, Any] | None = None,
 ) -> Path:
     """A site in ``root``: ``runbooks`` maps a name under runbooks/ to its file content."""
     (root / "docs" / "data").mkdir(parents=True, exist_ok=True)
@@ -95,8 +95,7 @@ def write_site(
         ],
         "exclude_docs": "data/\n",
     }
-    if nav is not None:
-        config["nav"] = nav
+    config.update(extra_config or {})
     (root / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
     folder = root / "runbooks"
     folder.mkdir(exist_ok=True)

@@ -18,9 +18,10 @@ RUNBOOKS = {
 
 
 def build(tmp_path: Path, runbooks: dict[str, str], log_lines: list[str] | None = None, *,
-          plugin_options: dict[str, object] | None = None, env: dict[str, str] | None = None):
+          transcripts: list[Drill] | None = None, plugin_options: dict[str, object] | None = None,
+          extra_config: dict[str, object] | None = None, env: dict[str, str] | None = None):
     """Write a fixture site in ``tmp_path`` and build it with --strict."""
-    source = write_site(tmp_path / "src", runbooks, log_lines, plugin_options=plugin_options)
+    source = write_site(tmp_path / "src", runbooks, log_lines, transcripts, plugin_options, extra_config)
     return mkdocs_build(source, tmp_path / "site", env=env)
 
 
@@ -33,6 +34,15 @@ def test_strict_build_passes_with_fresh_runbooks_and_a_malformed_log_line(tmp_pa
     assert result.returncode == 0, result.stderr
     assert messages(result.stderr, "WARNING") == []
     assert "runbooks/drill-log.jsonl:2: not JSON (Expecting ',' delimiter); skipped this line (it stays in the log)" in messages(result.stderr, "INFO")
+
+
+def test_generated_pages_stay_out_of_the_nav_without_warnings(tmp_path: Path) -> None:
+    nav = {"nav": ["index.md", {"Runbooks": ["runbooks/fresh.md", "runbooks/health.md"]}], "validation": {"omitted_files": "warn"}}
+    result = build(tmp_path, {"fresh.md": RUNBOOKS["fresh.md"]}, [FRESH.log_line()], transcripts=[FRESH], extra_config=nav)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "site" / "runbooks" / "fresh" / "transcript" / "index.html").is_file()
+    home = (tmp_path / "site" / "index.html").read_text()
+    assert 'href="runbooks/health/"' in home and "runbooks/fresh/transcript/" not in home
 
 
 def test_strict_build_fails_on_a_stale_page(tmp_path: Path) -> None:
