@@ -92,6 +92,7 @@ def test_passed_drill_shows_badge_and_row_linking_its_transcript(fixture_site) -
     table = page.find("table", id="last-worked")
     assert [th.text for th in table.find_all("th")] == ["Date", "Event", "Outcome", "Notes"]
     assert table_rows(table) == [["2026-11-19", "Drill (sandbox)", "Passed in 2.4 s", "3 steps; commit 1a2b3c4"]]
+    assert page.find_all(class_="drill-last-worked__more") == []
     assert table.find("a").attrs["href"] == "transcript/"
 
 
@@ -155,6 +156,7 @@ def test_drills_and_history_merge_newest_first_up_to_the_configured_rows(fixture
         ["2026-04-02", "INC-2026-04-02-001 catalog nil-deref", "Hotfix; 14 min mitigate-to-merge", ""],
         ["2026-02-10", "Drill (sandbox)", "Passed in 2.9 s", "2 steps; commit 1a2b3c4"],
     ]
+    assert page.find("p", class_="drill-last-worked__more").text == "The latest 4 of 5 are shown. The drill log keeps every drill."
     # 174 days since the game day: fresh, because its frontmatter allows 200.
     assert page.find_all(class_="admonition") == []
     assert page.find(class_="drill-badge").text == "Drilled 191 days ago ✓"

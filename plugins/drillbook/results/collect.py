@@ -19,6 +19,7 @@ class RunbookResults:
     freshness: Freshness
     rows: list[LastWorkedRow]
     transcript: Transcript | None
+    recorded: int = 0  # drills and history entries in all, of which ``rows`` shows the latest
 
     @property
     def badge(self) -> Badge:
@@ -66,5 +67,6 @@ def collect_results(
                 drills, frontmatter.history, rows, transcript.record.started_at if transcript else None
             ),
             transcript=transcript,
+            recorded=len(drills) + len(frontmatter.history),
         )
     return results

@@ -85,7 +85,7 @@ def warnings_html(page: RunbookPage) -> list[str]:
 def last_worked_html(page: RunbookPage) -> str:
     """The table of the "When this runbook last worked" section."""
     return TEMPLATES.get_template("last_worked.html").render(
-        rows=page.results.rows, transcript_url=page.transcript_url,
+        rows=page.results.rows, recorded=page.results.recorded, transcript_url=page.transcript_url,
     ).strip()
 
 
