@@ -9,12 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, NoReturn
+from xml.etree import ElementTree as etree
 
 from markdown import Extension, Markdown
 from markdown.preprocessors import Preprocessor
+from markdown.treeprocessors import Treeprocessor
 
 from drillbook.blocks import find_blocks
 from drillbook.components import RenderContext, render_block
+from drillbook.components.lesson_header import is_lesson, render_lesson_header
 from drillbook.errors import DrillbookError
 from drillbook.results.render import RunbookPage
 from drillbook.results.treeprocessor import DRILL_RESULTS_PRIORITY, DrillResultsTreeprocessor
@@ -23,6 +26,9 @@ from drillbook.severity import SeverityLevel, load_severity
 # After normalize_whitespace (30), which would strip the stash placeholders, and before
 # pymdownx.superfences (25), while line numbers are still the author's.
 COMPONENTS_PRIORITY = 29
+# After the inline patterns (20), so the card's stash placeholder is left alone; working on
+# the element tree leaves the text, and so every line number, untouched.
+LESSON_HEADER_PRIORITY = 15
 
 
 @dataclass
@@ -32,6 +38,7 @@ class PageSource:
     path: str = "<page>"
     line_offset: int = 0  # lines of the file before the Markdown text (the frontmatter)
     meta: dict[str, Any] = field(default_factory=dict)
+    frontmatter: str = ""  # the file's text before the Markdown, so frontmatter errors name their line
     drill_results: RunbookPage | None = None  # set on runbook pages: the badge, warnings and "last worked" table
 
 
@@ -52,6 +59,7 @@ class DrillbookExtension(Extension):
     def extendMarkdown(self, md: Markdown) -> None:
         md.registerExtension(self)
         md.preprocessors.register(ComponentPreprocessor(md, self), "drillbook_components", COMPONENTS_PRIORITY)
+        md.treeprocessors.register(LessonHeaderTreeprocessor(md, self), "drillbook_lesson_header", LESSON_HEADER_PRIORITY)
         md.treeprocessors.register(DrillResultsTreeprocessor(md, self), "drillbook_drill_results", DRILL_RESULTS_PRIORITY)
 
     def fail(self, error: DrillbookError) -> NoReturn:
@@ -92,6 +100,29 @@ class ComponentPreprocessor(Preprocessor):
             placeholder = self.md.htmlStash.store(html)
             out[block.line - 1 : block.end_line] = ["", placeholder, ""]
         return out
+
+
+class LessonHeaderTreeprocessor(Treeprocessor):
+    """Puts the lesson header card right after the page's H1 when the frontmatter makes it a lesson."""
+
+    def __init__(self, md: Markdown, extension: DrillbookExtension) -> None:
+        super().__init__(md)
+        self.extension = extension
+
+    def run(self, root: etree.Element) -> None:
+        page = self.extension.page
+        if not is_lesson(page.meta):
+            return
+        try:
+            html = render_lesson_header(page.meta, page.frontmatter)
+        except DrillbookError as error:
+            # Frontmatter lines already count from the top of the file: no line offset to add.
+            self.extension.on_error(error.located(path=page.path))
+        holder = etree.Element("p")
+        holder.text = self.md.htmlStash.store(html)
+        children = list(root)
+        first_h1 = next((index for index, child in enumerate(children) if child.tag == "h1"), None)
+        root.insert(0 if first_h1 is None else first_h1 + 1, holder)
 
 
 def makeExtension(**kwargs: Any) -> DrillbookExtension:

@@ -131,7 +131,9 @@ class DrillbookPlugin(BasePlugin[DrillbookConfig]):
             return markdown
         source = Path(page.file.abs_src_path)
         shown = self._shown(source)
-        self.extension.page = PageSource(shown, _frontmatter_lines(source, markdown), dict(page.meta))
+        self.extension.page = PageSource(
+            shown, _frontmatter_lines(source, markdown), dict(page.meta), frontmatter=_frontmatter_text(source, markdown)
+        )
         if self.drill_results is not None:
             self.extension.page.drill_results = self.drill_results.page(shown, page.url, files)
         if "severity" in page.meta:
@@ -163,6 +165,15 @@ def _frontmatter_lines(source: Path, markdown: str) -> int:
     if raw.endswith(markdown):
         return raw[: len(raw) - len(markdown)].count("\n")
     return 0
+
+
+def _frontmatter_text(source: Path, markdown: str) -> str:
+    """The text of ``source`` before ``markdown``: the frontmatter with its ``---`` lines."""
+    try:
+        raw = source.read_text(encoding="utf-8-sig")
+    except OSError:
+        return ""
+    return raw[: len(raw) - len(markdown)] if raw.endswith(markdown) else ""
 
 
 def _frontmatter_key_line(source: Path, key: str) -> int | None:
