@@ -128,6 +128,12 @@ def test_history_and_components_render_together(tmp_path: Path) -> None:
     ]
 
 
+def test_a_file_named_like_a_generated_page_is_an_error(tmp_path: Path) -> None:
+    result = build(tmp_path, {"health.md": "# Health checks\n"}, [])
+    assert result.returncode == 1
+    assert messages(result.stderr, "ERROR") == ["runbooks/health.md: this name is taken by a generated page of drill results: rename the file"]
+
+
 def test_build_date_must_be_an_iso_date(tmp_path: Path) -> None:
     result = build(tmp_path, {"fresh.md": RUNBOOKS["fresh.md"]}, [FRESH.log_line()], env={"DRILLBOOK_TODAY": "22/11/2026"})
     assert result.returncode == 1

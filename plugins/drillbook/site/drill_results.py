@@ -59,7 +59,7 @@ class DrillResults:
                 pages[results.transcript_page] = transcript_markdown(results)
         for path in pages:
             if files.get_file_from_path(path) is not None:
-                raise DrillbookError(f"the drill results page {path} would replace a file of the same name: rename that file", path=path)
+                raise DrillbookError("this name is taken by a generated page of drill results: rename the file", path=path)
         return [
             File.generated(config, path, content=content, inclusion=InclusionLevel.NOT_IN_NAV)
             for path, content in pages.items()
