@@ -118,7 +118,11 @@ def test_the_line_count_of_the_page_is_unchanged_for_component_errors() -> None:
 
 
 def test_quiz_and_other_site_keys_are_accepted_as_they_are() -> None:
-    frontmatter = GOOD_FRONTMATTER.replace("severity: P0\n", "quiz: anything at all\ndrill:\n  scenario: default\n")
+    quiz = (  # the quiz checks its own key (tests/test_quiz.py); the header only lets it be
+        "quiz:\n  passingScore: 70\n  questions:\n    - question: Merge back?\n"
+        "      type: true-false\n      correctAnswer: true\n      explanation: Always.\n"
+    )
+    frontmatter = GOOD_FRONTMATTER.replace("severity: P0\n", quiz + "drill:\n  scenario: default\n")
     assert 'data-component="lesson-header"' in convert(frontmatter)
 
 

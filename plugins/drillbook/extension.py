@@ -17,6 +17,7 @@ from markdown.treeprocessors import Treeprocessor
 
 from drillbook.blocks import find_blocks
 from drillbook.components import RenderContext, render_block
+from drillbook.components.quiz import QuizPlacement
 from drillbook.components.lesson_header import is_lesson, render_lesson_header
 from drillbook.errors import DrillbookError
 from drillbook.results.render import RunbookPage
@@ -59,6 +60,7 @@ class DrillbookExtension(Extension):
     def extendMarkdown(self, md: Markdown) -> None:
         md.registerExtension(self)
         md.preprocessors.register(ComponentPreprocessor(md, self), "drillbook_components", COMPONENTS_PRIORITY)
+        md.preprocessors.register(QuizPlacement(md, self), "drillbook_quiz", QuizPlacement.priority)
         md.treeprocessors.register(LessonHeaderTreeprocessor(md, self), "drillbook_lesson_header", LESSON_HEADER_PRIORITY)
         md.treeprocessors.register(DrillResultsTreeprocessor(md, self), "drillbook_drill_results", DRILL_RESULTS_PRIORITY)
 

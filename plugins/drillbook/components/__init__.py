@@ -111,7 +111,7 @@ def validate(block: Block) -> Options:
             line = block.yaml_line + line_of(block.yaml_text, loc) - 1
         message = describe_error(first)
         if first["type"] == "extra_forbidden":
-            known = ", ".join(_model_at(found.options, loc[:-1]).model_fields)
+            known = ", ".join(_model_at(found.options, loc[:-1]).model_fields) or "none"
             message = f"{message} (known: {known})"
         raise DrillbookError(f"{block.name}: {message}", line=line) from None
 
