@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 
+from drillbook.drill import command as drill_command
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="drillbook", description="Incident-response runbooks: drill them, render their templates.")
-    parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    drill_command.register(commands)
     return parser
 
 

@@ -19,6 +19,7 @@ from drillbook.blocks import find_blocks
 from drillbook.components import RenderContext, render_block
 from drillbook.components.quiz import QuizPlacement
 from drillbook.components.lesson_header import is_lesson, render_lesson_header
+from drillbook.drill.fences import DRILL_CHECK_PRIORITY, DRILL_FENCES_PRIORITY, DrillCheckDetails, DrillFencePreprocessor
 from drillbook.errors import DrillbookError
 from drillbook.results.render import RunbookPage
 from drillbook.results.treeprocessor import DRILL_RESULTS_PRIORITY, DrillResultsTreeprocessor
@@ -63,6 +64,10 @@ class DrillbookExtension(Extension):
         md.preprocessors.register(QuizPlacement(md, self), "drillbook_quiz", QuizPlacement.priority)
         md.treeprocessors.register(LessonHeaderTreeprocessor(md, self), "drillbook_lesson_header", LESSON_HEADER_PRIORITY)
         md.treeprocessors.register(DrillResultsTreeprocessor(md, self), "drillbook_drill_results", DRILL_RESULTS_PRIORITY)
+        # Drill tags: stripped before the components and superfences see the fences.
+        fences = DrillFencePreprocessor(md, self)
+        md.preprocessors.register(fences, "drillbook_drill_fences", DRILL_FENCES_PRIORITY)
+        md.preprocessors.register(DrillCheckDetails(md, fences), "drillbook_drill_checks", DRILL_CHECK_PRIORITY)
 
     def fail(self, error: DrillbookError) -> NoReturn:
         """Report ``error`` placed in the current page's file."""

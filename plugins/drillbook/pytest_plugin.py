@@ -1,1 +1,103 @@
-"""pytest plugin: collects runbooks as drill items (see the drill package)."""
+"""pytest plugin: each runbook with drilled blocks is a test item; ``pytest runbooks/`` drills them.
+
+Drills run here never write the drill log or transcripts (``make drill`` records).
+A failure names the runbook's file and the line of the block that broke.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from drillbook.drill.parsing import has_tagged_fence
+from drillbook.errors import DrillbookError
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    if file_path.suffix != ".md" or _in_scenario(file_path, parent.config.rootpath):
+        return None
+    try:
+        text = file_path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not has_tagged_fence(text):
+        return None
+    return RunbookFile.from_parent(parent, path=file_path)
+
+
+def _in_scenario(path: Path, root: Path) -> bool:
+    try:
+        parts = path.relative_to(root).parts
+    except ValueError:
+        parts = path.parts
+    return "scenarios" in parts[:-1]
+
+
+class RunbookFile(pytest.File):
+    def collect(self) -> list[pytest.Item]:
+        from drillbook.drill.command import load_runbook, scenario_of
+        from drillbook.drill.settings import find_config, load_settings
+
+        # The nearest mkdocs.yml above the runbook says where scenarios are.
+        settings = load_settings(find_config(self.path.parent), start=self.config.rootpath)
+        runbook = load_runbook(self.path, settings)
+        if not runbook.drilled:
+            return []
+        scenario = scenario_of(runbook, settings)
+        first_line = runbook.steps[0].line
+        return [RunbookDrill.from_parent(self, name=f"drill[line {first_line}]", runbook=runbook, scenario=scenario)]
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, DrillbookError):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo)
+
+
+def run_to_end(coroutine: Any) -> Any:
+    """Run ``coroutine`` in an event loop of its own, in a worker thread if this one already runs a loop.
+
+    (Playwright's sync API, used by the browser tests, keeps a loop running in the main thread.)
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as worker:
+        return worker.submit(asyncio.run, coroutine).result()
+
+
+class DrillFailed(Exception):
+    """A drill that failed; carries the executor's failure for the report."""
+
+
+class RunbookDrill(pytest.Item):
+    def __init__(self, *, runbook: Any, scenario: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.runbook = runbook
+        self.scenario = scenario
+
+    def runtest(self) -> None:
+        from drillbook.drill.executor import run_drill
+
+        result = run_to_end(run_drill(self.runbook, self.scenario))
+        if result.failure is not None:
+            raise DrillFailed(result.failure)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, DrillFailed):
+            failure = excinfo.value.args[0]
+            lines = [str(failure)]
+            if failure.command is not None:
+                lines += ["command:"] + [f"    {line}" for line in failure.command.rstrip("\n").splitlines()]
+            tail = failure.output_tail()
+            if tail:
+                lines += ["last output:"] + [f"    {line}" for line in tail.splitlines()]
+            return "\n".join(lines)
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, self.runbook.steps[0].line - 1, f"drill of {self.runbook.path}"

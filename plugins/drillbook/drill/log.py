@@ -69,7 +69,8 @@ def append_record(path: Path, record: DrillRecord) -> None:
     """Append ``record`` as one line, atomically with respect to other drills."""
     path.parent.mkdir(parents=True, exist_ok=True)
     data = (record.to_json() + "\n").encode("utf-8")
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    # Read-write: _ensure_ends_with_newline reads the last byte before appending.
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         try:

@@ -1,0 +1,113 @@
+"""``make bench-drill``: what a drill costs over running the same commands with plain bash.
+
+Prints, for each shipped runbook, the drill's wall time beside a plain ``bash``
+replay of the same blocks in the same kind of fresh sandbox (scenario included in
+both), and their ratio; then the drill kernel's start time and the overhead per
+step, measured on a runbook of one-command steps. Targets: a suite ratio of 3 or
+less, kernel start at most 1 s, at most 15 ms per step. Not a test: the figures
+depend on the machine and its load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from drillbook.drill.command import Drill, collect
+from drillbook.drill.executor import run_drill
+from drillbook.drill.models import Runbook
+from drillbook.drill.parsing import parse_runbook
+from drillbook.drill.sandbox import Sandbox, Scenario
+from drillbook.drill.settings import load_settings
+
+TARGET_RATIO = 3.0
+TARGET_KERNEL_START_S = 1.0
+TARGET_STEP_OVERHEAD_S = 0.015
+
+
+async def replay(runbook: Runbook, scenario: Scenario) -> float:
+    """Wall time of the runbook's steps as one ``bash -eo pipefail`` script in a fresh sandbox."""
+    began = time.monotonic()
+    sandbox = Sandbox.create()
+    try:
+        await sandbox.run_scenario(scenario)
+        script = "\n".join(step.command for step in runbook.steps)
+        process = await asyncio.create_subprocess_exec(
+            "bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script,
+            cwd=sandbox.work, env=sandbox.environment(),
+            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+        )
+        if await process.wait():
+            raise SystemExit(f"{runbook.path}: the plain bash replay failed (exit {process.returncode})")
+    finally:
+        sandbox.remove()
+    return time.monotonic() - began
+
+
+async def drill_time(item: Drill) -> float:
+    began = time.monotonic()
+    result = await run_drill(item.runbook, item.scenario)
+    if result.failure is not None:
+        raise SystemExit(f"the drill failed: {result.failure}")
+    return time.monotonic() - began
+
+
+async def kernel_figures(steps: int, rounds: int) -> tuple[list[float], list[float]]:
+    """Kernel start times, and per-step times of one-command steps (``true``)."""
+    with tempfile.TemporaryDirectory(prefix="drill-bench-") as folder:
+        scenario = Scenario("empty", Path(folder) / "empty")
+        scenario.directory.mkdir()
+        scenario.setup_script.write_text("true\n")
+        text = "---\ndrill:\n  scenario: empty\n---\n" + "".join(f"```bash drill\ntrue\n```\n\n" for _ in range(steps))
+        runbook = parse_runbook(text, "bench.md")
+        starts: list[float] = []
+        step_times: list[float] = []
+        for _ in range(rounds):
+            result = await run_drill(runbook, scenario)
+            if result.failure is not None or result.kernel_start_s is None:
+                raise SystemExit(f"the kernel bench failed: {result.failure}")
+            starts.append(result.kernel_start_s)
+            step_times += [step.duration_s for step in result.steps]
+    return starts, step_times
+
+
+async def bench(rounds: int) -> int:
+    settings = load_settings()
+    drills = collect(settings, [])
+    print(f"{'runbook':<28} {'drill':>8} {'bash replay':>12} {'ratio':>7}")
+    total_drill = total_replay = 0.0
+    for item in drills:
+        drilled = statistics.median([await drill_time(item) for _ in range(rounds)])
+        replayed = statistics.median([await replay(item.runbook, item.scenario) for _ in range(rounds)])
+        total_drill += drilled
+        total_replay += replayed
+        print(f"{item.runbook.path:<28} {drilled:>7.2f}s {replayed:>11.2f}s {drilled / replayed:>7.2f}")
+    ratio = total_drill / total_replay
+    print(f"{'suite':<28} {total_drill:>7.2f}s {total_replay:>11.2f}s {ratio:>7.2f}   (target ≤ {TARGET_RATIO:g})")
+    starts, step_times = await kernel_figures(steps=50, rounds=max(rounds, 3))
+    start = statistics.median(starts)
+    # A plain bash runs `true` in microseconds, so a step's whole time is the drill's overhead.
+    overhead = statistics.median(step_times)
+    p90 = statistics.quantiles(step_times, n=10)[-1]
+    print(f"kernel start: {start:.2f} s median of {len(starts)} (target ≤ {TARGET_KERNEL_START_S:g} s)")
+    print(f"per-step overhead: {overhead * 1000:.1f} ms median, {p90 * 1000:.1f} ms p90 over {len(step_times)} steps "
+          f"(target ≤ {TARGET_STEP_OVERHEAD_S * 1000:g} ms)")
+    met = ratio <= TARGET_RATIO and start <= TARGET_KERNEL_START_S and overhead <= TARGET_STEP_OVERHEAD_S
+    print("all targets met" if met else "some targets missed")
+    return 0 if met else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m drillbook.drill.bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=1, help="runs of each measurement; the median is shown")
+    args = parser.parse_args(argv)
+    return asyncio.run(bench(args.rounds))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

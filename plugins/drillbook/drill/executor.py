@@ -1,0 +1,325 @@
+"""Run one runbook's steps, in order, in a fresh sandbox, through nbclient and the drill kernel.
+
+The runbook becomes a notebook with one code cell per drilled block. The scenario
+builds the sandbox while the kernel starts; then each cell runs with its own
+timeout. The first step that fails ends the drill: the kernel is stopped and the
+remaining steps are reported as skipped. The executed notebook is the transcript.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import subprocess
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from queue import Empty
+from typing import IO, Any, Protocol
+
+import nbformat
+from jupyter_client.manager import AsyncKernelManager
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+from nbformat import NotebookNode
+
+from drillbook.drill.kernel import KERNEL_NAME, DrillKernelSpecManager, kernel_spec
+from drillbook.drill.log import DrillRecord, StepOutcome, StepRecord, transcript_name
+from drillbook.drill.models import Runbook, Step
+from drillbook.drill.sandbox import Sandbox, Scenario, ScenarioFailed
+
+OUTPUT_TAIL_LINES = 40
+# nbclient logs a step's timeout or failure as an error; the drill reports it itself.
+QUIET_LOG = logging.getLogger("drillbook.drill.nbclient")
+QUIET_LOG.addHandler(logging.NullHandler())
+QUIET_LOG.propagate = False
+
+
+@dataclass(frozen=True)
+class StepResult:
+    step: Step
+    outcome: StepOutcome
+    duration_s: float
+    output: str = ""
+    reason: str | None = None  # why the step failed
+
+
+@dataclass(frozen=True)
+class DrillFailure:
+    """What broke a drill: a step (with its line) or the scenario's setup (no line)."""
+
+    path: str
+    line: int | None
+    title: str
+    command: str | None
+    reason: str
+    output: str
+
+    def output_tail(self, lines: int = OUTPUT_TAIL_LINES) -> str:
+        return "\n".join(self.output.rstrip("\n").splitlines()[-lines:])
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line is not None else self.path
+        return f"{where}: {self.title}: {self.reason}"
+
+
+@dataclass
+class DrillResult:
+    runbook: Runbook
+    record: DrillRecord
+    steps: list[StepResult]
+    notebook: NotebookNode
+    failure: DrillFailure | None = None
+    sandbox: Path | None = None  # kept for inspection, when asked to
+    kernel_start_s: float | None = None  # time from launching the kernel to its first reply
+
+    @property
+    def passed(self) -> bool:
+        return self.failure is None
+
+
+class DrillProgress(Protocol):
+    """Told about each step as it starts and ends (the CLI draws live progress from this)."""
+
+    def step_started(self, runbook: Runbook, index: int, step: Step) -> None: ...
+
+    def step_finished(self, runbook: Runbook, index: int, result: StepResult) -> None: ...
+
+
+class NoProgress:
+    def step_started(self, runbook: Runbook, index: int, step: Step) -> None:
+        pass
+
+    def step_finished(self, runbook: Runbook, index: int, result: StepResult) -> None:
+        pass
+
+
+@dataclass
+class _Run:
+    """State of one drill while it runs."""
+
+    runbook: Runbook
+    notebook: NotebookNode
+    results: list[StepResult] = field(default_factory=list)
+    failure: DrillFailure | None = None
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def git_head(root: Path) -> str | None:
+    """The commit checked out in ``root``, or None outside a git repository."""
+    try:
+        result = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return result.stdout.strip() or None if result.returncode == 0 else None
+
+
+def new_notebook(runbook: Runbook) -> NotebookNode:
+    """One code cell per drilled block, in file order, each marked skipped until it runs."""
+    spec = kernel_spec()
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = {"name": KERNEL_NAME, "display_name": spec.display_name, "language": "bash"}
+    notebook.metadata["language_info"] = {"name": "bash", "codemirror_mode": "shell", "mimetype": "text/x-sh", "file_extension": ".sh"}
+    for step in runbook.steps:
+        cell = nbformat.v4.new_code_cell(step.command.rstrip("\n"), id=f"line-{step.line}")
+        cell.metadata["drillbook"] = {
+            "line": step.line, "title": step.title, "kind": step.kind, "outcome": "skipped", "duration_s": 0.0,
+        }
+        notebook.cells.append(cell)
+    return notebook
+
+
+async def run_drill(
+    runbook: Runbook,
+    scenario: Scenario,
+    *,
+    commit: str | None = None,
+    progress: DrillProgress | None = None,
+    keep_sandbox: bool = False,
+    sandbox_parent: Path | None = None,
+) -> DrillResult:
+    """Drill ``runbook`` in a fresh sandbox built by ``scenario``; never raises for a failing step."""
+    progress = progress or NoProgress()
+    started_at = utc_now()
+    clock = time.monotonic()
+    run = _Run(runbook, new_notebook(runbook))
+    sandbox = Sandbox.create(sandbox_parent)
+    kernel_log = (sandbox.private / "kernel.log").open("wb")
+    manager = AsyncKernelManager(
+        kernel_name=KERNEL_NAME,
+        kernel_spec_manager=DrillKernelSpecManager(),
+        connection_file=str(sandbox.private / "kernel.json"),
+        transport="ipc",
+        ip=str(sandbox.private / "kernel"),
+    )
+    client = NotebookClient(run.notebook, km=manager, kernel_name=KERNEL_NAME, record_timing=False, log=QUIET_LOG)
+    kernel_start_s: float | None = None
+    try:
+        kernel_start_s = await _prepare(run, client, sandbox, scenario, kernel_log)
+        if run.failure is None:
+            await _run_steps(run, client, progress)
+    finally:
+        await _stop_kernel(client, manager)
+        kernel_log.close()
+        if not keep_sandbox:
+            sandbox.remove()
+    for index in range(len(run.results), len(runbook.steps)):
+        run.results.append(StepResult(runbook.steps[index], "skipped", 0.0))
+    record = _record(run, started_at, time.monotonic() - clock, commit)
+    run.notebook.metadata["drillbook"] = asdict(record)
+    return DrillResult(runbook, record, run.results, run.notebook, run.failure, sandbox.root if keep_sandbox else None, kernel_start_s)
+
+
+async def _prepare(run: _Run, client: NotebookClient, sandbox: Sandbox, scenario: Scenario, kernel_log: IO[bytes]) -> float | None:
+    """Build the sandbox and start the kernel at the same time; returns the kernel's start time."""
+
+    async def start_kernel() -> float:
+        began = time.monotonic()
+        await client.async_start_new_kernel(env=sandbox.environment(), cwd=str(sandbox.work), stdout=kernel_log, stderr=kernel_log)
+        assert client.km is not None
+        kernel_client = client.km.client()
+        kernel_client.start_channels()
+        client.kc = kernel_client  # set first, so the kernel is stopped even if it never answers
+        await wait_until_ready(client.km, kernel_client, client.startup_timeout)
+        kernel_client.allow_stdin = False
+        return time.monotonic() - began
+
+    setup, kernel = await asyncio.gather(sandbox.run_scenario(scenario), start_kernel(), return_exceptions=True)
+    if isinstance(setup, ScenarioFailed):
+        run.failure = DrillFailure(run.runbook.path, None, f"scenario '{scenario.name}'", None, setup.reason, setup.output)
+    elif isinstance(setup, BaseException):
+        raise setup
+    if isinstance(kernel, BaseException):
+        if run.failure is None:
+            kernel_log.flush()
+            output = (sandbox.private / "kernel.log").read_text(encoding="utf-8", errors="replace")
+            run.failure = DrillFailure(run.runbook.path, None, "drill kernel", None, f"the kernel did not start: {kernel}", output)
+        return None
+    return kernel
+
+
+async def wait_until_ready(manager: AsyncKernelManager, kernel_client: Any, timeout: float) -> None:
+    """Wait until the kernel answers on both its shell and IOPub channels.
+
+    jupyter_client's own ``wait_for_ready`` then listens to IOPub for 0.2 s more to
+    drain it; a drill only needs to know IOPub is connected, which the ``idle``
+    status of its kernel_info request proves.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        request = kernel_client.kernel_info()
+        if await _replied(kernel_client, request) and await _idle(kernel_client, request):
+            return
+        if not await manager.is_alive():
+            raise RuntimeError("Kernel died before replying to kernel_info")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"Kernel didn't respond in {timeout:g} seconds")
+
+
+async def _replied(kernel_client: Any, request: str) -> bool:
+    try:
+        while True:
+            reply = await kernel_client.shell_channel.get_msg(timeout=1)
+            if reply["parent_header"].get("msg_id") == request:
+                return True
+    except Empty:
+        return False
+
+
+async def _idle(kernel_client: Any, request: str) -> bool:
+    try:
+        while True:
+            message = await kernel_client.iopub_channel.get_msg(timeout=0.5)
+            if (message["parent_header"].get("msg_id") == request and message["msg_type"] == "status"
+                    and message["content"].get("execution_state") == "idle"):
+                return True
+    except Empty:
+        return False
+
+
+async def _run_steps(run: _Run, client: NotebookClient, progress: DrillProgress) -> None:
+    for index, step in enumerate(run.runbook.steps):
+        cell = run.notebook.cells[index]
+        progress.step_started(run.runbook, index, step)
+        client.timeout_func = lambda _cell, seconds=step.timeout_s: seconds
+        began = time.monotonic()
+        reason: str | None = None
+        try:
+            await client.async_execute_cell(cell, index)
+        except CellTimeoutError:
+            reason = f"ran past its timeout of {step.timeout_s:g} s"
+        except CellExecutionError as error:
+            reason = error.evalue or error.ename
+        except DeadKernelError:
+            reason = "the drill kernel died"
+        duration = time.monotonic() - began
+        output = _merge_outputs(cell, reason)
+        result = StepResult(step, "failed" if reason else "passed", duration, output, reason)
+        cell.metadata["drillbook"].update(outcome=result.outcome, duration_s=round(duration, 3))
+        run.results.append(result)
+        progress.step_finished(run.runbook, index, result)
+        if reason:
+            run.failure = DrillFailure(run.runbook.path, step.line, step.title, step.command, reason, output)
+            return
+
+
+def _merge_outputs(cell: NotebookNode, reason: str | None) -> str:
+    """Leave the cell one stdout stream holding everything it printed, and the failure reason."""
+    text = terminal_view("".join(
+        output.get("text", "") for output in cell.get("outputs", []) if output.get("output_type") == "stream"
+    ))
+    if reason:
+        text += ("" if not text or text.endswith("\n") else "\n") + f"drill: {reason}\n"
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text)] if text else []
+    return text
+
+
+def terminal_view(text: str) -> str:
+    """Output as a terminal leaves it: a line rewritten with carriage returns shows its last version."""
+    return "\n".join(line.rstrip("\r").rsplit("\r", 1)[-1] for line in text.split("\n"))
+
+
+async def _stop_kernel(client: NotebookClient, manager: AsyncKernelManager) -> None:
+    if client.kc is not None:
+        client.kc.stop_channels()
+        client.kc = None
+    if manager.has_kernel:
+        await manager.shutdown_kernel(now=True)
+    await manager.cleanup_resources()
+
+
+def _record(run: _Run, started_at: str, duration_s: float, commit: str | None) -> DrillRecord:
+    steps = [StepRecord(r.step.line, r.step.title, r.outcome, round(r.duration_s, 3)) for r in run.results]
+    return DrillRecord(
+        runbook=run.runbook.path,
+        started_at=started_at,
+        duration_s=round(duration_s, 3),
+        outcome="failed" if run.failure else "passed",
+        steps=steps,
+        failed_line=run.failure.line if run.failure else None,
+        commit=commit,
+    )
+
+
+def write_transcript(transcripts_dir: Path, result: DrillResult) -> Path:
+    """Write the executed notebook as the runbook's latest transcript, atomically; returns its path."""
+    transcripts_dir.mkdir(parents=True, exist_ok=True)
+    target = transcripts_dir / transcript_name(result.record.runbook)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=transcripts_dir)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            nbformat.write(result.notebook, stream)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return target

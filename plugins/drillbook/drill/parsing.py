@@ -1,0 +1,325 @@
+"""Pure parsing of runbook Markdown: frontmatter ``drill:``, fenced blocks, tags, options, steps.
+
+Both the drill and the site build call :func:`parse_blocks`, so a block the drill
+runs is exactly a block the site shows (or hides). Every bad input raises
+:class:`~drillbook.errors.DrillbookError` naming the line.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable
+
+import yaml
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from drillbook.drill.models import (
+    DEFAULT_SCENARIO,
+    DRILLABLE_LANGUAGES,
+    TAGS,
+    BlockOptions,
+    CodeBlock,
+    DrillSpec,
+    Runbook,
+    Step,
+    Tag,
+)
+from drillbook.errors import DrillbookError
+from drillbook.yaml_source import line_of, load_mapping
+
+# The frontmatter as MkDocs reads it (mkdocs.utils.meta).
+FRONTMATTER = re.compile(r"^-{3}[ \t]*\n(.*?\n)(?:\.{3}|-{3})[ \t]*\n", re.DOTALL)
+# A token like <PR_NUMBER>: a human placeholder the frontmatter must bind for the drill.
+UPPER_PLACEHOLDER = re.compile(r"<[A-Z][A-Z0-9_]*>")
+VAR_KEY = re.compile(r"^<[^<>\s]+>$")
+SCENARIO_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+# key=value, key="value with spaces" or key='value'.
+KEY_VALUE = re.compile(r"""([A-Za-z_][\w-]*)=(?:"([^"]*)"|'([^']*)'|([^\s"']+))(?=\s|$)""")
+WORD = re.compile(r"\S+")
+# An opening fence that carries a tag; used to find tagged blocks the parser did not see as fences.
+TAGGED_OPENER = re.compile(r"^\s*(`{3,}|~{3,})\s*[\w+-]*\s+(drill|drill-check|drill-hidden)(\s|$)")
+DRILL_KEYS = ("scenario", "vars")
+
+
+def parse_timeout(value: str) -> float:
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)(s|m)", value)
+    if not match or float(match.group(1)) <= 0:
+        raise ValueError(f"timeout must be a positive number of seconds or minutes, like 90s or 2m; got '{value}'")
+    return float(match.group(1)) * (60 if match.group(2) == "m" else 1)
+
+
+def parse_title(value: str) -> str:
+    if not value.strip():
+        raise ValueError("title must not be empty")
+    if '"' in value:
+        raise ValueError("title must not contain a double quote")
+    return value.strip()
+
+
+# Every option a tag may carry: name -> (default, validator). Validated here and nowhere else.
+OPTIONS: dict[str, tuple[Any, Callable[[str], Any]]] = {
+    "timeout": (60.0, parse_timeout),
+    "title": (None, parse_title),
+}
+KNOWN_TAGS = ", ".join(TAGS)
+KNOWN_OPTIONS = ", ".join(OPTIONS)
+
+
+# -- frontmatter ----------------------------------------------------------------
+
+
+def split_frontmatter(text: str) -> tuple[str, str, int]:
+    """(frontmatter YAML, body, number of file lines before the body)."""
+    match = FRONTMATTER.match(text)
+    if not match:
+        return "", text, 0
+    return match.group(1), text[match.end():], match.group(0).count("\n")
+
+
+def parse_drill_spec(frontmatter: str) -> DrillSpec:
+    """The ``drill:`` mapping of a runbook's frontmatter; lines are 1-based in the file."""
+    if not frontmatter.strip():
+        return DrillSpec()
+    try:
+        meta = load_mapping(frontmatter, "frontmatter")
+    except DrillbookError as error:
+        raise error.located(line_offset=1) from None
+
+    def line(*loc: str) -> int:
+        return line_of(frontmatter, loc) + 1  # the frontmatter starts on line 2
+
+    if "drill" not in meta:
+        return DrillSpec()
+    drill = meta["drill"]
+    if not isinstance(drill, dict):
+        raise DrillbookError(f"drill: expected a mapping with the keys {', '.join(DRILL_KEYS)}", line=line("drill"))
+    for key in drill:
+        if key not in DRILL_KEYS:
+            raise DrillbookError(f"drill: unknown key '{key}' (known: {', '.join(DRILL_KEYS)})", line=line("drill", str(key)))
+    scenario = drill.get("scenario", DEFAULT_SCENARIO)
+    if not isinstance(scenario, str) or not SCENARIO_NAME.match(scenario):
+        raise DrillbookError(
+            f"drill.scenario: expected the name of a folder under runbooks/scenarios/, got {scenario!r}",
+            line=line("drill", "scenario"),
+        )
+    raw_vars = drill.get("vars") or {}
+    if not isinstance(raw_vars, dict):
+        raise DrillbookError("drill.vars: expected a mapping of placeholder to text", line=line("drill", "vars"))
+    bound: dict[str, str] = {}
+    var_lines: dict[str, int] = {}
+    for key, value in raw_vars.items():
+        where = line("drill", "vars", str(key))
+        if not isinstance(key, str) or not VAR_KEY.match(key):
+            raise DrillbookError(
+                f"drill.vars: {key!r} is not a placeholder; write it in angle brackets, like '<PR_NUMBER>'", line=where
+            )
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise DrillbookError(f"drill.vars['{key}']: expected text, got {value!r}", line=where)
+        bound[key] = str(value)
+        var_lines[key] = where
+    return DrillSpec(scenario, bound, line("drill"), line("drill", "scenario"), var_lines)
+
+
+def frontmatter_title(frontmatter: str) -> str | None:
+    try:
+        meta = yaml.safe_load(frontmatter) if frontmatter.strip() else None
+    except yaml.YAMLError:
+        return None
+    title = meta.get("title") if isinstance(meta, dict) else None
+    return str(title) if title is not None else None
+
+
+# -- fenced blocks --------------------------------------------------------------
+
+
+def parse_blocks(text: str, line_offset: int = 0) -> list[CodeBlock]:
+    """Every fenced block of the Markdown ``text``, in order; lines are shifted by ``line_offset``."""
+    lines = text.splitlines()
+    tokens = MarkdownIt("commonmark").parse(text)
+    blocks: list[CodeBlock] = []
+    covered: set[int] = set()
+    heading = ""
+    for index, token in enumerate(tokens):
+        if token.type == "heading_open" and index + 1 < len(tokens):
+            heading = _plain_text(tokens[index + 1])
+        if token.type != "fence" or not token.map:
+            continue
+        start, end = token.map
+        covered.update(range(start, end))
+        blocks.append(_read_block(token, lines, start, end, heading, line_offset))
+    for number, raw in enumerate(lines):
+        if number not in covered and TAGGED_OPENER.match(raw):
+            raise DrillbookError(
+                "this tagged block is not a fenced block at the left margin or in a list, "
+                "so it would neither run nor render; move it out of the admonition, tab or indented block",
+                line=number + 1 + line_offset,
+            )
+    return blocks
+
+
+def _plain_text(inline: Token) -> str:
+    if inline.type != "inline":
+        return ""
+    return "".join(child.content for child in inline.children or [] if child.type in ("text", "code_inline")).strip()
+
+
+def _read_block(token: Token, lines: list[str], start: int, end: int, heading: str, offset: int) -> CodeBlock:
+    line = start + 1 + offset
+    opener = lines[start]
+    indent = opener[: opener.find(token.markup)]  # whitespace, or a list marker before the fence
+    language, tag, options = parse_info(token.info, line)
+    closed = end - 1 > start and _closes(lines[end - 1], token.markup)
+    if tag is not None and not closed:
+        raise DrillbookError(f"this {tag} block is never closed by {token.markup}", line=line)
+    source = token.content
+    title = options.title or heading or _first_line(source)
+    return CodeBlock(
+        line=line,
+        end_line=end + offset,
+        indent=indent,
+        fence=token.markup,
+        info=token.info,
+        language=language,
+        tag=tag,
+        options=options,
+        title=title,
+        source=source,
+    )
+
+
+def _closes(line: str, markup: str) -> bool:
+    stripped = line.strip()
+    return bool(stripped) and set(stripped) == {markup[0]} and len(stripped) >= len(markup)
+
+
+def _first_line(source: str) -> str:
+    first = next((line.strip() for line in source.splitlines() if line.strip()), "")
+    return first if len(first) <= 60 else first[:59] + "…"
+
+
+def parse_info(info: str, line: int) -> tuple[str, Tag | None, BlockOptions]:
+    """Language, tag and options of a fence's info string: ``bash drill timeout=90s``."""
+    info = info.strip()
+    if not info or info.startswith("{"):
+        return info, None, BlockOptions()  # no language, or pymdownx's {.lang ...} form: not ours
+    words = _split_info(info, line)
+    language = words[0][1]
+    if words[0][0] == "option" or language in TAGS:
+        if language in TAGS:
+            raise DrillbookError(f"the block has no language: write ```bash {language}", line=line)
+        return language, None, BlockOptions()
+    tag: Tag | None = None
+    values: dict[str, str] = {}
+    for position, (kind, word, value) in enumerate(words[1:], start=1):
+        if kind == "word":
+            if word not in TAGS:
+                raise DrillbookError(f"unknown tag word '{word}' (known: {KNOWN_TAGS})", line=line)
+            if tag is not None:
+                raise DrillbookError(f"a block takes one tag, found '{tag}' and '{word}'", line=line)
+            if position != 1:
+                raise DrillbookError(f"the tag '{word}' must come right after the language: ```{language} {word}", line=line)
+            tag = word  # type: ignore[assignment]
+        elif tag is not None:
+            if word not in OPTIONS:
+                raise DrillbookError(f"unknown drill option '{word}' (known: {KNOWN_OPTIONS})", line=line)
+            if word in values:
+                raise DrillbookError(f"drill option '{word}' is given twice", line=line)
+            values[word] = value
+        elif word == "timeout":
+            raise DrillbookError(f"'timeout' is a drill option, but the block has no tag: ```{language} drill {word}={value}", line=line)
+    if tag is None:
+        return language, None, BlockOptions()
+    if language not in DRILLABLE_LANGUAGES:
+        raise DrillbookError(
+            f"{tag} blocks run in bash; language '{language}' cannot be drilled (use {', '.join(DRILLABLE_LANGUAGES)})",
+            line=line,
+        )
+    return language, tag, _validate_options(values, line)
+
+
+def _split_info(info: str, line: int) -> list[tuple[str, str, str]]:
+    """Info words as (kind, word, value): ("word", "drill", "") or ("option", "timeout", "90s")."""
+    words: list[tuple[str, str, str]] = []
+    position = 0
+    while position < len(info):
+        if info[position].isspace():
+            position += 1
+            continue
+        pair = KEY_VALUE.match(info, position)
+        if pair:
+            value = next(group for group in pair.groups()[1:] if group is not None)
+            words.append(("option", pair.group(1), value))
+            position = pair.end()
+            continue
+        word = WORD.match(info, position)
+        assert word is not None
+        text = word.group()
+        if "=" in text and re.match(r"[A-Za-z_][\w-]*=", text):
+            name, _, rest = text.partition("=")
+            problem = "has no value" if not rest else "has a quote that is not closed"
+            raise DrillbookError(f"option '{name}' {problem}: write {name}=\"…\"", line=line)
+        words.append(("word", text, ""))
+        position = word.end()
+    return words
+
+
+def _validate_options(values: dict[str, str], line: int) -> BlockOptions:
+    parsed: dict[str, Any] = {}
+    for name, (default, validator) in OPTIONS.items():
+        if name not in values:
+            parsed[name] = default
+            continue
+        try:
+            parsed[name] = validator(values[name])
+        except ValueError as error:
+            raise DrillbookError(f"drill option {name}: {error}", line=line) from None
+    return BlockOptions(timeout_s=parsed["timeout"], title=parsed["title"])
+
+
+# -- runbooks -------------------------------------------------------------------
+
+
+def has_tagged_fence(text: str) -> bool:
+    """Cheap test, before parsing: does any line look like a tagged opening fence?"""
+    return any(TAGGED_OPENER.match(line) for line in text.splitlines())
+
+
+def parse_runbook(text: str, path: str) -> Runbook:
+    """A runbook from its file text; every error names ``path`` and the line."""
+    try:
+        frontmatter, body, offset = split_frontmatter(text)
+        spec = parse_drill_spec(frontmatter)
+        blocks = parse_blocks(body, line_offset=offset)
+        steps = bind_placeholders(blocks, spec)
+    except DrillbookError as error:
+        raise error.located(path=path) from None
+    return Runbook(path, frontmatter_title(frontmatter), spec, tuple(blocks), tuple(steps))
+
+
+def bind_placeholders(blocks: list[CodeBlock], spec: DrillSpec) -> list[Step]:
+    """One step per drilled block, with every ``drill.vars`` key replaced by its text."""
+    used: set[str] = set()
+    steps: list[Step] = []
+    keys = sorted(spec.vars, key=len, reverse=True)
+    for block in blocks:
+        if not block.drilled:
+            continue
+        lines = []
+        for number, text in enumerate(block.source.splitlines(keepends=True)):
+            for key in keys:
+                if key in text:
+                    used.add(key)
+                    text = text.replace(key, spec.vars[key])
+            unbound = UPPER_PLACEHOLDER.search(text)
+            if unbound:
+                raise DrillbookError(
+                    f"placeholder {unbound.group()} is not bound for the drill: add it under drill.vars in the frontmatter",
+                    line=block.line + 1 + number,
+                )
+            lines.append(text)
+        steps.append(Step(block, "".join(lines)))
+    for key in spec.vars:
+        if key not in used:
+            raise DrillbookError(f"drill.vars: '{key}' appears in no drilled block", line=spec.var_lines.get(key, spec.line))
+    return steps

@@ -1,0 +1,206 @@
+"""The sandbox production a drill runs against: a fresh directory, its environment and its scenario.
+
+Everything a drill touches lives under one temporary directory, ``DRILL_SANDBOX``:
+
+- ``home/``: ``HOME``, with a git identity in ``home/.gitconfig``;
+- ``work/``: the working directory of every step (empty until the scenario fills it);
+- ``bin/``: first on ``PATH``; scenarios put their simulators (``gh``, ``dep``…) here;
+- ``tmp/``: ``TMPDIR``;
+- ``.drill/``: the drill's own files: the kernel's connection and log, a ``python3``,
+  and stubs that refuse tools which would reach real infrastructure.
+
+The environment is built from nothing rather than inherited, so no ``GIT_DIR``,
+credentials or proxy of the person running the drill leaks into it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from drillbook.errors import DrillbookError
+
+# Tools that would reach a network or real infrastructure: a step that calls one
+# fails with "NAME: not available in the drill sandbox" unless its scenario simulates it.
+BLOCKED_TOOLS = (
+    "apt", "apt-get", "aws", "az", "curl", "docker", "eb", "ftp", "gcloud", "gh", "heroku", "helm",
+    "kubectl", "mysql", "nc", "ncat", "netlify", "npm", "pip", "pip3", "podman", "promtool", "psql",
+    "railway", "redis-cli", "rsync", "scp", "sftp", "ssh", "telnet", "terraform", "vercel", "wget",
+)
+SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+UNREACHABLE_PROXY = "http://127.0.0.1:9"  # the discard port: any HTTP client fails at once
+SETUP_TIMEOUT_S = 120.0
+GITCONFIG = """\
+[user]
+\tname = Drill Runner
+\temail = drill@sandbox.invalid
+[init]
+\tdefaultBranch = main
+[color]
+\tui = never
+[advice]
+\tdetachedHead = false
+[core]
+\tpager = cat
+[pull]
+\trebase = false
+[gc]
+\tauto = 0
+[protocol]
+\tallow = never
+[protocol "file"]
+\tallow = always
+"""
+BLOCKED_STUB = """\
+#!/bin/sh
+echo "$(basename "$0"): not available in the drill sandbox" >&2
+exit 127
+"""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A folder ``runbooks/scenarios/NAME/`` whose ``setup.sh`` builds the fake production."""
+
+    name: str
+    directory: Path
+
+    @property
+    def setup_script(self) -> Path:
+        return self.directory / "setup.sh"
+
+
+def known_scenarios(scenarios_dir: Path) -> list[str]:
+    if not scenarios_dir.is_dir():
+        return []
+    return sorted(path.parent.name for path in scenarios_dir.glob("*/setup.sh"))
+
+
+def find_scenario(scenarios_dir: Path, name: str) -> Scenario:
+    """The scenario ``name``; DrillbookError (no location) when it has no setup.sh."""
+    scenario = Scenario(name, scenarios_dir / name)
+    if not scenario.setup_script.is_file():
+        known = ", ".join(known_scenarios(scenarios_dir)) or "none"
+        raise DrillbookError(f"drill.scenario: no scenario '{name}': {scenario.setup_script} does not exist (known: {known})")
+    return scenario
+
+
+class ScenarioFailed(Exception):
+    """The scenario's setup.sh exited non-zero or ran too long."""
+
+    def __init__(self, scenario: str, reason: str, output: str) -> None:
+        super().__init__(f"scenario '{scenario}': setup.sh {reason}")
+        self.scenario = scenario
+        self.reason = reason
+        self.output = output
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    root: Path
+
+    @property
+    def home(self) -> Path:
+        return self.root / "home"
+
+    @property
+    def work(self) -> Path:
+        return self.root / "work"
+
+    @property
+    def bin(self) -> Path:
+        return self.root / "bin"
+
+    @property
+    def private(self) -> Path:
+        """The drill's own files, out of the way of the scenario."""
+        return self.root / ".drill"
+
+    @classmethod
+    def create(cls, parent: Path | None = None) -> "Sandbox":
+        """A fresh sandbox in a new temporary directory (under ``parent`` if given)."""
+        root = Path(tempfile.mkdtemp(prefix="drill-", dir=parent)).resolve()
+        sandbox = cls(root)
+        for folder in (sandbox.home, sandbox.work, sandbox.bin, root / "tmp", sandbox.private / "bin",
+                       sandbox.private / "blocked", sandbox.private / "jupyter"):
+            folder.mkdir(parents=True, exist_ok=True)
+        (sandbox.home / ".gitconfig").write_text(GITCONFIG, encoding="utf-8")
+        python = sandbox.private / "bin" / "python3"
+        python.write_text(f"#!/bin/sh\nexec '{sys.executable}' \"$@\"\n", encoding="utf-8")
+        python.chmod(0o755)
+        stub = sandbox.private / "blocked-tool"
+        stub.write_text(BLOCKED_STUB, encoding="utf-8")
+        stub.chmod(0o755)
+        for tool in BLOCKED_TOOLS:
+            (sandbox.private / "blocked" / tool).symlink_to(stub)
+        return sandbox
+
+    def environment(self) -> dict[str, str]:
+        """The whole environment of the scenario script, the kernel and every step."""
+        jupyter = self.private / "jupyter"
+        env = {
+            "DRILL_SANDBOX": str(self.root),
+            "HOME": str(self.home),
+            "PATH": f"{self.bin}:{self.private / 'bin'}:{self.private / 'blocked'}:{SYSTEM_PATH}",
+            "USER": "drill",
+            "LOGNAME": "drill",
+            "SHELL": shutil.which("bash") or "/bin/bash",
+            "LANG": "C.UTF-8",
+            "LC_ALL": "C.UTF-8",
+            "TZ": "UTC",
+            "TERM": "dumb",
+            "NO_COLOR": "1",
+            "TMPDIR": str(self.root / "tmp"),
+            "PAGER": "cat",
+            "GIT_PAGER": "cat",
+            "EDITOR": "true",
+            "VISUAL": "true",
+            "GIT_EDITOR": "true",  # a commit or cherry-pick --continue keeps its message instead of waiting
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_ALLOW_PROTOCOL": "file",
+            "GIT_TERMINAL_PROMPT": "0",
+            "JUPYTER_PLATFORM_DIRS": "1",
+            "JUPYTER_CONFIG_DIR": str(jupyter / "config"),
+            "JUPYTER_DATA_DIR": str(jupyter / "data"),
+            "JUPYTER_RUNTIME_DIR": str(jupyter / "runtime"),
+            "IPYTHONDIR": str(jupyter / "ipython"),
+        }
+        for name in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
+            env[name] = UNREACHABLE_PROXY
+        if os.environ.get("PYTHONPATH"):
+            env["PYTHONPATH"] = os.environ["PYTHONPATH"]  # so the kernel imports the same drillbook
+        return env
+
+    async def run_scenario(self, scenario: Scenario, timeout_s: float = SETUP_TIMEOUT_S) -> None:
+        """Run the scenario's setup.sh in the sandbox; ScenarioFailed with its output if it fails."""
+        env = {**self.environment(), "DRILL_SCENARIO_DIR": str(scenario.directory.resolve())}
+        process = await asyncio.create_subprocess_exec(
+            "bash", str(scenario.setup_script.resolve()),
+            cwd=self.root, env=env,
+            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            output, _ = await asyncio.wait_for(process.communicate(), timeout_s)
+        except asyncio.TimeoutError:
+            _kill_group(process.pid)
+            await process.wait()
+            raise ScenarioFailed(scenario.name, f"ran past {timeout_s:g} s", "") from None
+        text = output.decode("utf-8", errors="replace")
+        if process.returncode:
+            raise ScenarioFailed(scenario.name, f"exited with status {process.returncode}", text)
+
+    def remove(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _kill_group(pid: int) -> None:
+    try:
+        os.killpg(pid, 9)
+    except ProcessLookupError:
+        pass

@@ -1,0 +1,111 @@
+"""Where drills find runbooks and scenarios, and where they record: the ``drillbook`` plugin options.
+
+The options live in mkdocs.yml (``plugins: - drillbook: {drill_log: ...}``), so the
+site and the drill agree on one log. They are read with a YAML loader that
+tolerates mkdocs.yml's ``!!python/name:`` and ``!ENV`` tags, and validated by the
+plugin's own MkDocs config class.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from drillbook.errors import DrillbookError
+
+CONFIG_NAMES = ("mkdocs.yml", "mkdocs.yaml")
+PLUGIN_NAME = "drillbook"
+
+
+@dataclass(frozen=True)
+class DrillSettings:
+    root: Path  # the folder of mkdocs.yml: runbook paths in the log are relative to it
+    runbooks_dir: Path
+    drill_log: Path
+    transcripts_dir: Path
+
+    @property
+    def scenarios_dir(self) -> Path:
+        return self.runbooks_dir / "scenarios"
+
+    def shown(self, path: Path) -> str:
+        """``path`` as the log and messages name it: relative to the root when inside it."""
+        resolved = path.resolve()
+        try:
+            return resolved.relative_to(self.root).as_posix()
+        except ValueError:
+            return str(resolved)
+
+
+class _MkDocsYamlLoader(yaml.SafeLoader):
+    """A safe loader that reads mkdocs.yml's tags without running anything."""
+
+
+def _python_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> None:
+    return None  # !!python/name:... names code for MkDocs; the drill does not need it
+
+
+def _env_tag(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    names = loader.construct_sequence(node) if isinstance(node, yaml.SequenceNode) else [loader.construct_scalar(node)]
+    *variables, default = names if len(names) > 1 else (*names, None)
+    return next((os.environ[name] for name in variables if name in os.environ), default)
+
+
+_MkDocsYamlLoader.add_multi_constructor("tag:yaml.org,2002:python/", _python_tag)
+_MkDocsYamlLoader.add_constructor("!ENV", _env_tag)
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest mkdocs.yml in ``start`` or a folder above it."""
+    for folder in (start.resolve(), *start.resolve().parents):
+        for name in CONFIG_NAMES:
+            if (folder / name).is_file():
+                return folder / name
+    return None
+
+
+def plugin_options(config_file: Path) -> dict[str, Any]:
+    """The ``drillbook`` entry of mkdocs.yml's ``plugins``, as written ({} when it has no options)."""
+    try:
+        config = yaml.load(config_file.read_text(encoding="utf-8"), Loader=_MkDocsYamlLoader) or {}
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        raise DrillbookError(f"YAML does not parse: {getattr(error, 'problem', error)}", str(config_file),
+                             mark.line + 1 if mark else None) from None
+    plugins = config.get("plugins") or [] if isinstance(config, dict) else []
+    entries = plugins.items() if isinstance(plugins, dict) else (
+        next(iter(entry.items())) if isinstance(entry, dict) else (entry, None) for entry in plugins
+    )
+    for name, options in entries:
+        if name == PLUGIN_NAME:
+            return dict(options or {})
+    return {}
+
+
+def load_settings(config_file: Path | None = None, start: Path | None = None) -> DrillSettings:
+    """Settings from ``config_file``, else the nearest mkdocs.yml from ``start`` (default: the working folder).
+
+    Without any mkdocs.yml, the plugin's defaults apply relative to ``start``.
+    """
+    from drillbook.site.config import DrillbookConfig  # imports MkDocs; only when settings are read
+
+    if config_file is not None and not config_file.is_file():
+        raise DrillbookError("no such config file", str(config_file))
+    config_file = config_file or find_config(start or Path.cwd())
+    root = config_file.resolve().parent if config_file else (start or Path.cwd()).resolve()
+    config = DrillbookConfig(config_file_path=str(config_file) if config_file else None)
+    config.load_dict(plugin_options(config_file) if config_file else {})
+    failed, _warnings = config.validate()
+    if failed:
+        key, error = failed[0]
+        raise DrillbookError(f"plugins.{PLUGIN_NAME}.{key}: {error}", str(config_file))
+    return DrillSettings(
+        root=root,
+        runbooks_dir=root / config.runbooks_dir,
+        drill_log=root / config.drill_log,
+        transcripts_dir=root / config.transcripts_dir,
+    )
