@@ -21,6 +21,8 @@ from drillbook.components.quiz import QuizPlacement
 from drillbook.components.lesson_header import is_lesson, render_lesson_header
 from drillbook.drill.fences import DRILL_CHECK_PRIORITY, DRILL_FENCES_PRIORITY, DrillCheckDetails, DrillFencePreprocessor
 from drillbook.errors import DrillbookError
+from drillbook.results.render import RunbookPage
+from drillbook.results.treeprocessor import DRILL_RESULTS_PRIORITY, DrillResultsTreeprocessor
 from drillbook.severity import SeverityLevel, load_severity
 
 # After normalize_whitespace (30), which would strip the stash placeholders, and before
@@ -40,6 +42,7 @@ class PageSource:
     meta: dict[str, Any] = field(default_factory=dict)
     frontmatter: str = ""  # the file's text before the Markdown, so frontmatter errors name their line
     links: list[PageLink] = field(default_factory=list)  # page links its components point at
+    drill_results: RunbookPage | None = None  # set on runbook pages: the badge, warnings and "last worked" table
 
 
 def raise_error(error: DrillbookError) -> NoReturn:
@@ -61,6 +64,7 @@ class DrillbookExtension(Extension):
         md.preprocessors.register(ComponentPreprocessor(md, self), "drillbook_components", COMPONENTS_PRIORITY)
         md.preprocessors.register(QuizPlacement(md, self), "drillbook_quiz", QuizPlacement.priority)
         md.treeprocessors.register(LessonHeaderTreeprocessor(md, self), "drillbook_lesson_header", LESSON_HEADER_PRIORITY)
+        md.treeprocessors.register(DrillResultsTreeprocessor(md, self), "drillbook_drill_results", DRILL_RESULTS_PRIORITY)
         # Drill tags: stripped before the components and superfences see the fences.
         fences = DrillFencePreprocessor(md, self)
         md.preprocessors.register(fences, "drillbook_drill_fences", DRILL_FENCES_PRIORITY)

@@ -23,6 +23,7 @@ from drillbook.extension import DrillbookExtension, PageSource
 from drillbook.severity import check_page_severity
 from drillbook.site.config import DrillbookConfig
 from drillbook.site.page_links import link_problem
+from drillbook.site.drill_results import DrillResults, load_drill_results
 
 log = logging.getLogger("mkdocs.plugins.drillbook")
 
@@ -42,6 +43,7 @@ class DrillbookPlugin(BasePlugin[DrillbookConfig]):
         self.extension = DrillbookExtension()
         self.root = Path.cwd()
         self.page_sources: dict[str, PageSource] = {}  # by src_uri, for checks once every page has rendered
+        self.drill_results: DrillResults | None = None
 
     # -- configuration -------------------------------------------------------
 
@@ -101,7 +103,18 @@ class DrillbookPlugin(BasePlugin[DrillbookConfig]):
                 f"Mermaid is not installed ({self.config.mermaid_js} is missing): run 'npm ci' or 'make setup'"
             )
         files.append(File.generated(config, MERMAID_URI, abs_src_path=str(mermaid)))
+        self._add_drill_results(files, config)
         return files
+
+    def _add_drill_results(self, files: Files, config: MkDocsConfig) -> None:
+        """Read the drill log and transcripts once per build; add the health and transcript pages."""
+        runbooks = [path.relative_to(self.root).as_posix() for path in self._runbook_sources()]
+        try:
+            self.drill_results = load_drill_results(self.root, runbooks, self.config, os.environ)
+            for file in self.drill_results.generated_files(config, files):
+                files.append(file)
+        except DrillbookError as error:
+            raise PluginError(str(error) if error.path else error.message) from None
 
     def _runbook_sources(self) -> list[Path]:
         """Runbook pages: the Markdown files under runbooks/, but not scenario folders."""
@@ -116,12 +129,17 @@ class DrillbookPlugin(BasePlugin[DrillbookConfig]):
     def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str | None:
         if not self.config.enabled:
             return markdown
+        if page.file.abs_src_path is None:  # a page generated in memory: the health page, a transcript
+            self.extension.page = PageSource(page.file.src_uri, 0, dict(page.meta))
+            return markdown
         source = Path(page.file.abs_src_path)
         shown = self._shown(source)
         self.extension.page = PageSource(
             shown, _frontmatter_lines(source, markdown), dict(page.meta), frontmatter=_frontmatter_text(source, markdown)
         )
         self.page_sources[page.file.src_uri] = self.extension.page
+        if self.drill_results is not None:
+            self.extension.page.drill_results = self.drill_results.page(shown, page.url, files)
         if "severity" in page.meta:
             try:
                 check_page_severity(page.meta["severity"], self.extension.severity_levels)

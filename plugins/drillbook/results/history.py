@@ -1,0 +1,160 @@
+"""What a runbook's frontmatter says about its results: hand-written history and staleness limit."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from drillbook.components import describe_error
+from drillbook.errors import DrillbookError
+from drillbook.yaml_source import line_of
+
+# The same frontmatter MkDocs recognises: a first line of ---, YAML, then --- or ...
+FRONTMATTER = re.compile(r"\A-{3}[ \t]*\n(.*?\n)(?:\.{3}|-{3})[ \t]*\n", re.DOTALL)
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+
+
+class _DatesAsTextLoader(yaml.SafeLoader):
+    """YAML that leaves `2026-13-01` as text, so a bad date is our error and not a crash."""
+
+
+_DatesAsTextLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != TIMESTAMP_TAG]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+class HistoryEntry(BaseModel):
+    """One hand-written line of "When this runbook last worked": a real incident or game day."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    date: date
+    event: str = Field(min_length=1)
+    outcome: str = Field(min_length=1)
+    notes: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _a_mapping(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            raise ValueError(f"expected an entry with date, event, outcome and optional notes, got {value!r}")
+        return value
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _iso_date(cls, value: Any) -> date:
+        if isinstance(value, date):
+            return value
+        if isinstance(value, str) and ISO_DATE.fullmatch(value):
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                pass
+        raise ValueError(f"expected a date in the form YYYY-MM-DD, got {value!r}")
+
+    @field_validator("notes", mode="before")
+    @classmethod
+    def _empty_notes(cls, value: Any) -> Any:
+        return "" if value is None else value
+
+
+class ResultsFrontmatter(BaseModel):
+    """The frontmatter keys this feature reads; every other key belongs to someone else."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    history: list[HistoryEntry] = []
+    stale_after_days: int | None = None
+
+    @field_validator("history", mode="before")
+    @classmethod
+    def _a_list(cls, value: Any) -> Any:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise ValueError(f"expected a list of entries (date, event, outcome, notes), got {value!r}")
+        return value
+
+    @field_validator("stale_after_days", mode="before")
+    @classmethod
+    def _whole_days(cls, value: Any) -> Any:
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise ValueError(f"expected a whole number of days, 1 or more, got {value!r}")
+        return value
+
+
+@dataclass(frozen=True)
+class RunbookFrontmatter:
+    """A runbook's frontmatter, read with line numbers kept for error messages."""
+
+    title: str | None = None
+    history: list[HistoryEntry] = field(default_factory=list)
+    stale_after_days: int | None = None
+
+
+def split_frontmatter(text: str) -> tuple[str, int, str]:
+    """(frontmatter YAML, line in the file where the YAML starts, Markdown body)."""
+    match = FRONTMATTER.match(text)
+    if not match:
+        return "", 1, text
+    return match.group(1), 2, text[match.end():]
+
+
+def read_runbook_frontmatter(text: str, shown: str) -> RunbookFrontmatter:
+    """The history, staleness limit and title of the runbook whose file content is ``text``.
+
+    Every problem is a DrillbookError naming ``shown`` and the line in the file.
+    """
+    yaml_text, first_line, body = split_frontmatter(text)
+    try:
+        data = yaml.load(yaml_text, Loader=_DatesAsTextLoader) if yaml_text else None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = first_line + (mark.line if mark is not None else 0)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise DrillbookError(f"frontmatter: YAML does not parse: {problem}", path=shown, line=line) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise DrillbookError("frontmatter: expected a YAML mapping", path=shown, line=first_line)
+    try:
+        settings = ResultsFrontmatter.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = list(first["loc"])
+        message = describe_error(first)
+        if first["type"] == "missing":
+            loc = loc[:-1]
+        if first["type"] == "extra_forbidden":
+            message = f"{message} (known: {', '.join(HistoryEntry.model_fields)})"
+        raise DrillbookError(message, path=shown, line=first_line + line_of(yaml_text, loc) - 1) from None
+    title = data.get("title")
+    return RunbookFrontmatter(
+        title=str(title) if title else first_heading(body),
+        history=list(settings.history),
+        stale_after_days=settings.stale_after_days,
+    )
+
+
+def first_heading(markdown: str) -> str | None:
+    """The text of the first level-1 ATX heading outside code fences, if any."""
+    fence = ""
+    for line in markdown.splitlines():
+        stripped = line.strip()
+        if fence:
+            if stripped.startswith(fence):
+                fence = ""
+            continue
+        if stripped.startswith(("```", "~~~")):
+            fence = stripped[:3]
+            continue
+        if line.startswith("# "):
+            return line[2:].strip().rstrip("#").strip() or None
+    return None

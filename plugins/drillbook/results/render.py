@@ -1,0 +1,177 @@
+"""Drill results as HTML fragments (runbook pages) and Markdown pages (health, transcripts).
+
+Markup lives in the Jinja2 templates beside this module: ``*.html`` are autoescaped
+HTML, ``*.md.j2`` are Markdown in which every piece of outside text goes through
+the ``md`` filter.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass
+from datetime import date, timezone
+from pathlib import Path
+
+import jinja2
+
+from drillbook.results.collect import RunbookResults
+from drillbook.results.status import days_ago, drill_outcome, failing_line, failing_message, format_duration, stale_message
+from drillbook.results.transcript import TranscriptStep
+
+SECTION_TITLE = "When this runbook last worked"
+SECTION_ID = "when-this-runbook-last-worked"
+
+# Characters that could turn outside text into Markdown or HTML markup, written as entities.
+_MARKDOWN_SPECIAL = re.compile(r"[\\`*_{}\[\]<>&|#!]")
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+
+
+def markdown_text(value: object) -> str:
+    """``value`` as literal text inside a Markdown paragraph, heading or table cell."""
+    return _MARKDOWN_SPECIAL.sub(lambda m: _ENTITIES.get(m.group(), f"&#{ord(m.group())};"), str(value))
+
+
+def code_fence(text: str) -> str:
+    """A backtick fence longer than any run of backticks in ``text``."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+TEMPLATES = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).parent),
+    autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=False),
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+TEMPLATES.filters["md"] = markdown_text
+TEMPLATES.filters["fence"] = code_fence
+
+
+@dataclass(frozen=True)
+class RunbookPage:
+    """What the Markdown extension needs to stamp one runbook page."""
+
+    results: RunbookResults
+    transcript_url: str | None = None  # relative to the page
+
+
+def badge_html(page: RunbookPage) -> str:
+    return TEMPLATES.get_template("badge.html").render(badge=page.results.badge, section_id=SECTION_ID).strip()
+
+
+def warnings_html(page: RunbookPage) -> list[str]:
+    """The admonitions a stale or failing page opens with (none for a healthy page)."""
+    fresh = page.results.freshness
+    template = TEMPLATES.get_template("warnings.html")
+    fragments = []
+    if fresh.failing and fresh.latest_drill is not None:
+        fragments.append(template.render(
+            kind="failing",
+            message=failing_message(fresh.latest_drill),
+            line=failing_line(fresh.latest_drill),
+            runbook=page.results.runbook,
+            transcript_url=page.transcript_url if _transcript_is_latest(page.results) else None,
+        ).strip())
+    if fresh.stale:
+        fragments.append(template.render(
+            kind="stale", days=fresh.days_since_worked, message=stale_message(fresh), runbook=page.results.runbook,
+        ).strip())
+    return fragments
+
+
+def last_worked_html(page: RunbookPage) -> str:
+    """The table of the "When this runbook last worked" section."""
+    return TEMPLATES.get_template("last_worked.html").render(
+        rows=page.results.rows, recorded=page.results.recorded, transcript_url=page.transcript_url,
+    ).strip()
+
+
+def _transcript_is_latest(results: RunbookResults) -> bool:
+    drill = results.freshness.latest_drill
+    return results.transcript is not None and drill is not None and results.transcript.record.started_at == drill.started_at
+
+
+@dataclass(frozen=True)
+class HealthRow:
+    """One runbook on the "Runbook health" page."""
+
+    title: str
+    link: str  # Markdown link target, relative to the health page
+    last_drill: str
+    outcome: str
+    transcript_link: str | None
+    days_since: str
+    stale: str
+    state: str  # fresh, stale, failing or never: for readers scanning the table
+
+
+def health_rows(results: list[RunbookResults], health_page: str) -> list[HealthRow]:
+    """Every runbook, worst first: failing, stale, never drilled, then fresh; by title within each."""
+    folder = posixpath.dirname(health_page)
+    rows = []
+    for item in results:
+        fresh = item.freshness
+        drill = fresh.latest_drill
+        if fresh.stale:
+            stale = f"Yes: last worked {days_ago(fresh.days_since_worked or 0)} (limit {fresh.stale_after_days} days)"
+        elif fresh.never_worked:
+            stale = "Unknown: no drill and no history"
+        else:
+            stale = "No"
+        state = "failing" if fresh.failing else "stale" if fresh.stale else "never" if drill is None else "fresh"
+        transcript = item.transcript_page if _transcript_is_latest(item) else None
+        rows.append(HealthRow(
+            title=item.title,
+            link=posixpath.relpath(item.runbook, folder),
+            last_drill=drill.started.astimezone(timezone.utc).date().isoformat() if drill else "Never drilled",
+            outcome=drill_outcome(drill) if drill else "—",
+            transcript_link=posixpath.relpath(transcript, folder) if transcript else None,
+            days_since=str(fresh.days_since_drill) if drill else "—",
+            stale=stale,
+            state=state,
+        ))
+    order = {"failing": 0, "stale": 1, "never": 2, "fresh": 3}
+    return sorted(rows, key=lambda row: (order[row.state], row.title.lower()))
+
+
+def health_markdown(results: list[RunbookResults], health_page: str, today: date, stale_after_days: int) -> str:
+    """The generated "Runbook health" page."""
+    return TEMPLATES.get_template("health.md.j2").render(
+        rows=health_rows(results, health_page), today=today.isoformat(), stale_after_days=stale_after_days,
+    )
+
+
+STEP_KINDS = {"drill": "step", "drill-check": "check", "drill-hidden": "hidden step"}
+
+
+def step_summary(step: TranscriptStep) -> str:
+    """How a step ended, with its kind and source line: "Passed in 0.4 s · step · line 42"."""
+    if step.outcome == "passed":
+        ended = f"Passed in {format_duration(step.duration_s)}"
+    elif step.outcome == "failed":
+        ended = f"Failed after {format_duration(step.duration_s)}"
+    else:
+        ended = "Skipped: an earlier step failed"
+    return f"{ended} · {STEP_KINDS[step.kind]} · line {step.line}"
+
+
+def transcript_markdown(results: RunbookResults) -> str:
+    """The generated transcript page of a runbook's latest drill."""
+    transcript = results.transcript
+    assert transcript is not None, "only runbooks with a transcript get a transcript page"
+    record = transcript.record
+    page = results.transcript_page or ""
+    return TEMPLATES.get_template("transcript.md.j2").render(
+        title=results.title,
+        runbook=results.runbook,
+        runbook_link=posixpath.relpath(results.runbook, posixpath.dirname(page)),
+        section_id=SECTION_ID,
+        started=record.started.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        commit=(record.commit or "")[:7],
+        outcome=drill_outcome(record),
+        steps=transcript.steps,
+        summary=step_summary,
+    )

@@ -1,0 +1,112 @@
+"""Drill results in the build: read the log, frontmatter and transcripts once, and generate the pages.
+
+Glue only: the models and rendering live in :mod:`drillbook.results`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Mapping
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.utils import get_relative_url
+
+from drillbook.drill.log import read_log, transcript_name
+from drillbook.errors import DrillbookError
+from drillbook.results.collect import RunbookResults, collect_results
+from drillbook.results.history import RunbookFrontmatter, read_runbook_frontmatter
+from drillbook.results.render import RunbookPage, health_markdown, transcript_markdown
+from drillbook.results.status import build_date
+from drillbook.results.transcript import Transcript, read_transcript
+from drillbook.site.config import DrillbookConfig
+
+log = logging.getLogger("mkdocs.plugins.drillbook")
+
+
+@dataclass(frozen=True)
+class DrillResults:
+    """What this build knows about every runbook's drills."""
+
+    today: date
+    results: dict[str, RunbookResults]  # keyed by runbook path, as the drill log names it
+    health_page: str
+    stale_after_days: int
+
+    def page(self, runbook: str, page_url: str, files: Files) -> RunbookPage | None:
+        """What to stamp on the runbook page ``runbook`` (None for any other page)."""
+        results = self.results.get(runbook)
+        if results is None:
+            return None
+        transcript_url = None
+        if results.transcript_page and (transcript := files.get_file_from_path(results.transcript_page)):
+            transcript_url = get_relative_url(transcript.url, page_url)
+        return RunbookPage(results, transcript_url)
+
+    def generated_files(self, config: MkDocsConfig, files: Files) -> list[File]:
+        """The "Runbook health" page and one transcript page per runbook that has a transcript.
+
+        They are left out of the automatic navigation; list the health page in ``nav`` to show it.
+        """
+        pages = {self.health_page: health_markdown(
+            list(self.results.values()), self.health_page, self.today, self.stale_after_days,
+        )}
+        for results in self.results.values():
+            if results.transcript_page:
+                pages[results.transcript_page] = transcript_markdown(results)
+        for path in pages:
+            if files.get_file_from_path(path) is not None:
+                raise DrillbookError("this name is taken by a generated page of drill results: rename the file", path=path)
+        return [
+            File.generated(config, path, content=content, inclusion=InclusionLevel.NOT_IN_NAV)
+            for path, content in pages.items()
+        ]
+
+
+def load_drill_results(root: Path, runbooks: list[str], config: DrillbookConfig, environ: Mapping[str, str]) -> DrillResults:
+    """Read the drill log, each runbook's frontmatter and transcript: once per build.
+
+    ``runbooks`` are paths relative to ``root``. A malformed log line or transcript is
+    logged at INFO and skipped; a bad ``history`` entry is a DrillbookError.
+    """
+    today = build_date(environ)
+    records, problems = read_log(root / config.drill_log, shown_as=config.drill_log)
+    for problem in problems:
+        log.info(f"{problem}; skipped this line (it stays in the log)")
+    frontmatter: dict[str, RunbookFrontmatter] = {
+        runbook: read_runbook_frontmatter((root / runbook).read_text(encoding="utf-8-sig"), runbook)
+        for runbook in runbooks
+    }
+    transcripts = _read_transcripts(root, config.transcripts_dir, runbooks)
+    results = collect_results(frontmatter, records, transcripts, today, config.stale_after_days, config.last_worked_rows)
+    for item in results.values():
+        for warning in item.warnings:
+            log.warning(warning)
+    return DrillResults(
+        today=today,
+        results=results,
+        health_page=f"{config.runbooks_dir.strip('/')}/health.md",
+        stale_after_days=config.stale_after_days,
+    )
+
+
+def _read_transcripts(root: Path, folder: str, runbooks: list[str]) -> dict[str, Transcript]:
+    transcripts = {}
+    for runbook in runbooks:
+        shown = f"{folder.rstrip('/')}/{transcript_name(runbook)}"
+        path = root / shown
+        if not path.is_file():
+            continue
+        try:
+            transcript = read_transcript(path, shown)
+        except DrillbookError as error:
+            log.info(f"{error}; no transcript page for {runbook}")
+            continue
+        if transcript.record.runbook != runbook:
+            log.info(f"{shown}: a transcript of {transcript.record.runbook}, not of {runbook}; no transcript page for {runbook}")
+            continue
+        transcripts[runbook] = transcript
+    return transcripts
