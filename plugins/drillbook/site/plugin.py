@@ -134,9 +134,8 @@ class DrillbookPlugin(BasePlugin[DrillbookConfig]):
             return markdown
         source = Path(page.file.abs_src_path)
         shown = self._shown(source)
-        self.extension.page = PageSource(
-            shown, _frontmatter_lines(source, markdown), dict(page.meta), frontmatter=_frontmatter_text(source, markdown)
-        )
+        frontmatter = _frontmatter_text(source, markdown)
+        self.extension.page = PageSource(shown, frontmatter.count("\n"), dict(page.meta), frontmatter=frontmatter)
         self.page_sources[page.file.src_uri] = self.extension.page
         if self.drill_results is not None:
             self.extension.page.drill_results = self.drill_results.page(shown, page.url, files)
@@ -144,7 +143,7 @@ class DrillbookPlugin(BasePlugin[DrillbookConfig]):
             try:
                 check_page_severity(page.meta["severity"], self.extension.severity_levels)
             except DrillbookError as error:
-                raise_plugin_error(DrillbookError(error.message, path=shown, line=_frontmatter_key_line(source, "severity")))
+                raise_plugin_error(DrillbookError(error.message, path=shown, line=_frontmatter_key_line(frontmatter, "severity")))
         return markdown
 
     def on_env(self, env: Any, config: MkDocsConfig, files: Files) -> Any:
@@ -174,17 +173,6 @@ class DrillbookPlugin(BasePlugin[DrillbookConfig]):
             return str(path)
 
 
-def _frontmatter_lines(source: Path, markdown: str) -> int:
-    """How many lines of ``source`` come before ``markdown`` (MkDocs strips the frontmatter)."""
-    try:
-        raw = source.read_text(encoding="utf-8-sig")
-    except OSError:
-        return 0
-    if raw.endswith(markdown):
-        return raw[: len(raw) - len(markdown)].count("\n")
-    return 0
-
-
 def _frontmatter_text(source: Path, markdown: str) -> str:
     """The text of ``source`` before ``markdown``: the frontmatter with its ``---`` lines."""
     try:
@@ -194,12 +182,9 @@ def _frontmatter_text(source: Path, markdown: str) -> str:
     return raw[: len(raw) - len(markdown)] if raw.endswith(markdown) else ""
 
 
-def _frontmatter_key_line(source: Path, key: str) -> int | None:
-    try:
-        lines = source.read_text(encoding="utf-8-sig").splitlines()
-    except OSError:
-        return None
-    for number, line in enumerate(lines, start=1):
+def _frontmatter_key_line(frontmatter: str, key: str) -> int | None:
+    """1-based line of a top-level ``key:`` in the frontmatter text."""
+    for number, line in enumerate(frontmatter.splitlines(), start=1):
         if line.startswith(f"{key}:"):
             return number
     return None
