@@ -2,11 +2,42 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import Any, Sequence
 
 import yaml
 
 from drillbook.errors import DrillbookError
+
+# A page's frontmatter exactly as MkDocs recognises it (mkdocs.utils.meta): a first
+# line of ---, the YAML, then a line of --- or ...
+FRONTMATTER = re.compile(r"\A-{3}[ \t]*\n(.*?\n)(?:\.{3}|-{3})[ \t]*\n", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Frontmatter:
+    """A page file split into its frontmatter YAML and its Markdown body."""
+
+    yaml: str  # the text between the fences; "" when the page has no frontmatter
+    body: str
+    body_offset: int  # file lines before the body
+    present: bool
+
+    # The YAML's first line is the file's second, right under the opening ---.
+    FIRST_LINE = 2
+
+    def line_of(self, loc: Sequence[str | int]) -> int:
+        """1-based file line of the key path ``loc`` inside the frontmatter."""
+        return self.FIRST_LINE + line_of(self.yaml, loc) - 1
+
+
+def split_frontmatter(text: str) -> Frontmatter:
+    """Split a page file (or just the text before its Markdown) at its frontmatter."""
+    match = FRONTMATTER.match(text)
+    if not match:
+        return Frontmatter("", text, 0, present=False)
+    return Frontmatter(match.group(1), text[match.end():], match.group(0).count("\n"), present=True)
 
 
 def load_mapping(text: str, what: str) -> dict[str, Any]:

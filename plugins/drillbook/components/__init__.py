@@ -13,7 +13,7 @@ import pkgutil
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Literal, get_args, get_origin
+from typing import Any, Callable, Literal, Sequence, get_args, get_origin
 
 import jinja2
 from markupsafe import Markup
@@ -95,11 +95,17 @@ def component(name: str, template: str, prepare: Callable[[Any, RenderContext], 
     return register
 
 
+def key_path(loc: Sequence[str | int]) -> str:
+    """A pydantic error location as a person writes it: ``items[2].text``."""
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path
+
+
 def describe_error(error: dict[str, Any]) -> str:
     """One pydantic error as a sentence naming the key path: ``items[2].text is required``."""
-    path = ""
-    for part in error["loc"]:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    path = key_path(error["loc"])
     kind = error["type"]
     if kind == "missing":
         return f"{path} is required"

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, Validat
 
 from drillbook.components import TEMPLATES
 from drillbook.errors import DrillbookError
-from drillbook.yaml_source import line_of
+from drillbook.yaml_source import split_frontmatter
 
 LESSON_KEY = "learningObjectives"
 DIFFICULTIES = ("beginner", "intermediate", "advanced")
@@ -73,17 +73,10 @@ def validate_lesson(meta: dict[str, Any], frontmatter: str = "") -> LessonFrontm
 
 def frontmatter_line(frontmatter: str, loc: list[str | int]) -> int | None:
     """1-based file line of the key path ``loc`` in the frontmatter (its opening ``---`` for [])."""
-    lines = frontmatter.splitlines()
-    if not lines or lines[0].strip() != "---":
+    page = split_frontmatter(frontmatter)
+    if not page.present:
         return None
-    if not loc:
-        return 1
-    body = []
-    for line in lines[1:]:
-        if line.strip() in ("---", "..."):
-            break
-        body.append(line)
-    return 1 + line_of("\n".join(body), loc)
+    return page.line_of(loc) if loc else 1
 
 
 def render_lesson_header(meta: dict[str, Any], frontmatter: str = "") -> str:

@@ -17,9 +17,9 @@ from markdown.preprocessors import Preprocessor
 from pydantic import BaseModel, ConfigDict, StrictBool, ValidationError, field_validator, model_validator
 
 from drillbook.blocks import find_blocks
-from drillbook.components import Options, RenderContext, component
+from drillbook.components import Options, RenderContext, component, key_path
 from drillbook.errors import DrillbookError
-from drillbook.yaml_source import line_of
+from drillbook.yaml_source import line_of, split_frontmatter
 
 if TYPE_CHECKING:
     from drillbook.extension import DrillbookExtension
@@ -182,41 +182,20 @@ def check_quiz(data: Any, frontmatter: str = "", first_line: int = 2) -> Quiz:
     if isinstance(problem, QuizProblem):
         message, loc = str(problem), loc + list(problem.at)
     elif kind == "missing":
-        message, loc = f"{_key_path(loc)} is required", loc[:-1]
+        message, loc = f"{key_path(loc)} is required", loc[:-1]
     elif kind == "extra_forbidden":
         model = QuizQuestion if prefix else Quiz
-        message = f"unknown key '{_key_path(loc)}' (known: {', '.join(model.model_fields)})"
+        message = f"unknown key '{key_path(loc)}' (known: {', '.join(model.model_fields)})"
     elif kind == "model_type" and not loc:
         keys = "question, type and explanation" if prefix else "passingScore and questions"
         message = f"expected a mapping with {keys}, got {error['input']!r}"
     else:
         text = error["msg"][0].lower() + error["msg"][1:]
-        message = f"{_key_path(loc)}: {text}, got {error['input']!r}"
+        message = f"{key_path(loc)}: {text}, got {error['input']!r}"
     line = None
     if frontmatter:
         line = first_line + line_of(frontmatter, ["quiz", *prefix, *loc]) - 1
     raise DrillbookError(f"{where}: {message}", line=line)
-
-
-def _key_path(loc: Sequence[str | int]) -> str:
-    path = ""
-    for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    return path
-
-
-def frontmatter_yaml(frontmatter: str) -> str:
-    """The YAML between the ``---`` lines of ``frontmatter`` (the file's text before the
-    Markdown); empty when it does not start with ``---``. Its first line is file line 2."""
-    lines = frontmatter.splitlines()
-    if not lines or lines[0].strip() != "---":
-        return ""
-    yaml_lines = []
-    for line in lines[1:]:
-        if line.strip() in ("---", "..."):
-            break
-        yaml_lines.append(line)
-    return "\n".join(yaml_lines)
 
 
 # -- the ::quiz component -----------------------------------------------------
@@ -260,7 +239,7 @@ class QuizPlacement(Preprocessor):
         if "quiz" not in page.meta:
             return lines
         try:
-            check_quiz(page.meta["quiz"], frontmatter_yaml(page.frontmatter))
+            check_quiz(page.meta["quiz"], split_frontmatter(page.frontmatter).yaml)
         except DrillbookError as error:
             self.extension.on_error(DrillbookError(error.message, path=page.path, line=error.line))
         try:

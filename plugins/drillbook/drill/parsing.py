@@ -26,10 +26,8 @@ from drillbook.drill.models import (
     Tag,
 )
 from drillbook.errors import DrillbookError
-from drillbook.yaml_source import line_of, load_mapping
+from drillbook.yaml_source import Frontmatter, load_mapping, split_frontmatter
 
-# The frontmatter as MkDocs reads it (mkdocs.utils.meta).
-FRONTMATTER = re.compile(r"^-{3}[ \t]*\n(.*?\n)(?:\.{3}|-{3})[ \t]*\n", re.DOTALL)
 # A token like <PR_NUMBER>: a human placeholder the frontmatter must bind for the drill.
 UPPER_PLACEHOLDER = re.compile(r"<[A-Z][A-Z0-9_]*>")
 VAR_KEY = re.compile(r"^<[^<>\s]+>$")
@@ -69,25 +67,17 @@ KNOWN_OPTIONS = ", ".join(OPTIONS)
 # -- frontmatter ----------------------------------------------------------------
 
 
-def split_frontmatter(text: str) -> tuple[str, str, int]:
-    """(frontmatter YAML, body, number of file lines before the body)."""
-    match = FRONTMATTER.match(text)
-    if not match:
-        return "", text, 0
-    return match.group(1), text[match.end():], match.group(0).count("\n")
-
-
-def parse_drill_spec(frontmatter: str) -> DrillSpec:
+def parse_drill_spec(page: Frontmatter) -> DrillSpec:
     """The ``drill:`` mapping of a runbook's frontmatter; lines are 1-based in the file."""
-    if not frontmatter.strip():
+    if not page.yaml.strip():
         return DrillSpec()
     try:
-        meta = load_mapping(frontmatter, "frontmatter")
+        meta = load_mapping(page.yaml, "frontmatter")
     except DrillbookError as error:
-        raise error.located(line_offset=1) from None
+        raise error.located(line_offset=page.FIRST_LINE - 1) from None
 
     def line(*loc: str) -> int:
-        return line_of(frontmatter, loc) + 1  # the frontmatter starts on line 2
+        return page.line_of(loc)
 
     if "drill" not in meta:
         return DrillSpec()
@@ -288,13 +278,13 @@ def has_tagged_fence(text: str) -> bool:
 def parse_runbook(text: str, path: str) -> Runbook:
     """A runbook from its file text; every error names ``path`` and the line."""
     try:
-        frontmatter, body, offset = split_frontmatter(text)
-        spec = parse_drill_spec(frontmatter)
-        blocks = parse_blocks(body, line_offset=offset)
+        page = split_frontmatter(text)
+        spec = parse_drill_spec(page)
+        blocks = parse_blocks(page.body, line_offset=page.body_offset)
         steps = bind_placeholders(blocks, spec)
     except DrillbookError as error:
         raise error.located(path=path) from None
-    return Runbook(path, frontmatter_title(frontmatter), spec, tuple(blocks), tuple(steps))
+    return Runbook(path, frontmatter_title(page.yaml), spec, tuple(blocks), tuple(steps))
 
 
 def bind_placeholders(blocks: list[CodeBlock], spec: DrillSpec) -> list[Step]:

@@ -12,10 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from drillbook.components import describe_error
 from drillbook.errors import DrillbookError
-from drillbook.yaml_source import line_of
+from drillbook.yaml_source import split_frontmatter
 
-# The same frontmatter MkDocs recognises: a first line of ---, YAML, then --- or ...
-FRONTMATTER = re.compile(r"\A-{3}[ \t]*\n(.*?\n)(?:\.{3}|-{3})[ \t]*\n", re.DOTALL)
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 
@@ -99,31 +97,24 @@ class RunbookFrontmatter:
     stale_after_days: int | None = None
 
 
-def split_frontmatter(text: str) -> tuple[str, int, str]:
-    """(frontmatter YAML, line in the file where the YAML starts, Markdown body)."""
-    match = FRONTMATTER.match(text)
-    if not match:
-        return "", 1, text
-    return match.group(1), 2, text[match.end():]
-
-
 def read_runbook_frontmatter(text: str, shown: str) -> RunbookFrontmatter:
     """The history, staleness limit and title of the runbook whose file content is ``text``.
 
     Every problem is a DrillbookError naming ``shown`` and the line in the file.
     """
-    yaml_text, first_line, body = split_frontmatter(text)
+    page = split_frontmatter(text)
+    yaml_text = page.yaml
     try:
         data = yaml.load(yaml_text, Loader=_DatesAsTextLoader) if yaml_text else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = first_line + (mark.line if mark is not None else 0)
+        line = page.FIRST_LINE + (mark.line if mark is not None else 0)
         problem = getattr(exc, "problem", None) or str(exc)
         raise DrillbookError(f"frontmatter: YAML does not parse: {problem}", path=shown, line=line) from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise DrillbookError("frontmatter: expected a YAML mapping", path=shown, line=first_line)
+        raise DrillbookError("frontmatter: expected a YAML mapping", path=shown, line=page.FIRST_LINE)
     try:
         settings = ResultsFrontmatter.model_validate(data)
     except ValidationError as exc:
@@ -134,10 +125,10 @@ def read_runbook_frontmatter(text: str, shown: str) -> RunbookFrontmatter:
             loc = loc[:-1]
         if first["type"] == "extra_forbidden":
             message = f"{message} (known: {', '.join(HistoryEntry.model_fields)})"
-        raise DrillbookError(message, path=shown, line=first_line + line_of(yaml_text, loc) - 1) from None
+        raise DrillbookError(message, path=shown, line=page.line_of(loc)) from None
     title = data.get("title")
     return RunbookFrontmatter(
-        title=str(title) if title else first_heading(body),
+        title=str(title) if title else first_heading(page.body),
         history=list(settings.history),
         stale_after_days=settings.stale_after_days,
     )
