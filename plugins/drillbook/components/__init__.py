@@ -8,7 +8,6 @@ it to HTML; every error names the offending key path.
 from __future__ import annotations
 
 import importlib
-import json
 import pkgutil
 import re
 from dataclasses import dataclass, field
@@ -16,7 +15,6 @@ from pathlib import Path
 from typing import Any, Callable, Literal, Sequence, get_args, get_origin
 
 import jinja2
-from markupsafe import Markup
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from drillbook.blocks import Block
@@ -208,8 +206,3 @@ def split_markdown_regions(html: str) -> list[tuple[bool, str]]:
     parts.append((False, html[position:].strip()))
     return [(is_markdown, text) for is_markdown, text in parts if is_markdown or text]
 
-
-def script_json(data: Any) -> Markup:
-    """``data`` as JSON safe to place inside a <script> element of a component."""
-    text = json.dumps(data, ensure_ascii=False)
-    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))

@@ -8,7 +8,7 @@ from typing import Any, Iterator
 from markupsafe import Markup, escape
 from pydantic import field_validator
 
-from drillbook.components import Options, PageLink, RenderContext, component, script_json
+from drillbook.components import Options, PageLink, RenderContext, component
 from drillbook.errors import DrillbookError
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -201,7 +201,7 @@ def _prepare(tree: Decision, context: RenderContext) -> dict[str, Any]:
     return {
         "tree": tree,
         "mermaid": mermaid_source(tree),
-        "data": script_json(walker_data(tree, link_index)),
+        "data": walker_data(tree, link_index),
         "outcome_markdown": Markup("\n".join(outcome_lines)),
     }
 

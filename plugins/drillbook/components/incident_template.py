@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drillbook.components import Options, RenderContext, component, script_json
+from drillbook.components import Options, RenderContext, component
 from drillbook.errors import DrillbookError
 from drillbook.incident_templates import shipped_templates
 
@@ -25,7 +25,7 @@ def _prepare(options: TemplateForm, context: RenderContext) -> dict[str, Any]:
         "program": list(template.program),
     }
     example_text = template.render({field.name: field.example for field in template.fields})
-    return {"template": template, "title": options.title or template.label, "data": script_json(data), "example_text": example_text}
+    return {"template": template, "title": options.title or template.label, "data": data, "example_text": example_text}
 
 
 component("template", "incident_template.html", prepare=_prepare)(TemplateForm)
