@@ -21,6 +21,7 @@ from drillbook.components.quiz import QuizPlacement
 from drillbook.components.lesson_header import is_lesson, render_lesson_header
 from drillbook.drill.fences import DRILL_CHECK_PRIORITY, DRILL_FENCES_PRIORITY, DrillCheckDetails, DrillFencePreprocessor
 from drillbook.errors import DrillbookError
+from drillbook.page_tree import index_under_title, stashed_html
 from drillbook.results.render import RunbookPage
 from drillbook.results.treeprocessor import DRILL_RESULTS_PRIORITY, DrillResultsTreeprocessor
 from drillbook.severity import SeverityLevel, load_severity
@@ -133,11 +134,7 @@ class LessonHeaderTreeprocessor(Treeprocessor):
         except DrillbookError as error:
             # Frontmatter lines already count from the top of the file: no line offset to add.
             self.extension.on_error(error.located(path=page.path))
-        holder = etree.Element("p")
-        holder.text = self.md.htmlStash.store(html)
-        children = list(root)
-        first_h1 = next((index for index, child in enumerate(children) if child.tag == "h1"), None)
-        root.insert(0 if first_h1 is None else first_h1 + 1, holder)
+        root.insert(index_under_title(root), stashed_html(self.md, html))
 
 
 def makeExtension(**kwargs: Any) -> DrillbookExtension:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from markdown import Markdown
 from markdown.treeprocessors import Treeprocessor
 
+from drillbook.page_tree import index_under_title, stashed_html
 from drillbook.results.render import SECTION_ID, SECTION_TITLE, badge_html, last_worked_html, warnings_html
 
 if TYPE_CHECKING:
@@ -33,21 +34,15 @@ class DrillResultsTreeprocessor(Treeprocessor):
         page = self.extension.page.drill_results
         if page is None:
             return
-        under_title = next((index + 1 for index, element in enumerate(root) if element.tag == "h1"), 0)
+        under_title = index_under_title(root)
         for offset, html in enumerate([badge_html(page), *warnings_html(page)]):
-            root.insert(under_title + offset, self._raw_html(html))
+            root.insert(under_title + offset, stashed_html(self.md, html))
         section = etree.Element("section", {"class": "drill-last-worked", "data-component": "last-worked"})
         heading = etree.SubElement(section, "h2", {"id": SECTION_ID})
         heading.text = SECTION_TITLE
-        section.append(self._raw_html(last_worked_html(page)))
+        section.append(stashed_html(self.md, last_worked_html(page)))
         footnotes = next((index for index, element in enumerate(root) if element.get("class") == "footnote"), None)
         if footnotes is None:
             root.append(section)
         else:
             root.insert(footnotes, section)
-
-    def _raw_html(self, html: str) -> etree.Element:
-        """A placeholder paragraph that Python-Markdown replaces by ``html`` when it serialises."""
-        placeholder = etree.Element("p")
-        placeholder.text = self.md.htmlStash.store(html)
-        return placeholder
