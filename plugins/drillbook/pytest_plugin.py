@@ -14,11 +14,12 @@ from typing import Any
 import pytest
 
 from drillbook.drill.parsing import has_tagged_fence
+from drillbook.drill.settings import in_scenario_folder
 from drillbook.errors import DrillbookError
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
-    if file_path.suffix != ".md" or _in_scenario(file_path, parent.config.rootpath):
+    if file_path.suffix != ".md" or in_scenario_folder(file_path, parent.config.rootpath):
         return None
     try:
         text = file_path.read_text(encoding="utf-8-sig")
@@ -27,14 +28,6 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
     if not has_tagged_fence(text):
         return None
     return RunbookFile.from_parent(parent, path=file_path)
-
-
-def _in_scenario(path: Path, root: Path) -> bool:
-    try:
-        parts = path.relative_to(root).parts
-    except ValueError:
-        parts = path.parts
-    return "scenarios" in parts[:-1]
 
 
 class RunbookFile(pytest.File):

@@ -18,7 +18,7 @@ from drillbook.drill.log import append_record
 from drillbook.drill.models import Runbook, Step
 from drillbook.drill.parsing import parse_runbook
 from drillbook.drill.sandbox import Scenario, find_scenario
-from drillbook.drill.settings import DrillSettings, load_settings
+from drillbook.drill.settings import DrillSettings, load_settings, runbook_files
 from drillbook.errors import DrillbookError
 
 if TYPE_CHECKING:  # the executor imports nbclient and friends: only when a drill runs
@@ -88,11 +88,6 @@ def main(args: argparse.Namespace) -> int:
 
 
 # -- choosing the runbooks --------------------------------------------------------
-
-
-def runbook_files(folder: Path) -> list[Path]:
-    """Markdown files under ``folder``, except scenario folders."""
-    return sorted(path for path in folder.rglob("*.md") if "scenarios" not in path.relative_to(folder).parts[:-1])
 
 
 def collect(settings: DrillSettings, paths: list[Path]) -> list[Drill]:

@@ -19,6 +19,21 @@ from drillbook.errors import DrillbookError
 
 CONFIG_NAMES = ("mkdocs.yml", "mkdocs.yaml")
 PLUGIN_NAME = "drillbook"
+SCENARIOS = "scenarios"
+
+
+def in_scenario_folder(path: Path, folder: Path) -> bool:
+    """Whether ``path`` lies in a scenarios/ folder below ``folder``: such files are not runbooks."""
+    try:
+        parts = path.relative_to(folder).parts
+    except ValueError:
+        parts = path.parts
+    return SCENARIOS in parts[:-1]
+
+
+def runbook_files(folder: Path) -> list[Path]:
+    """The runbooks under ``folder``: its Markdown files, except those of scenario folders."""
+    return sorted(path for path in folder.rglob("*.md") if not in_scenario_folder(path, folder))
 
 
 @dataclass(frozen=True)
@@ -30,7 +45,7 @@ class DrillSettings:
 
     @property
     def scenarios_dir(self) -> Path:
-        return self.runbooks_dir / "scenarios"
+        return self.runbooks_dir / SCENARIOS
 
     def shown(self, path: Path) -> str:
         """``path`` as the log and messages name it: relative to the root when inside it."""

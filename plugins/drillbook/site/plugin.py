@@ -18,6 +18,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
+from drillbook.drill.settings import runbook_files
 from drillbook.errors import DrillbookError
 from drillbook.extension import DrillbookExtension, PageSource
 from drillbook.severity import check_page_severity
@@ -84,7 +85,8 @@ class DrillbookPlugin(BasePlugin[DrillbookConfig]):
     def on_files(self, files: Files, config: MkDocsConfig) -> Files | None:
         if not self.config.enabled:
             return files
-        for path in self._runbook_sources():
+        runbooks = runbook_files(self.root / self.config.runbooks_dir)
+        for path in runbooks:
             files.append(
                 File(
                     path.relative_to(self.root).as_posix(),
@@ -103,26 +105,17 @@ class DrillbookPlugin(BasePlugin[DrillbookConfig]):
                 f"Mermaid is not installed ({self.config.mermaid_js} is missing): run 'npm ci' or 'make setup'"
             )
         files.append(File.generated(config, MERMAID_URI, abs_src_path=str(mermaid)))
-        self._add_drill_results(files, config)
+        self._add_drill_results(files, config, [path.relative_to(self.root).as_posix() for path in runbooks])
         return files
 
-    def _add_drill_results(self, files: Files, config: MkDocsConfig) -> None:
+    def _add_drill_results(self, files: Files, config: MkDocsConfig, runbooks: list[str]) -> None:
         """Read the drill log and transcripts once per build; add the health and transcript pages."""
-        runbooks = [path.relative_to(self.root).as_posix() for path in self._runbook_sources()]
         try:
             self.drill_results = load_drill_results(self.root, runbooks, self.config, os.environ)
             for file in self.drill_results.generated_files(config, files):
                 files.append(file)
         except DrillbookError as error:
             raise PluginError(str(error) if error.path else error.message) from None
-
-    def _runbook_sources(self) -> list[Path]:
-        """Runbook pages: the Markdown files under runbooks/, but not scenario folders."""
-        folder = self.root / self.config.runbooks_dir
-        return sorted(
-            path for path in folder.rglob("*.md")
-            if "scenarios" not in path.relative_to(folder).parts[:-1]
-        )
 
     # -- pages ---------------------------------------------------------------
 
