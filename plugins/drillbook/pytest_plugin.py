@@ -82,14 +82,7 @@ class RunbookDrill(pytest.Item):
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, DrillFailed):
-            failure = excinfo.value.args[0]
-            lines = [str(failure)]
-            if failure.command is not None:
-                lines += ["command:"] + [f"    {line}" for line in failure.command.rstrip("\n").splitlines()]
-            tail = failure.output_tail()
-            if tail:
-                lines += ["last output:"] + [f"    {line}" for line in tail.splitlines()]
-            return "\n".join(lines)
+            return "\n".join(excinfo.value.args[0].report())
         return super().repr_failure(excinfo)
 
     def reportinfo(self) -> tuple[Path, int, str]:

@@ -196,12 +196,7 @@ class TerminalProgress:
         lines = [f"{verdict}  {result.runbook.path}  in {result.record.duration_s:.1f} s ({steps} steps)"]
         failure = result.failure
         if failure is not None:
-            lines.append(f"  {failure}")
-            if failure.command is not None:
-                lines += ["  command:"] + [f"    {line}" for line in failure.command.rstrip("\n").splitlines()]
-            tail = failure.output_tail()
-            if tail:
-                lines += ["  last output:"] + [f"    {line}" for line in tail.splitlines()]
+            lines += failure.report(indent="  ")
         if result.sandbox is not None:
             lines.append(f"  sandbox kept in {result.sandbox}")
         self._print("\n".join(lines))

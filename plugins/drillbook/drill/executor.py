@@ -65,6 +65,20 @@ class DrillFailure:
         where = f"{self.path}:{self.line}" if self.line is not None else self.path
         return f"{where}: {self.title}: {self.reason}"
 
+    def report(self, indent: str = "") -> list[str]:
+        """The lines every adapter shows: where and why, the command, the tail of its output.
+
+        ``indent`` goes before the three headings; the command and output lines are always
+        indented four spaces.
+        """
+        lines = [f"{indent}{self}"]
+        if self.command is not None:
+            lines += [f"{indent}command:"] + [f"    {line}" for line in self.command.rstrip("\n").splitlines()]
+        tail = self.output_tail()
+        if tail:
+            lines += [f"{indent}last output:"] + [f"    {line}" for line in tail.splitlines()]
+        return lines
+
 
 @dataclass
 class DrillResult:
