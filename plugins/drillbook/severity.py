@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from drillbook.components import describe_error
+from drillbook.components import describe_error, error_loc
 from drillbook.errors import DrillbookError
 from drillbook.yaml_source import line_of, load_mapping
 
@@ -50,8 +50,7 @@ def load_severity(path: Path, shown_as: str | None = None) -> list[SeverityLevel
         raise exc.located(path=shown) from None
     except ValidationError as exc:
         first = exc.errors()[0]
-        loc = list(first["loc"])[:-1] if first["type"] == "missing" else list(first["loc"])
-        raise DrillbookError(describe_error(first), path=shown, line=line_of(text, loc)) from None
+        raise DrillbookError(describe_error(first), path=shown, line=line_of(text, error_loc(first))) from None
     ids = [level.id for level in model.levels]
     for index, level_id in enumerate(ids):
         if level_id in ids[:index]:

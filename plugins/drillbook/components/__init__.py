@@ -101,6 +101,12 @@ def key_path(loc: Sequence[str | int]) -> str:
     return path
 
 
+def error_loc(error: dict[str, Any]) -> list[str | int]:
+    """The key path a pydantic error is about; for a missing key, the mapping that lacks it."""
+    loc = list(error["loc"])
+    return loc[:-1] if error["type"] == "missing" else loc
+
+
 def describe_error(error: dict[str, Any]) -> str:
     """One pydantic error as a sentence naming the key path: ``items[2].text is required``."""
     path = key_path(error["loc"])
@@ -124,9 +130,7 @@ def validate(block: Block) -> Options:
         return found.options.model_validate(block.data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        loc = [p for p in first["loc"]]
-        if first["type"] == "missing":
-            loc = loc[:-1]
+        loc = error_loc(first)
         line = block.line
         if block.yaml_text:
             line = block.yaml_line + line_of(block.yaml_text, loc) - 1

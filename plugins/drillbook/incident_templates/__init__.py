@@ -19,7 +19,7 @@ import jinja2
 from jinja2 import nodes
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from drillbook.components import describe_error
+from drillbook.components import describe_error, error_loc
 from drillbook.errors import DrillbookError
 from drillbook.yaml_source import line_of, load_mapping
 
@@ -138,8 +138,7 @@ def load_template(path: Path) -> IncidentTemplate:
         raise error.located(path=shown, line_offset=1) from None
     except ValidationError as error:
         first = error.errors()[0]
-        loc = list(first["loc"])[:-1] if first["type"] == "missing" else list(first["loc"])
-        raise DrillbookError(f"declaration: {describe_error(first)}", path=shown, line=1 + line_of(yaml_text, loc)) from None
+        raise DrillbookError(f"declaration: {describe_error(first)}", path=shown, line=1 + line_of(yaml_text, error_loc(first))) from None
     try:
         tree = JINJA.parse(source)
     except jinja2.TemplateSyntaxError as error:

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from drillbook.components import describe_error
+from drillbook.components import describe_error, error_loc
 from drillbook.errors import DrillbookError
 from drillbook.yaml_source import split_frontmatter
 
@@ -119,13 +119,10 @@ def read_runbook_frontmatter(text: str, shown: str) -> RunbookFrontmatter:
         settings = ResultsFrontmatter.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        loc = list(first["loc"])
         message = describe_error(first)
-        if first["type"] == "missing":
-            loc = loc[:-1]
         if first["type"] == "extra_forbidden":
             message = f"{message} (known: {', '.join(HistoryEntry.model_fields)})"
-        raise DrillbookError(message, path=shown, line=page.line_of(loc)) from None
+        raise DrillbookError(message, path=shown, line=page.line_of(error_loc(first))) from None
     title = data.get("title")
     return RunbookFrontmatter(
         title=str(title) if title else first_heading(page.body),
