@@ -4,11 +4,15 @@ The runbook becomes a notebook with one code cell per drilled block. The scenari
 builds the sandbox while the kernel starts; then each cell runs with its own
 timeout. The first step that fails ends the drill: the kernel is stopped and the
 remaining steps are reported as skipped. The executed notebook is the transcript.
+
+A drill that is cancelled (Ctrl-C, SIGTERM) stops its kernel, its jail and the
+scenario, removes its sandbox, and returns nothing: there is nothing to record.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import subprocess
@@ -29,7 +33,7 @@ from nbformat import NotebookNode
 from drillbook.drill.kernel import KERNEL_NAME, DrillKernelSpecManager, kernel_spec
 from drillbook.drill.log import DrillRecord, StepOutcome, StepRecord, transcript_name
 from drillbook.drill.models import Runbook, Step
-from drillbook.drill.sandbox import Sandbox, Scenario, ScenarioFailed
+from drillbook.drill.sandbox import JailUnavailable, Sandbox, Scenario, ScenarioFailed, jail_problem
 
 OUTPUT_TAIL_LINES = 40
 # nbclient logs a step's timeout or failure as an error; the drill reports it itself.
@@ -119,6 +123,13 @@ class _Run:
     notebook: NotebookNode
     results: list[StepResult] = field(default_factory=list)
     failure: DrillFailure | None = None
+    failed_line: int | None = None  # line of the failing command inside its step, as the kernel said
+
+
+@functools.lru_cache(maxsize=1)
+def jail_check() -> str | None:
+    """Why bubblewrap cannot run here (checked once per process), or None."""
+    return jail_problem()
 
 
 def utc_now() -> str:
@@ -157,13 +168,21 @@ async def run_drill(
     progress: DrillProgress | None = None,
     keep_sandbox: bool = False,
     sandbox_parent: Path | None = None,
+    jail: bool = True,
 ) -> DrillResult:
-    """Drill ``runbook`` in a fresh sandbox built by ``scenario``; never raises for a failing step."""
+    """Drill ``runbook`` in a fresh sandbox built by ``scenario``; never raises for a failing step.
+
+    With ``jail`` (the default) the scenario and every step run in a bubblewrap jail; when
+    bubblewrap cannot run, the drill fails before anything runs.
+    """
     progress = progress or NoProgress()
     started_at = utc_now()
     clock = time.monotonic()
     run = _Run(runbook, new_notebook(runbook))
-    sandbox = Sandbox.create(sandbox_parent)
+    if jail and (problem := jail_check()) is not None:
+        run.failure = DrillFailure(runbook.path, None, "drill jail", None, JailUnavailable(problem).message, "")
+        return _finish(run, started_at, clock, commit, None, None)
+    sandbox = Sandbox.create(sandbox_parent, jailed=jail)
     kernel_log = (sandbox.private / "kernel.log").open("wb")
     manager = AsyncKernelManager(
         kernel_name=KERNEL_NAME,
@@ -172,7 +191,12 @@ async def run_drill(
         transport="ipc",
         ip=str(sandbox.private / "kernel"),
     )
-    client = NotebookClient(run.notebook, km=manager, kernel_name=KERNEL_NAME, record_timing=False, log=QUIET_LOG)
+
+    def note_failed_line(cell: NotebookNode, cell_index: int, execute_reply: dict[str, Any]) -> None:
+        run.failed_line = execute_reply["content"].get("failed_line")
+
+    client = NotebookClient(run.notebook, km=manager, kernel_name=KERNEL_NAME, record_timing=False, log=QUIET_LOG,
+                            on_cell_error=note_failed_line)
     kernel_start_s: float | None = None
     try:
         kernel_start_s = await _prepare(run, client, sandbox, scenario, kernel_log)
@@ -183,11 +207,16 @@ async def run_drill(
         kernel_log.close()
         if not keep_sandbox:
             sandbox.remove()
-    for index in range(len(run.results), len(runbook.steps)):
-        run.results.append(StepResult(runbook.steps[index], "skipped", 0.0))
+    return _finish(run, started_at, clock, commit, sandbox.root if keep_sandbox else None, kernel_start_s)
+
+
+def _finish(run: _Run, started_at: str, clock: float, commit: str | None, kept: Path | None,
+            kernel_start_s: float | None) -> DrillResult:
+    for index in range(len(run.results), len(run.runbook.steps)):
+        run.results.append(StepResult(run.runbook.steps[index], "skipped", 0.0))
     record = _record(run, started_at, time.monotonic() - clock, commit)
     run.notebook.metadata["drillbook"] = asdict(record)
-    return DrillResult(runbook, record, run.results, run.notebook, run.failure, sandbox.root if keep_sandbox else None, kernel_start_s)
+    return DrillResult(run.runbook, record, run.results, run.notebook, run.failure, kept, kernel_start_s)
 
 
 async def _prepare(run: _Run, client: NotebookClient, sandbox: Sandbox, scenario: Scenario, kernel_log: IO[bytes]) -> float | None:
@@ -195,7 +224,8 @@ async def _prepare(run: _Run, client: NotebookClient, sandbox: Sandbox, scenario
 
     async def start_kernel() -> float:
         began = time.monotonic()
-        await client.async_start_new_kernel(env=sandbox.environment(), cwd=str(sandbox.work), stdout=kernel_log, stderr=kernel_log)
+        await client.async_start_new_kernel(env=sandbox.kernel_environment(), cwd=str(sandbox.work),
+                                            stdout=kernel_log, stderr=kernel_log)
         assert client.km is not None
         kernel_client = client.km.client()
         kernel_client.start_channels()
@@ -264,6 +294,7 @@ async def _run_steps(run: _Run, client: NotebookClient, progress: DrillProgress)
         client.timeout_func = lambda _cell, seconds=step.timeout_s: seconds
         began = time.monotonic()
         reason: str | None = None
+        run.failed_line = None
         try:
             await client.async_execute_cell(cell, index)
         except CellTimeoutError:
@@ -279,8 +310,16 @@ async def _run_steps(run: _Run, client: NotebookClient, progress: DrillProgress)
         run.results.append(result)
         progress.step_finished(run.runbook, index, result)
         if reason:
-            run.failure = DrillFailure(run.runbook.path, step.line, step.title, step.command, reason, output)
+            run.failure = DrillFailure(run.runbook.path, failing_line(step, run.failed_line), step.title, step.command,
+                                       reason, output)
             return
+
+
+def failing_line(step: Step, line_in_step: int | None) -> int:
+    """The runbook line of the step's failing command; the block's own line when it is not known."""
+    if line_in_step is None or not 1 <= line_in_step <= len(step.command.splitlines()):
+        return step.line
+    return step.line + line_in_step
 
 
 def _merge_outputs(cell: NotebookNode, reason: str | None) -> str:

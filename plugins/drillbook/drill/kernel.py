@@ -1,10 +1,27 @@
-"""The drill kernel: bash_kernel without the traps that let a broken step pass.
+"""The drill kernel: one non-interactive bash per drill, with a step status its output cannot forge.
 
-Stock bash_kernel checks only the exit status of a cell's last command, starts a
-new bash without a word when the shell exits, and waits 50 ms before every line it
-sends. This kernel runs bash under ``set -eo pipefail`` (see ``kernel_rc.sh``), so
-the first failing command ends the shell; it reports an exited shell as a failed
-step and refuses to run anything after it; and it sends without delay.
+There is no terminal, no readline and no prompt to wait for. The kernel starts
+``bash`` (inside the drill's jail, see :mod:`drillbook.drill.sandbox`) with stdin
+from ``/dev/null``, its stdout and stderr on one pipe the kernel reads in bulk, and
+its script on a second pipe only the kernel writes. Each step is sent as one
+``eval`` wrapped in a few lines of shell (see :func:`step_script`):
+
+- a step **passes** when the shell, after the step, opens a FIFO whose name is a
+  fresh random nonce, in a folder no step can list (``status/``, mode 0300, and the
+  jail drops root's capabilities). Nothing the step prints can open it, and the
+  lines that open it use only syntax and POSIX special builtins, which a step's
+  functions cannot shadow (the wrapper turns on POSIX mode by assigning
+  ``POSIXLY_CORRECT`` for those lines);
+- a step **fails** when the shell ends: under ``set -o errexit`` the first failing
+  command ends it, and the kernel sees the process exit, which no output can fake.
+  An ERR trap drops an empty file named after the nonce and the failing line, so
+  the failure names its line.
+
+So ``set +e`` in one step does not carry into the next, and cwd, variables and
+functions do. A step that exits, kills or ``exec``\\ s the shell fails at once.
+
+Output is streamed as it comes; past :data:`OUTPUT_HEAD_BYTES` the kernel keeps
+only the last :data:`OUTPUT_TAIL_BYTES` and says how many bytes it left out.
 
 Run it as ``python -m drillbook.drill.kernel -f CONNECTION_FILE``;
 :func:`kernel_spec` describes that command to jupyter_client without installing
@@ -13,18 +30,38 @@ anything in a Jupyter data directory.
 
 from __future__ import annotations
 
+import codecs
+import json
+import os
+import secrets
+import select
 import signal
+import subprocess
 import sys
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pexpect
-from bash_kernel.kernel import BashKernel, IREPLWrapper
+from ipykernel.kernelbase import Kernel
 from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
 
 KERNEL_NAME = "drillbook-bash"
 RC_FILE = Path(__file__).with_name("kernel_rc.sh")
-STATUS_AND_RESET = "{ echo $?; set -o errexit -o pipefail; } 2>/dev/null"
+# How the executor tells the kernel where the jail and the status folder are (removed
+# from the environment before bash starts).
+JAIL_ENV = "DRILLBOOK_JAIL"
+STATUS_DIR_ENV = "DRILLBOOK_STATUS_DIR"
+# A step's output in the transcript: the first 64 KiB and the last 64 KiB, and a line
+# saying how many bytes between them were left out.
+OUTPUT_HEAD_BYTES = 64 * 1024
+OUTPUT_TAIL_BYTES = 64 * 1024
+READ_SIZE = 1 << 20
+# After the shell ends, how long its last output may take to arrive.
+DRAIN_S = 2.0
+# The shell's script pipe closes as the shell ends, or when `exec` replaces it: how long
+# to wait for the shell to end before calling it an exec.
+EXEC_GRACE_S = 0.5
 
 
 def kernel_spec() -> KernelSpec:
@@ -47,36 +84,254 @@ class DrillKernelSpecManager(KernelSpecManager):
         return super().get_kernel_spec(kernel_name)
 
 
-class DrillKernel(BashKernel):
+def ansi_c_quote(text: str) -> str:
+    """``text`` as one bash ``$'…'`` word on one line (control characters escaped)."""
+    out = ["$'"]
+    for char in text:
+        if char in "\\'":
+            out.append("\\" + char)
+        elif char == "\n":
+            out.append("\\n")
+        elif ord(char) < 0x20 or ord(char) == 0x7F:
+            out.append(f"\\x{ord(char):02x}")
+        else:
+            out.append(char)
+    out.append("'")
+    return "".join(out)
+
+
+def shell_quote(text: str) -> str:
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
+def step_script(code: str, nonce: str, status_dir: str) -> str:
+    """The lines that run one step; its own lines start at the fourth line's LINENO + 1.
+
+    Every line here is an assignment, a redirection, a ``case`` or a POSIX special
+    builtin run in POSIX mode: nothing a step defines (``echo``, ``printf``,
+    ``builtin``, ``set``…) changes what they do.
+    """
+    prefix = f"{status_dir}/{nonce}"
+    on_error = (
+        "case $BASH_SUBSHELL in 0) case ${#FUNCNAME[@]} in 0) __drill_line=$LINENO;; "
+        "*) __drill_line=${BASH_LINENO[${#BASH_LINENO[@]}-2]};; esac; "
+        f'>|"{prefix}.line.$((__drill_errors+=1)).$__drill_line";; esac'
+    )
+    return "\n".join([
+        "POSIXLY_CORRECT=y",
+        f"trap {shell_quote(on_error)} ERR",
+        "set -o errexit -o errtrace -o pipefail",
+        "eval " + ansi_c_quote("unset POSIXLY_CORRECT\n" + code),
+        "__drill_status=$? POSIXLY_CORRECT=y",
+        "trap - ERR",
+        f'case $__drill_status in 0) >|"{prefix}.ok";; *) exit "$__drill_status";; esac',
+        "unset POSIXLY_CORRECT",
+        "",
+    ])
+
+
+@dataclass
+class StepEnd:
+    """How a step ended: passed, or why not, and the step line (1-based) that failed if known."""
+
+    passed: bool
+    reason: str = ""
+    line: int | None = None
+
+
+class StepOutput:
+    """A step's output as the transcript keeps it: the head streamed, the tail held back."""
+
+    def __init__(self, send: Any) -> None:
+        self.send = send
+        self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self.head_left = OUTPUT_HEAD_BYTES
+        self.tail = bytearray()
+        self.left_out = 0
+
+    def add(self, data: bytes) -> None:
+        if self.head_left:
+            head, data = data[: self.head_left], data[self.head_left :]
+            self.head_left -= len(head)
+            text = self.decoder.decode(head, final=not self.head_left)
+            if text:
+                self.send(text)
+        if data:
+            self.tail += data
+            if len(self.tail) > 2 * OUTPUT_TAIL_BYTES:
+                cut = len(self.tail) - OUTPUT_TAIL_BYTES
+                self.left_out += cut
+                del self.tail[:cut]
+
+    def finish(self) -> None:
+        text = self.decoder.decode(b"", final=True)
+        if len(self.tail) > OUTPUT_TAIL_BYTES:
+            cut = len(self.tail) - OUTPUT_TAIL_BYTES
+            self.left_out += cut
+            del self.tail[:cut]
+        if self.left_out:
+            start = 0
+            while start < len(self.tail) and 0x80 <= self.tail[start] < 0xC0:  # not in the middle of a character
+                start += 1
+            self.left_out += start
+            text += f"\n[drill: {self.left_out:,} bytes of output left out]\n"
+            text += self.tail[start:].decode("utf-8", errors="replace")
+        elif self.tail:
+            text += self.tail.decode("utf-8", errors="replace")
+        if text:
+            self.send(text)
+
+
+class DrillShell:
+    """The jailed bash of one drill and the pipes the kernel drives it through."""
+
+    def __init__(self, jail: list[str], status_dir: Path, env: dict[str, str], cwd: str) -> None:
+        self.status_dir = status_dir
+        self.lines_sent = 0
+        self.exit_reason: str | None = None
+        script_read, self.script = os.pipe()
+        self.output, output_write = os.pipe()
+        os.set_blocking(self.script, False)
+        os.set_blocking(self.output, False)
+        argv = [*jail, "bash", "--noprofile", "--norc", f"/dev/fd/{script_read}"]
+        # A new session: a Ctrl-C meant for `drillbook drill` does not reach the steps.
+        self.process = subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=output_write, stderr=output_write, env=env, cwd=cwd,
+            pass_fds=(script_read,), start_new_session=True,
+        )
+        os.close(script_read)
+        os.close(output_write)
+        self.pidfd = os.pidfd_open(self.process.pid)
+        # bash reads its script through fd 255 from here on: close the pipe's first fd,
+        # load the startup file, start where the sandbox's work folder is.
+        self._send_now(f"exec {script_read}<&-\n. {shell_quote(str(RC_FILE))}\ncd -- {shell_quote(cwd)}\n")
+
+    def _send_now(self, text: str) -> None:
+        data = text.encode("utf-8", errors="surrogateescape")
+        self.lines_sent += text.count("\n")
+        os.set_blocking(self.script, True)
+        try:
+            os.write(self.script, data)
+        finally:
+            os.set_blocking(self.script, False)
+
+    def run(self, code: str, output: StepOutput) -> StepEnd:
+        """Run one step, streaming its output; returns when it passed or the shell ended."""
+        nonce = secrets.token_hex(16)
+        ok = self.status_dir / f"{nonce}.ok"
+        os.mkfifo(ok, 0o600)
+        ok_fd = os.open(ok, os.O_RDONLY | os.O_NONBLOCK)
+        script = step_script(code, nonce, str(self.status_dir))
+        first_line = self.lines_sent + 4 + 1  # LINENO of the step's first line
+        pending = script.encode("utf-8", errors="surrogateescape")
+        self.lines_sent += script.count("\n")
+        poller = select.poll()
+        poller.register(self.output, select.POLLIN)
+        poller.register(ok_fd, select.POLLIN)
+        poller.register(self.pidfd, select.POLLIN)
+        poller.register(self.script, select.POLLOUT)
+        try:
+            while True:
+                for fd, events in poller.poll():
+                    if fd == self.output:
+                        self._read_output(output)
+                    elif fd == ok_fd and events & (select.POLLHUP | select.POLLIN):
+                        self._read_output(output)
+                        return StepEnd(True)
+                    elif fd == self.pidfd:
+                        return self._ended(output, nonce, first_line)
+                    elif fd == self.script:
+                        if events & select.POLLERR:  # nothing reads the script any more
+                            if select.select([self.pidfd], [], [], EXEC_GRACE_S)[0]:
+                                return self._ended(output, nonce, first_line)
+                            self._stop()
+                            self._drain(output)
+                            self.exit_reason = "the step replaced the drill's shell with another program (exec)"
+                            return StepEnd(False, self.exit_reason)
+                        if pending:
+                            try:
+                                pending = pending[os.write(self.script, pending):]
+                            except BlockingIOError:
+                                pass
+                        if not pending:
+                            poller.modify(self.script, 0)  # POLLERR still wakes us
+        finally:
+            os.close(ok_fd)
+            ok.unlink(missing_ok=True)
+
+    def _read_output(self, output: StepOutput) -> None:
+        while True:
+            try:
+                data = os.read(self.output, READ_SIZE)
+            except BlockingIOError:
+                return
+            if not data:
+                return
+            output.add(data)
+
+    def _drain(self, output: StepOutput) -> None:
+        """Read what is left once the shell is gone (its jail ends every process with it)."""
+        deadline = time.monotonic() + DRAIN_S
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([self.output], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
+                return
+            try:
+                data = os.read(self.output, READ_SIZE)
+            except BlockingIOError:
+                continue
+            if not data:
+                return
+            output.add(data)
+
+    def _ended(self, output: StepOutput, nonce: str, first_line: int) -> StepEnd:
+        status = self.process.wait()
+        self._drain(output)
+        failed_lines = sorted(
+            (int(parts[0]), int(parts[1]))
+            for name in os.listdir(self.status_dir) if name.startswith(f"{nonce}.line.")
+            if len(parts := name.removeprefix(f"{nonce}.line.").split(".")) == 2 and all(p.isdigit() for p in parts)
+        )
+        line = failed_lines[-1][1] - first_line + 1 if failed_lines else None
+        if status > 128 and status - 128 in signal.valid_signals():
+            self.exit_reason = f"the drill's shell was killed by signal {signal.Signals(status - 128).name}"
+        elif failed_lines:
+            self.exit_reason = f"the command exited with status {status}"
+        else:
+            self.exit_reason = f"the step ended the drill's shell (exit status {status}): a step must not exit or exec it"
+        return StepEnd(False, self.exit_reason, line if line and line > 0 else None)
+
+    def _stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()  # bwrap's own init goes with it, and every process in the jail
+            self.process.wait()
+
+    def close(self) -> None:
+        self._stop()
+        for fd in (self.script, self.output, self.pidfd):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+class DrillKernel(Kernel):
     implementation = KERNEL_NAME
-    implementation_version = "1"
+    implementation_version = "2"
+    language = "bash"
+    language_version = "5"
+    language_info = {"name": "bash", "codemirror_mode": "shell", "mimetype": "text/x-sh", "file_extension": ".sh"}
     banner = "bash, run by drillbook drills under set -eo pipefail"
 
     def __init__(self, **kwargs: Any) -> None:
-        self.shell_exit_status: int | None = None
-        self.silent = False
         super().__init__(**kwargs)
+        env = dict(os.environ)
+        jail = json.loads(env.pop(JAIL_ENV, "[]"))
+        status_dir = Path(env.pop(STATUS_DIR_ENV))
+        self.drill_shell = DrillShell(jail, status_dir, env, os.getcwd())
 
-    def _start_bash(self) -> None:
-        # As in bash_kernel: let bash and its children get SIGINT and SIGPIPE.
-        old_sigint = signal.signal(signal.SIGINT, signal.SIG_DFL)
-        old_sigpipe = signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-        try:
-            child = pexpect.spawn(
-                "bash", ["--noprofile", "--rcfile", str(RC_FILE)],
-                echo=False, encoding="utf-8", codec_errors="replace",
-            )
-            child.delaybeforesend = None  # pexpect's default sleeps 50 ms before every line
-            # The empty \[\] keeps the prompt from matching itself in `env` output.
-            ps1 = self.unique_prompt + r"\[\]" + ">"
-            ps2 = self.unique_prompt + r"\[\]" + "+"
-            self.bashwrapper = IREPLWrapper(
-                child, r"\$", f"PS1='{ps1}' PS2='{ps2}'", self.unique_prompt,
-                line_output_callback=self.process_output,
-            )
-        finally:
-            signal.signal(signal.SIGINT, old_sigint)
-            signal.signal(signal.SIGPIPE, old_sigpipe)
+    def _stream(self, text: str) -> None:
+        self.send_response(self.iopub_socket, "stream", {"name": "stdout", "text": text})
 
     def do_execute(  # type: ignore[override]
         self,
@@ -85,55 +340,48 @@ class DrillKernel(BashKernel):
         store_history: bool = True,
         user_expressions: dict[str, Any] | None = None,
         allow_stdin: bool = False,
+        **kwargs: Any,
     ) -> dict[str, Any]:
-        self.silent = silent
-        if self.shell_exit_status is not None:
-            return self._failed(f"not run: the shell exited earlier with status {self.shell_exit_status}")
+        if self.drill_shell.exit_reason is not None:
+            return self._failed(f"not run: {self.drill_shell.exit_reason}")
         if not code.strip():
             return self._ok()
-        if code.strip().endswith("\\"):
+        if "\0" in code:
+            return self._failed("the step contains a NUL character, which bash cannot run")
+        if code.rstrip().endswith("\\"):
             return self._failed("the step ends with a backslash, so its last command is incomplete")
+        output = StepOutput(lambda text: None if silent else self._stream(text))
         try:
-            self.bashwrapper.run_command(code.rstrip(), timeout=None)
-            # Read the step's status, and put errexit back for the next step even if this one
-            # turned it off (`set +e` must not let every later step pass).
-            status = int(self.bashwrapper.run_command(STATUS_AND_RESET).split()[0])
+            end = self.drill_shell.run(code.rstrip("\n"), output)
         except KeyboardInterrupt:
-            self.bashwrapper.child.sendintr()
-            self.bashwrapper._expect_prompt()
-            self.process_output(self.bashwrapper.child.before)
+            self.drill_shell.close()
+            self.drill_shell.exit_reason = "the drill was interrupted"
+            output.finish()
             return {"status": "abort", "execution_count": self.execution_count}
-        except ValueError:
-            return self._failed("the step's input is incomplete (an unclosed quote, bracket or here-document)")
-        except (pexpect.EOF, OSError):
-            # Stock bash_kernel starts a new bash here and reports success.
-            before = self.bashwrapper.child.before
-            if isinstance(before, str) and before:
-                self.process_output(before)
-            self.shell_exit_status = self._exit_status()
-            return self._failed(f"bash exited with status {self.shell_exit_status}")
-        if status:
-            return self._failed(f"the last command exited with status {status}")
-        return self._ok()
+        output.finish()
+        if end.passed:
+            return self._ok()
+        return self._failed(end.reason, end.line)
 
-    def _exit_status(self) -> int:
-        child = self.bashwrapper.child
-        child.close()
-        if child.exitstatus is not None:
-            return child.exitstatus
-        return 128 + (child.signalstatus or 0)
+    def do_shutdown(self, restart: bool) -> dict[str, Any]:  # type: ignore[override]
+        self.drill_shell.close()
+        return {"status": "ok", "restart": False}
 
     def _ok(self) -> dict[str, Any]:
         return {"status": "ok", "execution_count": self.execution_count, "payload": [], "user_expressions": {}}
 
-    def _failed(self, reason: str) -> dict[str, Any]:
-        """A failed step: the reason goes in the reply only, so outputs stay what the step printed."""
+    def _failed(self, reason: str, line: int | None = None) -> dict[str, Any]:
+        """A failed step: the reason goes in the reply only, so outputs stay what the step printed.
+
+        ``failed_line`` is the line of the step (1-based) whose command failed, when known.
+        """
         return {
             "status": "error",
             "execution_count": self.execution_count,
             "ename": "StepFailed",
             "evalue": reason,
             "traceback": [],
+            "failed_line": line,
         }
 
 

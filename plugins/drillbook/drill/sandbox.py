@@ -7,19 +7,28 @@ Everything a drill touches lives under one temporary directory, ``DRILL_SANDBOX`
 - ``bin/``: first on ``PATH``; scenarios put their simulators (``gh``, ``dep``…) here;
 - ``tmp/``: ``TMPDIR``;
 - ``.drill/``: the drill's own files: the kernel's connection and log, a ``python3``,
-  and stubs that refuse tools which would reach real infrastructure.
+  stubs that refuse tools which would reach real infrastructure, and ``status/``,
+  where the kernel learns how each step ended.
 
 The environment is built from nothing rather than inherited, so no ``GIT_DIR``,
 credentials or proxy of the person running the drill leaks into it.
+
+The scenario's setup.sh and the drill's shell each run in a bubblewrap jail
+(:meth:`Sandbox.jail`): the host's filesystem read-only, only the sandbox
+writable, a private ``/tmp``, no network (a network namespace of its own, not even
+the host's loopback), no capabilities, and a PID namespace of its own, so every
+process started in it is killed when its shell ends.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import sys
 import tempfile
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +44,8 @@ BLOCKED_TOOLS = (
 SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 UNREACHABLE_PROXY = "http://127.0.0.1:9"  # the discard port: any HTTP client fails at once
 SETUP_TIMEOUT_S = 120.0
+JAIL_PROGRAM = "bwrap"
+JAIL_PACKAGE = "bubblewrap"
 GITCONFIG = """\
 [user]
 \tname = Drill Runner
@@ -100,9 +111,47 @@ class ScenarioFailed(Exception):
         self.output = output
 
 
+def jail_argv(writable: Path, cwd: Path, read_only: tuple[Path, ...] = ()) -> list[str]:
+    """The bwrap command line that runs a program jailed, ``writable`` the only folder it may change."""
+    argv = [JAIL_PROGRAM, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+    for path in read_only:
+        argv += ["--ro-bind", str(path), str(path)]
+    argv += ["--bind", str(writable), str(writable), "--unshare-all", "--die-with-parent", "--cap-drop", "ALL",
+             "--chdir", str(cwd), "--"]
+    return argv
+
+
+def jail_problem() -> str | None:
+    """Why the drill jail cannot run on this machine, or None when it can."""
+    with tempfile.TemporaryDirectory(prefix="drill-jail-check-") as folder:
+        argv = jail_argv(Path(folder), Path(folder)) + ["/bin/sh", "-c", "touch ok"]
+        try:
+            result = subprocess.run(argv, capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+        except FileNotFoundError:
+            return f"{JAIL_PROGRAM} is not installed"
+        except (OSError, subprocess.SubprocessError) as error:
+            return f"{JAIL_PROGRAM} cannot run: {error}"
+        if result.returncode or not (Path(folder) / "ok").exists():
+            said = (result.stderr.strip().splitlines() or [f"exit status {result.returncode}"])[-1]
+            return f"{JAIL_PROGRAM} cannot run: {said}"
+    return None
+
+
+class JailUnavailable(DrillbookError):
+    """bubblewrap cannot run here and the drill was not told to go without it."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(
+            f"drills run in a bubblewrap jail, but {problem}. Install the '{JAIL_PACKAGE}' package "
+            f"(Debian: apt-get install {JAIL_PACKAGE}), or drill without the jail with --no-jail "
+            "(its steps can then change anything you can)"
+        )
+
+
 @dataclass(frozen=True)
 class Sandbox:
     root: Path
+    jailed: bool = True
 
     @property
     def home(self) -> Path:
@@ -121,11 +170,20 @@ class Sandbox:
         """The drill's own files, out of the way of the scenario."""
         return self.root / ".drill"
 
+    @property
+    def status(self) -> Path:
+        """Where the shell signals each step's end; steps may create files here but not list it."""
+        return self.private / "status"
+
+    def jail(self, cwd: Path, read_only: tuple[Path, ...] = ()) -> list[str]:
+        """The command prefix that jails a program of this drill (empty without the jail)."""
+        return jail_argv(self.root, cwd, read_only) if self.jailed else []
+
     @classmethod
-    def create(cls, parent: Path | None = None) -> "Sandbox":
+    def create(cls, parent: Path | None = None, *, jailed: bool = True) -> "Sandbox":
         """A fresh sandbox in a new temporary directory (under ``parent`` if given)."""
         root = Path(tempfile.mkdtemp(prefix="drill-", dir=parent)).resolve()
-        sandbox = cls(root)
+        sandbox = cls(root, jailed)
         for folder in (sandbox.home, sandbox.work, sandbox.bin, root / "tmp", sandbox.private / "bin",
                        sandbox.private / "blocked", sandbox.private / "jupyter"):
             folder.mkdir(parents=True, exist_ok=True)
@@ -138,6 +196,8 @@ class Sandbox:
         stub.chmod(0o755)
         for tool in BLOCKED_TOOLS:
             (sandbox.private / "blocked" / tool).symlink_to(stub)
+        sandbox.status.mkdir(mode=0o300)
+        sandbox.status.chmod(0o300)  # whatever the umask: names in it cannot be listed
         return sandbox
 
     def environment(self) -> dict[str, str]:
@@ -176,11 +236,18 @@ class Sandbox:
             env["PYTHONPATH"] = os.environ["PYTHONPATH"]  # so the kernel imports the same drillbook
         return env
 
+    def kernel_environment(self) -> dict[str, str]:
+        """The kernel's environment: the steps' one, and where the kernel finds its jail."""
+        from drillbook.drill.kernel import JAIL_ENV, STATUS_DIR_ENV
+
+        return {**self.environment(), JAIL_ENV: json.dumps(self.jail(self.work)), STATUS_DIR_ENV: str(self.status)}
+
     async def run_scenario(self, scenario: Scenario, timeout_s: float = SETUP_TIMEOUT_S) -> None:
         """Run the scenario's setup.sh in the sandbox; ScenarioFailed with its output if it fails."""
-        env = {**self.environment(), "DRILL_SCENARIO_DIR": str(scenario.directory.resolve())}
+        directory = scenario.directory.resolve()
+        env = {**self.environment(), "DRILL_SCENARIO_DIR": str(directory)}
         process = await asyncio.create_subprocess_exec(
-            "bash", str(scenario.setup_script.resolve()),
+            *self.jail(self.root, read_only=(directory,)), "bash", str(scenario.setup_script.resolve()),
             cwd=self.root, env=env,
             stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
             start_new_session=True,
@@ -191,12 +258,31 @@ class Sandbox:
             _kill_group(process.pid)
             await process.wait()
             raise ScenarioFailed(scenario.name, f"ran past {timeout_s:g} s", "") from None
+        except BaseException:  # cancelled (Ctrl-C, SIGTERM): setup.sh and all it started end now
+            _kill_group(process.pid)
+            await asyncio.shield(process.wait())
+            raise
         text = output.decode("utf-8", errors="replace")
         if process.returncode:
             raise ScenarioFailed(scenario.name, f"exited with status {process.returncode}", text)
 
     def remove(self) -> None:
-        shutil.rmtree(self.root, ignore_errors=True)
+        """Delete the sandbox, including folders a step left unreadable."""
+
+        def allow_and_retry(function, path, _error):  # type: ignore[no-untyped-def]
+            try:
+                os.chmod(os.path.dirname(path), 0o700)
+                if os.path.isdir(path) and not os.path.islink(path):
+                    os.chmod(path, 0o700)
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    function(path)
+            except OSError:
+                pass
+
+        if self.status.is_dir():
+            self.status.chmod(0o700)
+        shutil.rmtree(self.root, onerror=allow_and_retry)
 
 
 def _kill_group(pid: int) -> None:
