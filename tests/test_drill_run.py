@@ -225,31 +225,35 @@ def test_a_passing_runbook_prints_one_result_line(run: subprocess.CompletedProce
 def test_false_then_echo_fails_naming_the_line(run: subprocess.CompletedProcess[str], project: Path) -> None:
     report = failure_report(run, "false-pass.md")
     assert report[1:] == [
-        "  runbooks/false-pass.md:5: Keep going: bash exited with status 1",
+        "  runbooks/false-pass.md:6: Keep going: the command exited with status 1",
         "  command:",
         "    false; echo ok",
         "  last output:",
-        "    drill: bash exited with status 1",
+        "    drill: the command exited with status 1",
     ]
-    steps = records(project)["runbooks/false-pass.md"]["steps"]
-    assert [(step["line"], step["outcome"]) for step in steps] == [(5, "failed"), (11, "skipped")]
+    record = records(project)["runbooks/false-pass.md"]
+    assert [(step["line"], step["outcome"]) for step in record["steps"]] == [(5, "failed"), (11, "skipped")]
+    assert record["failed_line"] == 6  # the failing command's line, inside the block that starts at 5
 
 
 def test_an_exiting_shell_fails_instead_of_restarting(run: subprocess.CompletedProcess[str], project: Path) -> None:
-    assert failure_report(run, "exits.md")[1] == "  runbooks/exits.md:5: Leave: bash exited with status 3"
+    assert failure_report(run, "exits.md")[1] == (
+        "  runbooks/exits.md:5: Leave: the drill's shell ended with status 3: the step ran exit or exec, "
+        "or failed under an ERR trap of its own"
+    )
     assert [step["outcome"] for step in records(project)["runbooks/exits.md"]["steps"]] == ["failed", "skipped"]
 
 
 def test_set_e_then_a_failure_fails(run: subprocess.CompletedProcess[str]) -> None:
-    assert failure_report(run, "set-e.md")[1] == "  runbooks/set-e.md:5: Strict: bash exited with status 1"
+    assert failure_report(run, "set-e.md")[1] == "  runbooks/set-e.md:7: Strict: the command exited with status 1"
 
 
 def test_set_plus_e_in_one_step_does_not_relax_the_next(run: subprocess.CompletedProcess[str]) -> None:
-    assert failure_report(run, "set-plus-e.md")[1] == "  runbooks/set-plus-e.md:11: Still strict: bash exited with status 1"
+    assert failure_report(run, "set-plus-e.md")[1] == "  runbooks/set-plus-e.md:12: Still strict: the command exited with status 1"
 
 
 def test_a_failing_command_inside_a_pipeline_fails(run: subprocess.CompletedProcess[str]) -> None:
-    assert failure_report(run, "pipefail.md")[1] == "  runbooks/pipefail.md:5: Pipe: bash exited with status 1"
+    assert failure_report(run, "pipefail.md")[1] == "  runbooks/pipefail.md:6: Pipe: the command exited with status 1"
 
 
 def test_conditionals_are_not_failures(run: subprocess.CompletedProcess[str]) -> None:
@@ -267,14 +271,14 @@ def test_a_step_past_its_timeout_fails_and_the_rest_is_skipped(run: subprocess.C
 def test_a_tool_that_would_reach_infrastructure_is_not_available(run: subprocess.CompletedProcess[str]) -> None:
     assert failure_report(run, "not-available.md")[-2:] == [
         "    kubectl: not available in the drill sandbox",
-        "    drill: bash exited with status 127",
+        "    drill: the command exited with status 127",
     ]
 
 
 def test_a_failure_shows_the_last_40_lines_of_output(run: subprocess.CompletedProcess[str]) -> None:
     report = failure_report(run, "long-output.md")
     output = report[report.index("  last output:") + 1 :]
-    assert output == [f"    {n}" for n in range(62, 101)] + ["    drill: bash exited with status 1"]
+    assert output == [f"    {n}" for n in range(62, 101)] + ["    drill: the command exited with status 1"]
 
 
 def test_every_drill_appends_one_intact_log_line(run: subprocess.CompletedProcess[str], project: Path) -> None:
@@ -310,7 +314,10 @@ def test_skipped_steps_have_no_output_in_the_transcript(run: subprocess.Complete
     notebook = nbformat.read(project / "data" / "transcripts" / "runbooks__exits.ipynb", as_version=4)
     failed, skipped = notebook.cells
     assert failed.metadata["drillbook"]["outcome"] == "failed"
-    assert failed.outputs[0].text == "leaving\nexit\ndrill: bash exited with status 3\n"  # bash says "exit" as it leaves
+    assert failed.outputs[0].text == (
+        "leaving\ndrill: the drill's shell ended with status 3: the step ran exit or exec, "
+        "or failed under an ERR trap of its own\n"
+    )
     assert skipped.metadata["drillbook"] == {"line": 10, "title": "Leave", "kind": "drill", "outcome": "skipped", "duration_s": 0.0}
     assert skipped.outputs == []
 
@@ -441,7 +448,7 @@ def test_pytest_collects_each_runbook_and_reports_the_failing_line(tmp_path: Pat
         cwd=project, capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 1, result.stdout
-    assert "runbooks/false-pass.md:5: Keep going: bash exited with status 1\ncommand:\n    false; echo ok\n" in result.stdout
+    assert "runbooks/false-pass.md:6: Keep going: the command exited with status 1\ncommand:\n    false; echo ok\n" in result.stdout
     assert "1 failed, 1 passed" in result.stdout
     cases = report.read_text()
     # reportinfo gives the 0-based line of the first drilled block; the item's name has the 1-based one.

@@ -1,23 +1,27 @@
 """``drillbook drill [PATH...]``: drill runbooks, show progress and results, record them.
 
-Exit codes: 0 when every drill passed, 1 when any failed, 2 on invalid input (then
-nothing runs).
+Exit codes: 0 when every drill passed, 1 when any failed, 2 on invalid input, an
+unwritable drill log or a jail that cannot run (then nothing runs), 130 on Ctrl-C and
+143 on SIGTERM (the running drills are stopped, their sandboxes removed, and nothing
+about them is recorded).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import signal
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from drillbook.drill.log import append_record
 from drillbook.drill.models import Runbook, Step
 from drillbook.drill.parsing import parse_runbook
-from drillbook.drill.sandbox import Scenario, find_scenario
+from drillbook.drill.sandbox import JailUnavailable, Scenario, find_scenario, jail_problem
 from drillbook.drill.settings import DrillSettings, load_settings, runbook_files
 from drillbook.errors import DrillbookError
 
@@ -50,6 +54,8 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     parser.add_argument("-f", "--config-file", type=Path, metavar="FILE",
                         help="mkdocs.yml holding the drillbook plugin options (default: the nearest one)")
     parser.add_argument("--keep-sandbox", action="store_true", help="keep each sandbox and print where it is")
+    parser.add_argument("--no-jail", action="store_true",
+                        help="run steps without the bubblewrap jail (unsafe: they can change anything you can)")
     parser.set_defaults(handler=main)
 
 
@@ -68,23 +74,77 @@ def main(args: argparse.Namespace) -> int:
     try:
         settings = load_settings(args.config_file)
         drills = collect(settings, args.paths)
+        if not args.no_record:
+            check_writable(settings.drill_log, settings.shown(settings.drill_log))
+            check_writable(settings.transcripts_dir, settings.shown(settings.transcripts_dir), folder=True)
+        if not args.no_jail and (problem := jail_problem()) is not None:
+            raise JailUnavailable(problem)
     except DrillbookError as error:
         print(error if error.path else error.message, file=sys.stderr)
         return EXIT_INVALID
     began = time.monotonic()
     progress = TerminalProgress(out, live=out.isatty(), verbose=args.verbose)
+    stopped_by: list[int] = []
     try:
-        results = asyncio.run(drill_all(drills, settings, jobs=args.jobs, record=not args.no_record,
-                                        keep_sandbox=args.keep_sandbox, progress=progress))
-    except KeyboardInterrupt:
-        print("\ninterrupted: the running drills were stopped and not recorded", file=sys.stderr)
-        return 130
+        results = asyncio.run(_until_signalled(
+            drill_all(drills, settings, jobs=args.jobs, record=not args.no_record, keep_sandbox=args.keep_sandbox,
+                      progress=progress, jail=not args.no_jail),
+            stopped_by,
+        ))
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        stopped_by = stopped_by or [signal.SIGINT]
+    if stopped_by:
+        name = signal.Signals(stopped_by[0]).name
+        print(f"\n{name}: the running drills were stopped and not recorded", file=sys.stderr)
+        return 128 + stopped_by[0]
     failed = sum(not result.passed for result in results)
     summary = f"{len(results) - failed} passed, {failed} failed in {time.monotonic() - began:.1f} s"
     if not args.no_record:
         summary += f"; recorded in {settings.shown(settings.drill_log)}"
     print(summary, file=out)
     return EXIT_FAILED if failed else EXIT_PASSED
+
+
+async def _until_signalled(work: Any, stopped_by: list[int]) -> Any:
+    """Await ``work``; SIGINT or SIGTERM cancels it (its drills clean up) and is noted in ``stopped_by``."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.ensure_future(work)
+
+    def stop(signum: int) -> None:
+        if not stopped_by:  # a second signal must not cut the clean-up short
+            stopped_by.append(signum)
+            task.cancel()
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop, signum)
+    try:
+        return await task
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+
+
+def check_writable(path: Path, shown: str, *, folder: bool = False) -> None:
+    """DrillbookError ``PATH: cannot write: WHY`` unless ``path`` (a file, or a folder) can be written."""
+    try:
+        if path.exists():
+            if folder:
+                if not path.is_dir():
+                    raise NotADirectoryError(20, os.strerror(20))
+                if not os.access(path, os.W_OK | os.X_OK):
+                    raise PermissionError(13, os.strerror(13))
+            else:
+                os.close(os.open(path, os.O_WRONLY | os.O_APPEND))
+            return
+        parent = path.parent
+        while not parent.exists():
+            parent = parent.parent
+        if not parent.is_dir():
+            raise NotADirectoryError(20, os.strerror(20))
+        if not os.access(parent, os.W_OK | os.X_OK):
+            raise PermissionError(13, os.strerror(13))
+    except OSError as error:
+        raise DrillbookError(f"cannot write: {error.strerror or error}", shown) from None
 
 
 # -- choosing the runbooks --------------------------------------------------------
@@ -142,6 +202,7 @@ async def drill_all(
     record: bool = True,
     keep_sandbox: bool = False,
     progress: "TerminalProgress | None" = None,
+    jail: bool = True,
 ) -> "list[DrillResult]":
     """Drill each runbook, ``jobs`` at a time; record each result as soon as it is known."""
     from drillbook.drill.executor import git_head, run_drill, write_transcript
@@ -151,7 +212,11 @@ async def drill_all(
 
     async def drill(item: Drill) -> "DrillResult":
         async with slots:
-            result = await run_drill(item.runbook, item.scenario, commit=commit, progress=progress, keep_sandbox=keep_sandbox)
+            if not jail:
+                print(f"warning: {item.runbook.path}: drilled without the jail (--no-jail): its steps can change "
+                      "and reach anything you can", file=sys.stderr, flush=True)
+            result = await run_drill(item.runbook, item.scenario, commit=commit, progress=progress,
+                                     keep_sandbox=keep_sandbox, jail=jail)
         if record:
             append_record(settings.drill_log, result.record)
             write_transcript(settings.transcripts_dir, result)

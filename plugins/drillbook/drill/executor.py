@@ -207,6 +207,7 @@ async def run_drill(
         kernel_log.close()
         if not keep_sandbox:
             sandbox.remove()
+    _raise_if_cancelled()  # nbclient may report a cancelled step as a dead kernel: it was neither
     return _finish(run, started_at, clock, commit, sandbox.root if keep_sandbox else None, kernel_start_s)
 
 
@@ -304,6 +305,7 @@ async def _run_steps(run: _Run, client: NotebookClient, progress: DrillProgress)
         except DeadKernelError:
             reason = "the drill kernel died"
         duration = time.monotonic() - began
+        _raise_if_cancelled()
         output = _merge_outputs(cell, reason)
         result = StepResult(step, "failed" if reason else "passed", duration, output, reason)
         cell.metadata["drillbook"].update(outcome=result.outcome, duration_s=round(duration, 3))
@@ -313,6 +315,12 @@ async def _run_steps(run: _Run, client: NotebookClient, progress: DrillProgress)
             run.failure = DrillFailure(run.runbook.path, failing_line(step, run.failed_line), step.title, step.command,
                                        reason, output)
             return
+
+
+def _raise_if_cancelled() -> None:
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
 
 
 def failing_line(step: Step, line_in_step: int | None) -> int:

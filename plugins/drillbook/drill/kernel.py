@@ -298,7 +298,8 @@ class DrillShell:
         elif failed_lines:
             self.exit_reason = f"the command exited with status {status}"
         else:
-            self.exit_reason = f"the step ended the drill's shell (exit status {status}): a step must not exit or exec it"
+            self.exit_reason = (f"the drill's shell ended with status {status}: the step ran exit or exec, "
+                                "or failed under an ERR trap of its own")
         return StepEnd(False, self.exit_reason, line if line and line > 0 else None)
 
     def _stop(self) -> None:
