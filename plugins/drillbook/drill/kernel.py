@@ -33,6 +33,7 @@ from __future__ import annotations
 import codecs
 import json
 import os
+import re
 import secrets
 import select
 import signal
@@ -62,6 +63,8 @@ DRAIN_S = 2.0
 # The shell's script pipe closes as the shell ends, or when `exec` replaces it: how long
 # to wait for the shell to end before calling it an exec.
 EXEC_GRACE_S = 0.5
+# How bash reports a step it cannot parse (then no ERR trap runs).
+SYNTAX_ERROR = re.compile(r"^bash: eval: line \d+: (.*)$")
 
 
 def kernel_spec() -> KernelSpec:
@@ -148,8 +151,13 @@ class StepOutput:
         self.head_left = OUTPUT_HEAD_BYTES
         self.tail = bytearray()
         self.left_out = 0
+        self.last = b""  # the last bytes of the output, whatever was left out
+
+    def last_line(self) -> str:
+        return self.last.decode("utf-8", errors="replace").rstrip("\n").rpartition("\n")[2]
 
     def add(self, data: bytes) -> None:
+        self.last = (self.last + data)[-512:]
         if self.head_left:
             head, data = data[: self.head_left], data[self.head_left :]
             self.head_left -= len(head)
@@ -204,7 +212,8 @@ class DrillShell:
         self.pidfd = os.pidfd_open(self.process.pid)
         # bash reads its script through fd 255 from here on: close the pipe's first fd,
         # load the startup file, start where the sandbox's work folder is.
-        self._send_now(f"exec {script_read}<&-\n. {shell_quote(str(RC_FILE))}\ncd -- {shell_quote(cwd)}\n")
+        # Messages read "bash: …", not "/dev/fd/N: …".
+        self._send_now(f"exec {script_read}<&-\nBASH_ARGV0=bash\n. {shell_quote(str(RC_FILE))}\ncd -- {shell_quote(cwd)}\n")
 
     def _send_now(self, text: str) -> None:
         data = text.encode("utf-8", errors="surrogateescape")
@@ -292,11 +301,18 @@ class DrillShell:
             for name in os.listdir(self.status_dir) if name.startswith(f"{nonce}.line.")
             if len(parts := name.removeprefix(f"{nonce}.line.").split(".")) == 2 and all(p.isdigit() for p in parts)
         )
-        line = failed_lines[-1][1] - first_line + 1 if failed_lines else None
+        # The eval that runs the step fails too, on the line before the step's first.
+        in_step = [line for _, line in failed_lines if line >= first_line]
+        line = in_step[-1] - first_line + 1 if in_step else None
+        syntax = SYNTAX_ERROR.match(output.last_line())
         if status > 128 and status - 128 in signal.valid_signals():
             self.exit_reason = f"the drill's shell was killed by signal {signal.Signals(status - 128).name}"
+        elif failed_lines and status == 0:
+            self.exit_reason = "a command failed, then an EXIT trap of the step ended the shell with status 0"
         elif failed_lines:
             self.exit_reason = f"the command exited with status {status}"
+        elif status == 2 and syntax:
+            self.exit_reason = f"the step is not valid bash: {syntax.group(1)}"
         else:
             self.exit_reason = (f"the drill's shell ended with status {status}: the step ran exit or exec, "
                                 "or failed under an ERR trap of its own")
