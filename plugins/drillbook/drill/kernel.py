@@ -64,7 +64,7 @@ DRAIN_S = 2.0
 # to wait for the shell to end before calling it an exec.
 EXEC_GRACE_S = 0.5
 # How bash reports a step it cannot parse (then no ERR trap runs).
-SYNTAX_ERROR = re.compile(r"^bash: eval: line \d+: (.*)$")
+SYNTAX_ERROR = re.compile(r"^[^:]*: eval: line \d+: (.*)$")
 
 
 def kernel_spec() -> KernelSpec:
@@ -212,8 +212,7 @@ class DrillShell:
         self.pidfd = os.pidfd_open(self.process.pid)
         # bash reads its script through fd 255 from here on: close the pipe's first fd,
         # load the startup file, start where the sandbox's work folder is.
-        # Messages read "bash: …", not "/dev/fd/N: …".
-        self._send_now(f"exec {script_read}<&-\nBASH_ARGV0=bash\n. {shell_quote(str(RC_FILE))}\ncd -- {shell_quote(cwd)}\n")
+        self._send_now(f"exec {script_read}<&-\n. {shell_quote(str(RC_FILE))}\ncd -- {shell_quote(cwd)}\n")
 
     def _send_now(self, text: str) -> None:
         data = text.encode("utf-8", errors="surrogateescape")
@@ -305,12 +304,12 @@ class DrillShell:
         in_step = [line for _, line in failed_lines if line >= first_line]
         line = in_step[-1] - first_line + 1 if in_step else None
         syntax = SYNTAX_ERROR.match(output.last_line())
-        if status > 128 and status - 128 in signal.valid_signals():
-            self.exit_reason = f"the drill's shell was killed by signal {signal.Signals(status - 128).name}"
-        elif failed_lines and status == 0:
+        if failed_lines and status == 0:
             self.exit_reason = "a command failed, then an EXIT trap of the step ended the shell with status 0"
         elif failed_lines:
             self.exit_reason = f"the command exited with status {status}"
+        elif status > 128 and status - 128 in signal.valid_signals():
+            self.exit_reason = f"the drill's shell was killed by signal {signal.Signals(status - 128).name}"
         elif status == 2 and syntax:
             self.exit_reason = f"the step is not valid bash: {syntax.group(1)}"
         else:
