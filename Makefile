@@ -12,7 +12,7 @@ NPM_STAMP := node_modules/.drillbook-installed
 setup: $(SETUP_STAMP) $(NPM_STAMP)
 
 $(SETUP_STAMP): pyproject.toml
-	command -v bwrap >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq bubblewrap >/dev/null; } \
+	command -v bwrap >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq bubblewrap >/dev/null; } \
 	  || { echo "drills need bwrap: install Debian's bubblewrap package" >&2; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'

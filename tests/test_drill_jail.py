@@ -163,6 +163,16 @@ def test_the_step_runs_exactly_as_written_tabs_and_control_characters_included(t
     assert notebook.cells[0].outputs[0].text == "\ttabbed|\n"
 
 
+def test_output_that_is_not_utf8_is_kept_with_replacement_characters(tmp_path: Path) -> None:
+    project = write_fixture_project(tmp_path, {"bytes.md": (
+        "# Bytes\n\n```bash drill\nprintf 'caf\\351 \\377\\376 \\0 ok\\n'\n```\n"
+    )})
+    result = drillbook("runbooks/bytes.md", cwd=project)
+    assert result.returncode == 0, result.stdout
+    notebook = nbformat.read(project / "data" / "transcripts" / "runbooks__bytes.ipynb", as_version=4)
+    assert notebook.cells[0].outputs[0].text == "caf\ufffd \ufffd\ufffd \0 ok\n"
+
+
 def test_shell_state_carries_but_set_plus_e_does_not(tmp_path: Path) -> None:
     project = write_fixture_project(tmp_path, {"state.md": (
         "# State\n\n```bash drill\ncd sub\nDEPLOY=blue\nrelease() { echo \"release $1\"; }\nset +e\n```\n\n"
@@ -269,6 +279,38 @@ def test_the_scenario_runs_in_the_jail_too(tmp_path: Path, outside: Path) -> Non
         "  last output:",
         f"    touch: cannot touch '{outside}/planted': Read-only file system",
     ]
+
+
+def test_processes_the_scenario_leaves_running_end_before_the_first_step(tmp_path: Path) -> None:
+    project = write_fixture_project(tmp_path / "p", {"x.md": (
+        "# X\n\n```bash drill\ntouch \"$DRILL_SANDBOX/started\"\nsleep 5\n```\n"
+    )})
+    (project / "runbooks" / "scenarios" / "default" / "setup.sh").write_text(
+        "setsid sleep 4411 >/dev/null 2>&1 &\nnohup sleep 4412 >/dev/null 2>&1 &\n")
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    process = subprocess.Popen([sys.executable, "-m", "drillbook.cli", "drill", "--no-record"], cwd=project,
+                               env={**os.environ, "TMPDIR": str(temporary)}, stdout=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not list(temporary.glob("drill-*/started")) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    running = alive("sleep 4411") + alive("sleep 4412")
+    assert process.wait(timeout=120) == 0
+    assert running == []
+
+
+def test_the_jail_has_a_private_tmp_and_no_capabilities(tmp_path: Path) -> None:
+    host_file = Path(tempfile.mkstemp(prefix="drill-host-")[1])
+    try:
+        project = write_fixture_project(tmp_path, {"caps.md": (
+            f"# Caps\n\n```bash drill\ntest ! -e {host_file}\ngrep '^CapEff' /proc/self/status\n```\n"
+        )})
+        result = drillbook("runbooks/caps.md", cwd=project)
+    finally:
+        host_file.unlink()
+    assert result.returncode == 0, result.stdout
+    notebook = nbformat.read(project / "data" / "transcripts" / "runbooks__caps.ipynb", as_version=4)
+    assert notebook.cells[0].outputs[0].text == "CapEff:\t0000000000000000\n"
 
 
 def test_without_bubblewrap_the_drill_refuses_with_exit_2(tmp_path: Path) -> None:

@@ -93,6 +93,7 @@ class DrillResult:
     failure: DrillFailure | None = None
     sandbox: Path | None = None  # kept for inspection, when asked to
     kernel_start_s: float | None = None  # time from launching the kernel to its first reply
+    setup_s: float | None = None  # time the scenario's setup.sh took (the kernel starts meanwhile)
 
     @property
     def passed(self) -> bool:
@@ -124,6 +125,7 @@ class _Run:
     results: list[StepResult] = field(default_factory=list)
     failure: DrillFailure | None = None
     failed_line: int | None = None  # line of the failing command inside its step, as the kernel said
+    setup_s: float | None = None
 
 
 @functools.lru_cache(maxsize=1)
@@ -217,7 +219,7 @@ def _finish(run: _Run, started_at: str, clock: float, commit: str | None, kept: 
         run.results.append(StepResult(run.runbook.steps[index], "skipped", 0.0))
     record = _record(run, started_at, time.monotonic() - clock, commit)
     run.notebook.metadata["drillbook"] = asdict(record)
-    return DrillResult(run.runbook, record, run.results, run.notebook, run.failure, kept, kernel_start_s)
+    return DrillResult(run.runbook, record, run.results, run.notebook, run.failure, kept, kernel_start_s, run.setup_s)
 
 
 async def _prepare(run: _Run, client: NotebookClient, sandbox: Sandbox, scenario: Scenario, kernel_log: IO[bytes]) -> float | None:
@@ -235,7 +237,12 @@ async def _prepare(run: _Run, client: NotebookClient, sandbox: Sandbox, scenario
         kernel_client.allow_stdin = False
         return time.monotonic() - began
 
-    setup, kernel = await asyncio.gather(sandbox.run_scenario(scenario), start_kernel(), return_exceptions=True)
+    async def set_up() -> None:
+        began = time.monotonic()
+        await sandbox.run_scenario(scenario)
+        run.setup_s = time.monotonic() - began
+
+    setup, kernel = await asyncio.gather(set_up(), start_kernel(), return_exceptions=True)
     if isinstance(setup, ScenarioFailed):
         run.failure = DrillFailure(run.runbook.path, None, f"scenario '{scenario.name}'", None, setup.reason, setup.output)
     elif isinstance(setup, BaseException):
