@@ -329,6 +329,16 @@ def test_without_bubblewrap_the_drill_refuses_with_exit_2(tmp_path: Path) -> Non
     assert not (project / "data").exists()
 
 
+def test_under_pytest_a_drill_without_bubblewrap_fails_with_the_same_message(tmp_path: Path) -> None:
+    project = write_fixture_project(tmp_path, {"x.md": "# X\n\n```bash drill\ntrue\n```\n"})
+    result = subprocess.run([sys.executable, "-m", "pytest", "runbooks", "-p", "no:cacheprovider"], cwd=project,
+                            env={**os.environ, "PATH": "/nonexistent"}, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1, result.stdout
+    assert ("runbooks/x.md: drill jail: drills run in a bubblewrap jail, but bwrap is not installed. Install the "
+            "'bubblewrap' package (Debian: apt-get install bubblewrap), or drill without the jail with --no-jail "
+            "(its steps can then change anything you can)\n") in result.stdout
+
+
 def test_no_jail_warns_on_every_drill(tmp_path: Path) -> None:
     project = write_fixture_project(tmp_path, {"a.md": "# A\n\n```bash drill\ntrue\n```\n",
                                                "b.md": "# B\n\n```bash drill\ntrue\n```\n"})
