@@ -173,6 +173,25 @@ def test_output_that_is_not_utf8_is_kept_with_replacement_characters(tmp_path: P
     assert notebook.cells[0].outputs[0].text == "caf\ufffd \ufffd\ufffd \0 ok\n"
 
 
+def test_bash_messages_and_lineno_name_the_runbook_line(tmp_path: Path) -> None:
+    project = write_fixture_project(tmp_path, {"where.md": (
+        "# Where\n\n## Here\n\n```bash drill\necho \"$0:$LINENO\"\n```\n\n```bash drill\necho fine\ncd /nonexistent\n```\n"
+    )})
+    result = drillbook(cwd=project)
+    notebook = nbformat.read(project / "data" / "transcripts" / "runbooks__where.ipynb", as_version=4)
+    assert notebook.cells[0].outputs[0].text == "runbooks/where.md:6\n"
+    assert failure_report(result, "where.md")[1:] == [
+        "  runbooks/where.md:11: Here: the command exited with status 1",
+        "  command:",
+        "    echo fine",
+        "    cd /nonexistent",
+        "  last output:",
+        "    fine",
+        "    runbooks/where.md: line 11: cd: /nonexistent: No such file or directory",
+        "    drill: the command exited with status 1",
+    ]
+
+
 def test_shell_state_carries_but_set_plus_e_does_not(tmp_path: Path) -> None:
     project = write_fixture_project(tmp_path, {"state.md": (
         "# State\n\n```bash drill\ncd sub\nDEPLOY=blue\nrelease() { echo \"release $1\"; }\nset +e\n```\n\n"

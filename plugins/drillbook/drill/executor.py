@@ -227,7 +227,8 @@ async def _prepare(run: _Run, client: NotebookClient, sandbox: Sandbox, scenario
 
     async def start_kernel() -> float:
         began = time.monotonic()
-        await client.async_start_new_kernel(env=sandbox.kernel_environment(), cwd=str(sandbox.work),
+        env = sandbox.kernel_environment(run.runbook.path, tuple(step.line for step in run.runbook.steps))
+        await client.async_start_new_kernel(env=env, cwd=str(sandbox.work),
                                             stdout=kernel_log, stderr=kernel_log)
         assert client.km is not None
         kernel_client = client.km.client()

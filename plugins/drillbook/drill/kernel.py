@@ -53,6 +53,10 @@ RC_FILE = Path(__file__).with_name("kernel_rc.sh")
 # from the environment before bash starts).
 JAIL_ENV = "DRILLBOOK_JAIL"
 STATUS_DIR_ENV = "DRILLBOOK_STATUS_DIR"
+# The runbook's path and the opening-fence line of each step, so that bash's own messages
+# and $LINENO name the runbook's lines: "runbooks/x.md: line 12: cd: …".
+SCRIPT_NAME_ENV = "DRILLBOOK_SCRIPT_NAME"
+STEP_LINES_ENV = "DRILLBOOK_STEP_LINES"
 # A step's output in the transcript: the first 64 KiB and the last 64 KiB, and a line
 # saying how many bytes between them were left out.
 OUTPUT_HEAD_BYTES = 64 * 1024
@@ -108,7 +112,7 @@ def shell_quote(text: str) -> str:
 
 
 def step_script(code: str, nonce: str, status_dir: str) -> str:
-    """The lines that run one step; its own lines start at the fourth line's LINENO + 1.
+    """The one line that runs a step; the step's own lines start at that line's LINENO + 1.
 
     Every line here is an assignment, a redirection, a ``case`` or a POSIX special
     builtin run in POSIX mode: nothing a step defines (``echo``, ``printf``,
@@ -120,7 +124,7 @@ def step_script(code: str, nonce: str, status_dir: str) -> str:
         "*) __drill_line=${BASH_LINENO[${#BASH_LINENO[@]}-2]};; esac; "
         f'>|"{prefix}.line.$((__drill_errors+=1)).$__drill_line";; esac'
     )
-    return "\n".join([
+    return "; ".join([
         "POSIXLY_CORRECT=y",
         f"trap {shell_quote(on_error)} ERR",
         "set -o errexit -o errtrace -o pipefail",
@@ -129,8 +133,7 @@ def step_script(code: str, nonce: str, status_dir: str) -> str:
         "trap - ERR",
         f'case $__drill_status in 0) >|"{prefix}.ok";; *) exit "$__drill_status";; esac',
         "unset POSIXLY_CORRECT",
-        "",
-    ])
+    ]) + "\n"
 
 
 @dataclass
@@ -193,18 +196,26 @@ class StepOutput:
 class DrillShell:
     """The jailed bash of one drill and the pipes the kernel drives it through."""
 
-    def __init__(self, jail: list[str], status_dir: Path, env: dict[str, str], cwd: str) -> None:
+    def __init__(self, jail: list[str], status_dir: Path, env: dict[str, str], cwd: str,
+                 script_name: str = "drill", step_lines: list[int] | None = None) -> None:
         self.status_dir = status_dir
+        self.step_lines = list(step_lines or [])
         self.lines_sent = 0
         self.exit_reason: str | None = None
         script_read, self.script = os.pipe()
         self.output, output_write = os.pipe()
         os.set_blocking(self.script, False)
         os.set_blocking(self.output, False)
-        argv = [*jail, "bash", "--noprofile", "--norc", f"/dev/fd/{script_read}"]
+        # bash names its script in its messages: let that name be the runbook's path.
+        if Path(script_name).is_absolute() or ".." in Path(script_name).parts or not script_name.strip():
+            script_name = "drill"
+        script_dir = status_dir.parent / "script"
+        (script_dir / script_name).parent.mkdir(parents=True, exist_ok=True)
+        (script_dir / script_name).symlink_to(f"/dev/fd/{script_read}")
+        argv = [*jail, "bash", "--noprofile", "--norc", script_name]
         # A new session: a Ctrl-C meant for `drillbook drill` does not reach the steps.
         self.process = subprocess.Popen(
-            argv, stdin=subprocess.DEVNULL, stdout=output_write, stderr=output_write, env=env, cwd=cwd,
+            argv, stdin=subprocess.DEVNULL, stdout=output_write, stderr=output_write, env=env, cwd=script_dir,
             pass_fds=(script_read,), start_new_session=True,
         )
         os.close(script_read)
@@ -212,7 +223,7 @@ class DrillShell:
         self.pidfd = os.pidfd_open(self.process.pid)
         # bash reads its script through fd 255 from here on: close the pipe's first fd,
         # load the startup file, start where the sandbox's work folder is.
-        self._send_now(f"exec {script_read}<&-\n. {shell_quote(str(RC_FILE))}\ncd -- {shell_quote(cwd)}\n")
+        self._send_now(f"exec {script_read}<&-; . {shell_quote(str(RC_FILE))}; cd -- {shell_quote(cwd)}\n")
 
     def _send_now(self, text: str) -> None:
         data = text.encode("utf-8", errors="surrogateescape")
@@ -230,7 +241,10 @@ class DrillShell:
         os.mkfifo(ok, 0o600)
         ok_fd = os.open(ok, os.O_RDONLY | os.O_NONBLOCK)
         script = step_script(code, nonce, str(self.status_dir))
-        first_line = self.lines_sent + 4 + 1  # LINENO of the step's first line
+        # Blank lines put the step's line at its opening fence's line, when the fence is ahead.
+        fence = self.step_lines.pop(0) if self.step_lines else 0
+        script = "\n" * max(0, fence - (self.lines_sent + 1)) + script
+        first_line = self.lines_sent + script.count("\n") + 1  # LINENO of the step's first line
         pending = script.encode("utf-8", errors="surrogateescape")
         self.lines_sent += script.count("\n")
         poller = select.poll()
@@ -344,7 +358,9 @@ class DrillKernel(Kernel):
         env = dict(os.environ)
         jail = json.loads(env.pop(JAIL_ENV, "[]"))
         status_dir = Path(env.pop(STATUS_DIR_ENV))
-        self.drill_shell = DrillShell(jail, status_dir, env, os.getcwd())
+        script_name = env.pop(SCRIPT_NAME_ENV, "drill")
+        step_lines = [int(line) for line in env.pop(STEP_LINES_ENV, "").split(",") if line.isdigit()]
+        self.drill_shell = DrillShell(jail, status_dir, env, os.getcwd(), script_name, step_lines)
 
     def _stream(self, text: str) -> None:
         self.send_response(self.iopub_socket, "stream", {"name": "stdout", "text": text})

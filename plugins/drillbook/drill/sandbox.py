@@ -236,11 +236,17 @@ class Sandbox:
             env["PYTHONPATH"] = os.environ["PYTHONPATH"]  # so the kernel imports the same drillbook
         return env
 
-    def kernel_environment(self) -> dict[str, str]:
-        """The kernel's environment: the steps' one, and where the kernel finds its jail."""
-        from drillbook.drill.kernel import JAIL_ENV, STATUS_DIR_ENV
+    def kernel_environment(self, runbook: str = "drill", step_lines: tuple[int, ...] = ()) -> dict[str, str]:
+        """The kernel's environment: the steps' one, its jail, and the runbook's name and step lines."""
+        from drillbook.drill.kernel import JAIL_ENV, SCRIPT_NAME_ENV, STATUS_DIR_ENV, STEP_LINES_ENV
 
-        return {**self.environment(), JAIL_ENV: json.dumps(self.jail(self.work)), STATUS_DIR_ENV: str(self.status)}
+        return {
+            **self.environment(),
+            JAIL_ENV: json.dumps(self.jail(self.private / "script")),
+            STATUS_DIR_ENV: str(self.status),
+            SCRIPT_NAME_ENV: runbook,
+            STEP_LINES_ENV: ",".join(str(line) for line in step_lines),
+        }
 
     async def run_scenario(self, scenario: Scenario, timeout_s: float = SETUP_TIMEOUT_S) -> None:
         """Run the scenario's setup.sh in the sandbox; ScenarioFailed with its output if it fails."""
