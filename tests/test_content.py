@@ -158,3 +158,17 @@ def test_yes_comes_before_no_on_every_walker_question() -> None:
                 if set(labels) == {"Yes", "No"}:
                     orders.append((f"{path.relative_to(ROOT)}:{node_id}", labels))
     assert orders and all(labels == ["Yes", "No"] for _, labels in orders), orders
+
+
+def test_the_lesson_quiz_has_twelve_questions_each_pointing_to_a_linked_page(built_site: Path) -> None:
+    import yaml
+
+    source = (ROOT / "docs/lessons/hotfix-procedures.md").read_text(encoding="utf-8")
+    questions = yaml.safe_load(source.split("\n---\n", 1)[0].removeprefix("---\n"))["quiz"]["questions"]
+    assert len(questions) >= 12
+    html = html_of(built_site, "lessons/hotfix-procedures")
+    where = html[html.index('id="where-the-answers-live"'):]
+    linked = [text_of(name) for name in re.findall(r'<a href="[^"]+">(.*?)</a>', where[:where.index("</ul>")])]
+    for question in questions:
+        pointer = question["explanation"].rsplit("See ", 1)[-1]
+        assert "in this lesson" in pointer or any(name.lower() in pointer.lower() for name in linked), question["question"]
