@@ -76,3 +76,99 @@ def test_a_bad_lesson_key_stops_the_build_at_its_frontmatter_line(tmp_path: Path
         "docs/lessons/bad.md:5: lesson: difficulty must be one of beginner, intermediate, advanced, got 'expert'"
         in result.stderr
     )
+
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE_VALUES = ("./run-tests", "@alice", "@bob", "INC-2026-", "catalog-tenant", "tenant header")
+
+
+def shown_commands(markdown: str) -> list[tuple[int, str]]:
+    """The code blocks a reader may copy (line, text): every fence except drill checks and hidden setup."""
+    blocks, inside, start, info, lines = [], False, 0, "", []
+    for number, line in enumerate(markdown.splitlines(), 1):
+        if not inside and line.startswith("```"):
+            inside, start, info, lines = True, number, line[3:], []
+        elif inside and line.startswith("```"):
+            inside = False
+            if "drill-check" not in info and "drill-hidden" not in info:
+                blocks.append((start, "\n".join(lines)))
+        elif inside:
+            lines.append(line)
+    return blocks
+
+
+def test_no_shown_command_carries_a_sandbox_or_example_value() -> None:
+    found = [f"{path.relative_to(ROOT)}:{line}: {value}"
+             for path in sorted((ROOT / "runbooks").glob("*.md"))
+             for line, block in shown_commands(path.read_text(encoding="utf-8"))
+             for value in EXAMPLE_VALUES if value in block]
+    assert found == []
+
+
+def test_an_example_value_in_a_shown_command_is_caught() -> None:
+    runbook = "# X\n\n```bash drill\ngit commit -m 'approver: @alice'\n```\n\n```bash drill-check\n./run-tests\n```\n"
+    assert shown_commands(runbook) == [(3, "git commit -m 'approver: @alice'")]
+
+
+def test_lane_steps_1_and_8_link_their_templates(built_site: Path) -> None:
+    html = html_of(built_site, "runbooks/hotfix-lane")
+    step1 = html[html.index('id="step-1-declare-the-hotfix-60-seconds"'):html.index('id="step-2-')]
+    step8 = html[html.index('id="step-8-post-incident-review-within-48-hours"'):html.index('id="step-9-')]
+    assert 'href="../../reference/templates/#declaring-a-hotfix"' in step1
+    assert 'data-template="declare-hotfix"' in step1
+    assert 'href="../../reference/templates/#post-incident-review"' in step8
+
+
+def test_every_nav_entry_has_its_own_name(built_site: Path) -> None:
+    from drill_fixtures import parse_html
+
+    page = parse_html(html_of(built_site, "runbooks/health"))
+    nav = page.find("nav", class_="md-nav--primary")
+    in_toc = {id(link) for toc in nav.find_all("nav", class_="md-nav--secondary") for link in toc.iter()}
+    names = [link.text for link in nav.find_all("a", class_="md-nav__link") if id(link) not in in_toc]
+    assert len(names) > 10, names
+    assert sorted({name for name in names if names.count(name) > 1}) == []
+
+
+def test_the_home_walker_sends_an_old_slow_bug_to_mitigation_not_to_rollback() -> None:
+    import yaml
+
+    source = (ROOT / "docs/index.md").read_text(encoding="utf-8")
+    block = source[source.index("::decision\n---\n") + len("::decision\n---\n"):]
+    nodes = yaml.safe_load(block[:block.index("\n---\n::")])["nodes"]
+    after = {answer["goto"] for answer in nodes["under-an-hour"]["answers"] if answer["label"] == "No"}
+    reachable: set[str] = set()
+    while after:
+        node = after.pop()
+        reachable.add(node)
+        after |= {answer["goto"] for answer in nodes[node].get("answers", [])} - reachable
+    assert "roll-back" not in reachable
+    assert {"flip-flag", "contain"} <= reachable
+
+
+def test_yes_comes_before_no_on_every_walker_question() -> None:
+    import yaml
+
+    orders = []
+    for path in [*sorted((ROOT / "docs").rglob("*.md")), *sorted((ROOT / "runbooks").glob("*.md"))]:
+        text = path.read_text(encoding="utf-8")
+        for match in re.finditer(r"^::decision\n---\n(.*?)\n---\n::$", text, re.S | re.M):
+            for node_id, node in yaml.safe_load(match.group(1))["nodes"].items():
+                labels = [answer["label"] for answer in node.get("answers", [])]
+                if set(labels) == {"Yes", "No"}:
+                    orders.append((f"{path.relative_to(ROOT)}:{node_id}", labels))
+    assert orders and all(labels == ["Yes", "No"] for _, labels in orders), orders
+
+
+def test_the_lesson_quiz_has_twelve_questions_each_pointing_to_a_linked_page(built_site: Path) -> None:
+    import yaml
+
+    source = (ROOT / "docs/lessons/hotfix-procedures.md").read_text(encoding="utf-8")
+    questions = yaml.safe_load(source.split("\n---\n", 1)[0].removeprefix("---\n"))["quiz"]["questions"]
+    assert len(questions) >= 12
+    html = html_of(built_site, "lessons/hotfix-procedures")
+    where = html[html.index('id="where-the-answers-live"'):]
+    linked = [text_of(name) for name in re.findall(r'<a href="[^"]+">(.*?)</a>', where[:where.index("</ul>")])]
+    for question in questions:
+        pointer = question["explanation"].rsplit("See ", 1)[-1]
+        assert "in this lesson" in pointer or any(name.lower() in pointer.lower() for name in linked), question["question"]

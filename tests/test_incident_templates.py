@@ -120,7 +120,7 @@ def test_jinja2_syntax_errors_name_the_line(tmp_path: Path) -> None:
 
 
 def test_the_required_templates_are_shipped() -> None:
-    assert SHIPPED == ["customer-email", "declare-hotfix", "hotfix-commit", "hotfix-pr", "pir", "status-update"]
+    assert SHIPPED == ["customer-email", "declare-hotfix", "hotfix-commit", "hotfix-deployed", "hotfix-pr", "internal-update", "pir", "status-update"]
 
 
 # -- the command line --------------------------------------------------------------
@@ -177,11 +177,11 @@ def test_missing_required_fields_exit_2_listing_them(tmp_path: Path, capsys: pyt
 
 
 def test_unknown_fields_exit_2_listing_them(capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["template", "hotfix-commit", *sets(example_values("hotfix-commit")), "--set", "reviewer=@carol", "--set", "ticket=ENG-1"])
+    code = main(["template", "hotfix-commit", *sets(example_values("hotfix-commit")), "--set", "reviewer=@carol", "--set", "team=platform"])
     assert code == 2
     assert capsys.readouterr().err == (
-        "drillbook template: error: template 'hotfix-commit': unknown fields: reviewer, ticket "
-        "(known: scope, summary, incident_id, approver, cleanup_owner, details)\n"
+        "drillbook template: error: template 'hotfix-commit': unknown fields: reviewer, team "
+        "(known: scope, summary, incident_id, approver, cleanup_owner, details, root_cause, ticket, severity)\n"
     )
 
 
@@ -189,7 +189,7 @@ def test_unknown_template_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["template", "postmortem"]) == 2
     assert capsys.readouterr().err == (
         "drillbook template: error: unknown template 'postmortem' "
-        "(known: customer-email, declare-hotfix, hotfix-commit, hotfix-pr, pir, status-update)\n"
+        "(known: customer-email, declare-hotfix, hotfix-commit, hotfix-deployed, hotfix-pr, internal-update, pir, status-update)\n"
     )
 
 
@@ -244,5 +244,5 @@ def test_a_template_block_names_a_shipped_template() -> None:
         render_page("# Page\n\n::template\n---\nname: postmortem\n---\n::\n")
     assert str(caught.value) == (
         "docs/page.md:3: template: name: unknown template 'postmortem' "
-        "(known: customer-email, declare-hotfix, hotfix-commit, hotfix-pr, pir, status-update)"
+        "(known: customer-email, declare-hotfix, hotfix-commit, hotfix-deployed, hotfix-pr, internal-update, pir, status-update)"
     )

@@ -69,7 +69,7 @@ def test_empty_fields_show_their_example_marked_as_placeholders(clipboard_page) 
     template = shipped_templates()["hotfix-commit"]
     placeholders = form(clipboard_page, "hotfix-commit").locator(".db-template__preview .db-template__placeholder")
     assert placeholders.evaluate_all("spans => spans.map(s => s.dataset.field)") == [
-        "scope", "summary", "incident_id", "approver", "cleanup_owner", "details",
+        "scope", "summary", "incident_id", "approver", "cleanup_owner", "root_cause", "ticket", "severity", "details",
     ]
     assert placeholders.first.inner_text() == template.fields[0].example
     assert preview_text(clipboard_page, "hotfix-commit").startswith("hotfix(catalog): handle a missing tenant header")

@@ -1,0 +1,158 @@
+"""The scenarios' simulators: argocd's rollback, the flag service, the break-glass cloud account, the traffic recorder; and what each refuses."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def drill(tmp_path: Path, steps: str, scenario: str = "default") -> subprocess.CompletedProcess[str]:
+    """Drill one runbook made of ``steps`` (one drilled block) in a copy of ``scenario``."""
+    shutil.copytree(ROOT / "runbooks" / "scenarios", tmp_path / "runbooks" / "scenarios")
+    runbook = tmp_path / "runbooks" / "argo.md"
+    runbook.write_text(f"---\ndrill:\n  scenario: {scenario}\n---\n# Steps\n\n```bash drill\n"
+                       + textwrap.dedent(steps) + "```\n", encoding="utf-8")
+    return subprocess.run([sys.executable, "-m", "drillbook.cli", "drill", "--no-record", "runbooks/argo.md"],
+                          cwd=tmp_path, env=dict(os.environ), capture_output=True, text=True, timeout=300)
+
+
+def test_rollback_puts_the_earlier_deployment_live_once_auto_sync_is_off(tmp_path: Path) -> None:
+    result = drill(tmp_path, """\
+        argocd app history catalog-prod | tee history
+        grep -E '^1 +[0-9a-f]{7} +1.1.0$' history
+        argocd app set catalog-prod --sync-policy none
+        argocd app rollback catalog-prod 1 | grep -F 'Live revision:'
+        test "$(readlink "$DRILL_SANDBOX/prod/current")" = releases/1
+        argocd app wait catalog-prod --health | grep -F 'Sync Status:    OutOfSync'
+        """)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_rollback_with_auto_sync_on_is_refused(tmp_path: Path) -> None:
+    result = drill(tmp_path, "argocd app rollback catalog-prod 1\n")
+    assert result.returncode == 1
+    assert ("FATAL rollback cannot be initiated when auto-sync is enabled "
+            "(argocd app set catalog-prod --sync-policy none)") in result.stdout
+
+
+@pytest.mark.parametrize("history_id", ["../../..", "7", "1; touch pwned"])
+def test_a_history_id_that_is_not_a_deployment_is_refused(tmp_path: Path, history_id: str) -> None:
+    result = drill(tmp_path, f"""\
+        argocd app set catalog-prod --sync-policy none
+        argocd app rollback catalog-prod '{history_id}'
+        """)
+    assert result.returncode == 1
+    assert f"FATAL application \"catalog-prod\" has no deployment with history ID '{history_id}'" in result.stdout
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_waiting_for_sync_after_a_rollback_fails_instead_of_hanging(tmp_path: Path) -> None:
+    result = drill(tmp_path, """\
+        argocd app set catalog-prod --sync-policy none
+        argocd app rollback catalog-prod
+        argocd app wait catalog-prod --health --sync --timeout 300
+        """)
+    assert result.returncode == 1
+    assert 'FATAL timed out waiting for app "catalog-prod": OutOfSync to main and auto-sync is off' in result.stdout
+
+
+def test_turning_auto_sync_back_on_redeploys_main(tmp_path: Path) -> None:
+    result = drill(tmp_path, """\
+        argocd app set catalog-prod --sync-policy none
+        argocd app rollback catalog-prod
+        argocd app set catalog-prod --sync-policy automated | grep -F 'Sync Status:    Synced'
+        test "$(readlink "$DRILL_SANDBOX/prod/current")" = releases/3
+        """)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_an_unknown_sync_policy_is_refused(tmp_path: Path) -> None:
+    result = drill(tmp_path, "argocd app set catalog-prod --sync-policy sometimes\n")
+    assert result.returncode == 1
+    assert "argocd app set: unknown sync policy 'sometimes' (known: none, automated)" in result.stdout
+
+
+# -- flags -----------------------------------------------------------------------------------------
+
+def test_a_flag_change_without_who_or_why_is_refused_and_changes_nothing(tmp_path: Path) -> None:
+    result = drill(tmp_path, """\
+        flagctl set checkout-new-tax-engine off --reason "INC-1: orders fail" 2> err || true
+        grep -Fx "flagctl: set checkout-new-tax-engine: --by is required: every change records who made it" err
+        flagctl set checkout-new-tax-engine off --by @erin 2> err || true
+        grep -Fx "flagctl: set checkout-new-tax-engine: --reason is required: every change records why" err
+        test "$(cat "$DRILL_SANDBOX/flags/state/checkout-new-tax-engine")" = on
+        test "$(wc -l < "$DRILL_SANDBOX/flags/audit.log")" = 1
+        """, scenario="flags")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("flag", ["../state", "nope", ""])
+def test_an_unknown_flag_is_refused_naming_the_known_ones(tmp_path: Path, flag: str) -> None:
+    result = drill(tmp_path, f"flagctl set '{flag}' off --by @erin --reason why\n", scenario="flags")
+    assert result.returncode == 1
+    assert (f"flagctl: unknown flag '{flag}' (known: checkout-gift-wrap, checkout-new-tax-engine, "
+            "search-typo-tolerance)") in result.stdout
+
+
+def test_a_flag_value_other_than_on_or_off_is_refused(tmp_path: Path) -> None:
+    result = drill(tmp_path, "flagctl set checkout-gift-wrap maybe --by @erin --reason why\n", scenario="flags")
+    assert result.returncode == 1
+    assert "flagctl: set checkout-gift-wrap: the value must be on or off, got 'maybe'" in result.stdout
+
+
+# -- break-glass -----------------------------------------------------------------------------------
+
+def test_nothing_happens_in_the_account_without_a_session(tmp_path: Path) -> None:
+    result = drill(tmp_path, "cloud db snapshot orders\n", scenario="breakglass")
+    assert result.returncode == 1
+    assert "cloud: no session: run 'eval \"$(cloud assume-role breakglass --reason WHY)\"' first" in result.stdout
+
+
+def test_assuming_the_role_needs_a_reason(tmp_path: Path) -> None:
+    result = drill(tmp_path, "cloud assume-role breakglass\n", scenario="breakglass")
+    assert result.returncode == 1
+    assert "cloud: assume-role breakglass: --reason is required" in result.stdout
+
+
+def test_an_ended_session_can_do_nothing_more(tmp_path: Path) -> None:
+    result = drill(tmp_path, """\
+        eval "$(cloud assume-role breakglass --reason 'INC-1: disk full')"
+        cloud end-session
+        cloud delete snapshot-1
+        """, scenario="breakglass")
+    assert result.returncode == 1
+    assert "cloud: session bg-1 has ended; assume the role again" in result.stdout
+
+
+def test_a_forged_session_is_refused(tmp_path: Path) -> None:
+    result = drill(tmp_path, "CLOUD_SESSION=../roles cloud rotate-key breakglass\n", scenario="breakglass")
+    assert result.returncode == 1
+    assert "cloud: unknown session '../roles'" in result.stdout
+
+
+# -- traffic -----------------------------------------------------------------------------------------
+
+def test_recorded_traffic_follows_the_live_release(tmp_path: Path) -> None:
+    result = drill(tmp_path, """\
+        record-traffic catalog before.yml
+        grep -A1 'code="500"' before.yml | grep -F "values: '0+360x15'"
+        dep rollback
+        record-traffic catalog after.yml
+        grep -F "'0+600x15'" after.yml
+        grep -F "'0+0x15'" after.yml
+        """)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_recording_an_unknown_service_is_refused(tmp_path: Path) -> None:
+    result = drill(tmp_path, "record-traffic ../../bin out.yml\n")
+    assert result.returncode == 1
+    assert "record-traffic: name a service, like catalog" in result.stdout
