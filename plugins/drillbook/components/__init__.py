@@ -18,7 +18,7 @@ import jinja2
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from drillbook.blocks import Block
-from drillbook.errors import DrillbookError
+from drillbook.errors import DrillbookError, quote
 from drillbook.yaml_source import line_of
 
 TEMPLATES = jinja2.Environment(
@@ -120,7 +120,7 @@ def describe_error(error: dict[str, Any]) -> str:
     if message.startswith("value error, "):
         message = message[len("value error, "):]
     where = f"{path}: " if path else ""
-    return f"{where}{message}, got {error['input']!r}" if kind not in ("value_error", "assertion_error") else f"{where}{message}"
+    return f"{where}{message}, got {quote(error['input'])}" if kind not in ("value_error", "assertion_error") else f"{where}{message}"
 
 
 def validate(block: Block) -> Options:

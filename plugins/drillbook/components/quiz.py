@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, StrictBool, ValidationError, field_v
 
 from drillbook.blocks import find_blocks
 from drillbook.components import Options, RenderContext, component, key_path
-from drillbook.errors import DrillbookError
+from drillbook.errors import DrillbookError, quote
 from drillbook.yaml_source import line_of, split_frontmatter
 
 if TYPE_CHECKING:
@@ -188,10 +188,10 @@ def check_quiz(data: Any, frontmatter: str = "", first_line: int = 2) -> Quiz:
         message = f"unknown key '{key_path(loc)}' (known: {', '.join(model.model_fields)})"
     elif kind == "model_type" and not loc:
         keys = "question, type and explanation" if prefix else "passingScore and questions"
-        message = f"expected a mapping with {keys}, got {error['input']!r}"
+        message = f"expected a mapping with {keys}, got {quote(error['input'])}"
     else:
         text = error["msg"][0].lower() + error["msg"][1:]
-        message = f"{key_path(loc)}: {text}, got {error['input']!r}"
+        message = f"{key_path(loc)}: {text}, got {quote(error['input'])}"
     line = None
     if frontmatter:
         line = first_line + line_of(frontmatter, ["quiz", *prefix, *loc]) - 1

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from typing import Any, Callable
 
-import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
@@ -26,7 +25,7 @@ from drillbook.drill.models import (
     Tag,
 )
 from drillbook.errors import DrillbookError
-from drillbook.yaml_source import Frontmatter, load_mapping, split_frontmatter
+from drillbook.yaml_source import Frontmatter, load_mapping, load_yaml, split_frontmatter
 
 # A token like <PR_NUMBER>: a human placeholder the frontmatter must bind for the drill.
 UPPER_PLACEHOLDER = re.compile(r"<[A-Z][A-Z0-9_]*>")
@@ -113,8 +112,8 @@ def parse_drill_spec(page: Frontmatter) -> DrillSpec:
 
 def frontmatter_title(frontmatter: str) -> str | None:
     try:
-        meta = yaml.safe_load(frontmatter) if frontmatter.strip() else None
-    except yaml.YAMLError:
+        meta = load_yaml(frontmatter, "frontmatter") if frontmatter.strip() else None
+    except DrillbookError:
         return None
     title = meta.get("title") if isinstance(meta, dict) else None
     return str(title) if title is not None else None

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from drillbook.components import describe_error, error_loc
@@ -15,17 +14,6 @@ from drillbook.errors import DrillbookError
 from drillbook.yaml_source import split_frontmatter
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
-
-
-class _DatesAsTextLoader(yaml.SafeLoader):
-    """YAML that leaves `2026-13-01` as text, so a bad date is our error and not a crash."""
-
-
-_DatesAsTextLoader.yaml_implicit_resolvers = {
-    first: [(tag, pattern) for tag, pattern in resolvers if tag != TIMESTAMP_TAG]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
 
 
 class HistoryEntry(BaseModel):
@@ -103,18 +91,10 @@ def read_runbook_frontmatter(text: str, shown: str) -> RunbookFrontmatter:
     Every problem is a DrillbookError naming ``shown`` and the line in the file.
     """
     page = split_frontmatter(text)
-    yaml_text = page.yaml
     try:
-        data = yaml.load(yaml_text, Loader=_DatesAsTextLoader) if yaml_text else None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = page.FIRST_LINE + (mark.line if mark is not None else 0)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise DrillbookError(f"frontmatter: YAML does not parse: {problem}", path=shown, line=line) from None
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise DrillbookError("frontmatter: expected a YAML mapping", path=shown, line=page.FIRST_LINE)
+        data = page.load()  # the one safe loader: dates stay text, so a bad date is our error
+    except DrillbookError as error:
+        raise error.located(path=shown) from None
     try:
         settings = ResultsFrontmatter.model_validate(data)
     except ValidationError as exc:
