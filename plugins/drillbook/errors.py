@@ -27,6 +27,14 @@ class DrillbookError(Exception):
         return f"{where}: {self.message}"
 
 
+class OptionError(DrillbookError):
+    """A problem with one option of a component block, found after validation: ``loc`` is its key path."""
+
+    def __init__(self, message: str, loc: list[str | int] | None = None, path: str | None = None, line: int | None = None) -> None:
+        super().__init__(message, path=path, line=line)
+        self.loc = loc or []
+
+
 # Longest piece of a bad value an error message quotes; the rest is elided.
 QUOTE_LIMIT = 60
 

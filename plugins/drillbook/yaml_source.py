@@ -49,6 +49,15 @@ def decode_text(data: bytes, shown: str) -> str:
         raise DrillbookError(f"not UTF-8 (byte 0x{data[exc.start]:02x} at line {line})", path=shown) from None
 
 
+def markdown_lines(text: str) -> list[str]:
+    """``text`` split into lines the way Markdown splits it: only at line feeds.
+
+    ``str.splitlines`` also splits at form feeds, U+0085, U+2028 and more, which
+    Markdown leaves inside a line; counting those would shift every later line number.
+    """
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
 class SafeYamlLoader(yaml.SafeLoader):
     """PyYAML's SafeLoader without anchors, aliases, duplicate or non-text keys, or deep nesting."""
 
@@ -109,10 +118,18 @@ SafeYamlLoader.yaml_implicit_resolvers = {
 }
 
 
-def _yaml_error(exc: yaml.YAMLError, what: str) -> DrillbookError:
+def _line_at(text: str, mark: Any) -> int:
+    """1-based line of a YAML mark, counting only line feeds (YAML also breaks at U+0085, U+2028...)."""
+    index = getattr(mark, "index", None)
+    if isinstance(index, int):
+        return text.count("\n", 0, index) + 1
+    return mark.line + 1
+
+
+def _yaml_error(exc: yaml.YAMLError, what: str, text: str) -> DrillbookError:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or str(exc)
-    line = mark.line + 1 if mark is not None else 1
+    line = _line_at(text, mark) if mark is not None else 1
     return DrillbookError(f"{what}: YAML does not parse: {problem}", line=line)
 
 
@@ -121,7 +138,7 @@ def load_yaml(text: str, what: str) -> Any:
     try:
         return yaml.load(text, Loader=SafeYamlLoader)
     except yaml.YAMLError as exc:
-        raise _yaml_error(exc, what) from None
+        raise _yaml_error(exc, what, text) from None
     except RecursionError:  # not reachable under MAX_DEPTH; kept so no input can crash the build
         raise DrillbookError(f"{what}: YAML nested too deep", line=1) from None
 
@@ -181,19 +198,19 @@ def line_of(text: str, loc: Sequence[str | int]) -> int:
         return 1
     if node is None:
         return 1
-    line = node.start_mark.line
+    line = _line_at(text, node.start_mark)
     for key in loc:
         child = None
         if isinstance(node, yaml.MappingNode):
             for key_node, value_node in node.value:
                 if key_node.value == key:
-                    line = key_node.start_mark.line
+                    line = _line_at(text, key_node.start_mark)
                     child = value_node
                     break
         elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and 0 <= key < len(node.value):
             child = node.value[key]
-            line = child.start_mark.line
+            line = _line_at(text, child.start_mark)
         if child is None:
             break
         node = child
-    return line + 1
+    return line

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from drillbook.components import describe_error, error_loc
 from drillbook.errors import DrillbookError
-from drillbook.yaml_source import split_frontmatter
+from drillbook.yaml_source import markdown_lines, split_frontmatter
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -114,7 +114,7 @@ def read_runbook_frontmatter(text: str, shown: str) -> RunbookFrontmatter:
 def first_heading(markdown: str) -> str | None:
     """The text of the first level-1 ATX heading outside code fences, if any."""
     fence = ""
-    for line in markdown.splitlines():
+    for line in markdown_lines(markdown):
         stripped = line.strip()
         if fence:
             if stripped.startswith(fence):
