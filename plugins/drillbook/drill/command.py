@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, TextIO
 from drillbook.drill.log import append_record
 from drillbook.drill.models import Runbook, Step
 from drillbook.drill.parsing import parse_runbook
+from drillbook.yaml_source import read_text
 from drillbook.drill.sandbox import Scenario, find_scenario
 from drillbook.drill.settings import DrillSettings, load_settings, runbook_files
 from drillbook.errors import DrillbookError
@@ -117,10 +118,7 @@ def collect(settings: DrillSettings, paths: list[Path]) -> list[Drill]:
 
 
 def load_runbook(path: Path, settings: DrillSettings) -> Runbook:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        raise DrillbookError(f"cannot read the runbook: {error}", str(path)) from None
+    text = read_text(path, settings.shown(path))  # a clear "not UTF-8 (byte 0xe9 at line 3)", BOM dropped
     return parse_runbook(text, settings.shown(path))
 
 

@@ -107,7 +107,7 @@ class IncidentTemplate:
     def check_values(self, values: dict[str, str]) -> None:
         """Raise DrillbookError listing unknown fields and empty required ones."""
         problems = []
-        missing = [f"{f.name} ({f.label})" for f in self.fields if f.required and not values.get(f.name)]
+        missing = [f"{f.name} ({f.label})" for f in self.fields if f.required and not values.get(f.name, "").strip()]
         if missing:
             problems.append(f"missing required fields: {', '.join(missing)}")
         unknown = [name for name in values if name not in self.field_names]

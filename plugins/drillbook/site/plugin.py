@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+from html import escape
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -25,6 +26,7 @@ from drillbook.severity import check_page_severity
 from drillbook.site.config import DrillbookConfig
 from drillbook.site.page_links import link_problem
 from drillbook.site.drill_results import DrillResults, load_drill_results
+from drillbook.yaml_source import read_text, split_frontmatter
 
 log = logging.getLogger("mkdocs.plugins.drillbook")
 
@@ -66,6 +68,7 @@ class DrillbookPlugin(BasePlugin[DrillbookConfig]):
             options["severity_file"] = str(self.root / options["severity_file"])
         extension = DrillbookExtension(**options)
         extension.on_error = raise_plugin_error
+        extension.on_warning = lambda error: log.warning(str(error))
         names = config.markdown_extensions
         if EXTENSION_NAME in names:
             names[names.index(EXTENSION_NAME)] = extension
@@ -119,6 +122,21 @@ class DrillbookPlugin(BasePlugin[DrillbookConfig]):
 
     # -- pages ---------------------------------------------------------------
 
+    def on_page_read_source(self, page: Page, config: MkDocsConfig) -> str | None:
+        """Read every page as UTF-8 and check its frontmatter with the one safe YAML loader.
+
+        MkDocs would publish frontmatter that does not parse as a paragraph; here it stops the build.
+        """
+        if not self.config.enabled or page.file.abs_src_path is None:
+            return None
+        source = Path(page.file.abs_src_path)
+        try:
+            text = read_text(source, self._shown(source))
+            split_frontmatter(text).load()
+        except DrillbookError as error:
+            raise_plugin_error(error.located(path=error.path or self._shown(source)))
+        return text
+
     def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str | None:
         if not self.config.enabled:
             return markdown
@@ -138,6 +156,20 @@ class DrillbookPlugin(BasePlugin[DrillbookConfig]):
             except DrillbookError as error:
                 raise_plugin_error(DrillbookError(error.message, path=shown, line=_frontmatter_key_line(frontmatter, "severity")))
         return markdown
+
+    def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str | None:
+        """Make the page title text: the theme writes it into <title> and the navigation unescaped.
+
+        A title such as ``</title><script>`` in frontmatter, or a runbook's title carried into its
+        generated transcript page, would otherwise run as script.
+        """
+        if not self.config.enabled:
+            return html
+        if page.title is not None:
+            page.title = escape(str(page.title), quote=False)
+        if isinstance(page.meta.get("title"), str):  # the theme also reads page.meta.title directly
+            page.meta["title"] = page.title
+        return html
 
     def on_env(self, env: Any, config: MkDocsConfig, files: Files) -> Any:
         """Every page has rendered, so every anchor is known: check the links components point at.
