@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from drillbook.components import describe_error, error_loc
 from drillbook.errors import DrillbookError
-from drillbook.yaml_source import line_of, load_mapping
+from drillbook.yaml_source import line_of, load_mapping, read_text
 
 
 class SeverityLevel(BaseModel):
@@ -40,9 +40,11 @@ def load_severity(path: Path, shown_as: str | None = None) -> list[SeverityLevel
     """The levels in ``path``, in the file's order (most severe first)."""
     shown = shown_as or str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise DrillbookError(f"cannot read the severity data file: {exc.strerror}", path=shown) from None
+        text = read_text(path, shown)
+    except DrillbookError as exc:
+        if exc.message.startswith("cannot read"):
+            raise DrillbookError(f"cannot read the severity data file: {exc.message.removeprefix('cannot read: ')}", path=shown) from None
+        raise
     try:
         data = load_mapping(text, "severity data")
         model = SeverityModel.model_validate(data)

@@ -128,6 +128,9 @@ def _line_at(text: str, mark: Any) -> int:
 
 def _yaml_error(exc: yaml.YAMLError, what: str, text: str) -> DrillbookError:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    context = getattr(exc, "context_mark", None)
+    if context is not None and mark is not None and mark.index >= len(text.rstrip()):
+        mark = context  # the problem shows only at the end (an unclosed quote or bracket): point where it began
     problem = getattr(exc, "problem", None) or str(exc)
     line = _line_at(text, mark) if mark is not None else 1
     return DrillbookError(f"{what}: YAML does not parse: {problem}", line=line)
@@ -175,6 +178,16 @@ def split_frontmatter(text: str) -> Frontmatter:
     if not match:
         return Frontmatter("", text, 0, present=False)
     return Frontmatter(match.group(1), text[match.end():], match.group(0).count("\n"), present=True)
+
+
+def read_page(path: Path, shown: str) -> str:
+    """A page's text, once its frontmatter (if any) is known to be a YAML mapping this loader accepts."""
+    text = read_text(path, shown)
+    try:
+        split_frontmatter(text).load()
+    except DrillbookError as error:
+        raise error.located(path=shown) from None
+    return text
 
 
 def load_mapping(text: str, what: str) -> dict[str, Any]:

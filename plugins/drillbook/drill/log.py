@@ -103,7 +103,7 @@ def schema_problem(error: ValidationError) -> str:
         return message.removeprefix("Value error, ")
     if first["type"] == "missing":
         return f"missing field '{where}'"
-    if first["type"] == "extra_forbidden":
+    if first["type"] in ("extra_forbidden", "unexpected_keyword_argument"):
         return f"unknown field '{where}'"
     value = first.get("input")
     if isinstance(value, float) and not math.isfinite(value):

@@ -26,7 +26,7 @@ from drillbook.severity import check_page_severity
 from drillbook.site.config import DrillbookConfig
 from drillbook.site.page_links import link_problem
 from drillbook.site.drill_results import DrillResults, load_drill_results
-from drillbook.yaml_source import read_text, split_frontmatter
+from drillbook.yaml_source import read_page
 
 log = logging.getLogger("mkdocs.plugins.drillbook")
 
@@ -109,7 +109,20 @@ class DrillbookPlugin(BasePlugin[DrillbookConfig]):
             )
         files.append(File.generated(config, MERMAID_URI, abs_src_path=str(mermaid)))
         self._add_drill_results(files, config, [path.relative_to(self.root).as_posix() for path in runbooks])
+        self._check_page_sources(files)
         return files
+
+    def _check_page_sources(self, files: Files) -> None:
+        """Every page is UTF-8 and its frontmatter parses with the one safe YAML loader, before MkDocs reads it.
+
+        MkDocs would publish frontmatter that does not parse as a paragraph; here it stops the build.
+        """
+        for file in files.documentation_pages():
+            if file.abs_src_path is not None:
+                try:
+                    read_page(Path(file.abs_src_path), self._shown(Path(file.abs_src_path)))
+                except DrillbookError as error:
+                    raise_plugin_error(error)
 
     def _add_drill_results(self, files: Files, config: MkDocsConfig, runbooks: list[str]) -> None:
         """Read the drill log and transcripts once per build; add the health and transcript pages."""
@@ -121,21 +134,6 @@ class DrillbookPlugin(BasePlugin[DrillbookConfig]):
             raise PluginError(str(error) if error.path else error.message) from None
 
     # -- pages ---------------------------------------------------------------
-
-    def on_page_read_source(self, page: Page, config: MkDocsConfig) -> str | None:
-        """Read every page as UTF-8 and check its frontmatter with the one safe YAML loader.
-
-        MkDocs would publish frontmatter that does not parse as a paragraph; here it stops the build.
-        """
-        if not self.config.enabled or page.file.abs_src_path is None:
-            return None
-        source = Path(page.file.abs_src_path)
-        try:
-            text = read_text(source, self._shown(source))
-            split_frontmatter(text).load()
-        except DrillbookError as error:
-            raise_plugin_error(error.located(path=error.path or self._shown(source)))
-        return text
 
     def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str | None:
         if not self.config.enabled:
