@@ -127,13 +127,18 @@ def _line_at(text: str, mark: Any) -> int:
 
 
 def _yaml_error(exc: yaml.YAMLError, what: str, text: str) -> DrillbookError:
+    if isinstance(exc, yaml.reader.ReaderError):  # a control character YAML does not allow
+        line = text.count("\n", 0, exc.position) + 1
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
+        return DrillbookError(f"{what}: YAML does not parse: character U+{code:04X} is not allowed in YAML", line=line)
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     context = getattr(exc, "context_mark", None)
     if context is not None and mark is not None and mark.index >= len(text.rstrip()):
         mark = context  # the problem shows only at the end (an unclosed quote or bracket): point where it began
     problem = getattr(exc, "problem", None) or str(exc)
     line = _line_at(text, mark) if mark is not None else 1
-    return DrillbookError(f"{what}: YAML does not parse: {problem}", line=line)
+    problem = " ".join(str(problem).split())  # one line, whatever PyYAML says
+    return DrillbookError(f"{what}: YAML does not parse: {quote(problem, 200)[1:-1] if len(problem) > 200 else problem}", line=line)
 
 
 def load_yaml(text: str, what: str) -> Any:
