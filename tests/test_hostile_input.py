@@ -134,6 +134,12 @@ def test_values_the_loader_cannot_build_are_located_errors(value: str, problem: 
     assert error_of(load_mapping, f"a: 1\nb: {value}\n", "frontmatter") == f"<text>:2: frontmatter: YAML does not parse: {problem}"
 
 
+def test_a_control_character_yaml_forbids_is_one_located_line() -> None:
+    assert error_of(load_mapping, "a: 1\nb: x\x0cy\n", "frontmatter") == (
+        "<text>:2: frontmatter: YAML does not parse: character U+000C is not allowed in YAML"
+    )
+
+
 def test_an_unclosed_quote_points_where_it_opened_not_at_the_end() -> None:
     text = "---\ntitle: \"Roll back\ndrill:\n  scenario: default\n---\n# Roll back\n"
     assert error_of(parse_runbook, text, "runbooks/r.md") == (
@@ -320,11 +326,12 @@ def test_the_build_checks_unbound_placeholders_and_a_missing_scenario(tmp_path: 
     assert "runbooks/r.md:3: drill.scenario: no scenario 'gone'" in result.stderr
 
 
-def test_a_negative_staleness_limit_is_refused(tmp_path: Path) -> None:
-    project = write_project(tmp_path / "src", {}, plugin_options="      stale_after_days: -5\n")
+@pytest.mark.parametrize(("option", "value"), [("stale_after_days", "-5"), ("last_worked_rows", "0")])
+def test_a_limit_below_one_is_refused(tmp_path: Path, option: str, value: str) -> None:
+    project = write_project(tmp_path / "src", {}, plugin_options=f"      {option}: {value}\n")
     result = mkdocs_build(project, tmp_path / "site")
     assert result.returncode == 1
-    assert "expected a whole number, 1 or more, got -5" in result.stderr
+    assert f"Config value 'plugins': Plugin 'drillbook' option '{option}': expected a whole number, 1 or more, got {value}" in result.stderr
 
 
 def test_a_title_cannot_inject_script_into_any_page(tmp_path: Path) -> None:
@@ -417,6 +424,22 @@ def test_a_chain_of_1500_questions_keeps_its_walker_without_a_chart() -> None:
         "docs/page.md:3: decision: tree 'chain' is too big to draw (3000 answers, more than the 500 a chart can draw); "
         "the page shows its walker and outcome list without a chart"
     ]
+
+
+def test_a_tree_with_too_much_text_loses_only_its_chart() -> None:
+    html, warnings = render_page("# Page\n\n" + TREE.format(id="t", question="'" + "Why? " * 12_000 + "'"))
+    assert 'class="mermaid"' not in html and 'class="db-decision__data"' in html
+    assert len(warnings) == 1 and "more than the 50000 a chart can draw" in warnings[0]
+
+
+def test_a_strict_build_fails_on_a_tree_too_big_to_draw(tmp_path: Path) -> None:
+    project = write_project(tmp_path / "src", {"docs/index.md": "# Home\n\n" + chain(260)})
+    result = mkdocs_build(project, tmp_path / "site")
+    assert result.returncode == 1
+    assert (
+        "WARNING -  docs/index.md:3: decision: tree 'chain' is too big to draw (520 answers, more than the 500 a chart "
+        "can draw); the page shows its walker and outcome list without a chart"
+    ) in result.stderr
 
 
 def test_a_tree_within_the_limit_keeps_its_chart() -> None:
