@@ -128,6 +128,7 @@ def test_a_huge_bad_value_is_quoted_short() -> None:
 @pytest.mark.parametrize(("value", "problem"), [
     ("!!int abc", "cannot read 'abc' (invalid literal for int() with base 10: 'abc')"),
     ("!!timestamp 2026-13-01", "cannot read '2026-13-01' (month must be in 1..12)"),
+    ("!!timestamp nonsense", "cannot read 'nonsense' as timestamp"),
     ("!!python/object:os.system x", "could not determine a constructor for the tag 'tag:yaml.org,2002:python/object:os.system'"),
 ])
 def test_values_the_loader_cannot_build_are_located_errors(value: str, problem: str) -> None:

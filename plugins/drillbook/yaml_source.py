@@ -88,11 +88,12 @@ class SafeYamlLoader(yaml.SafeLoader):
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         try:
             return super().construct_object(node, deep=deep)
-        except (ValueError, TypeError, OverflowError) as exc:  # e.g. !!int abc, !!timestamp 2026-13-01
-            raise yaml.constructor.ConstructorError(
-                None, None, f"cannot read {quote(node.value) if isinstance(node.value, str) else 'this value'} ({exc})",
-                node.start_mark,
-            ) from None
+        except yaml.YAMLError:
+            raise
+        except Exception as exc:  # e.g. !!int abc, !!timestamp 2026-13-01, !!timestamp nonsense
+            shown = quote(node.value) if isinstance(node.value, str) else "this value"
+            reason = f" ({exc})" if isinstance(exc, ValueError) else f" as {node.tag.rsplit(':', 1)[-1]}"
+            raise yaml.constructor.ConstructorError(None, None, f"cannot read {shown}{reason}", node.start_mark) from None
 
     def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict[Any, Any]:
         if isinstance(node, yaml.MappingNode):
