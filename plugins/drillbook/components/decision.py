@@ -178,9 +178,11 @@ def mermaid_source(tree: Decision) -> str:
 def _in_walk_order(tree: Decision) -> list[str]:
     """Node names breadth-first from the start, so the chart reads in the order a walker meets them."""
     order = [tree.start]
+    seen = {tree.start}
     for name in order:
         for answer in tree.nodes[name].answers:
-            if answer.goto not in order:
+            if answer.goto not in seen:
+                seen.add(answer.goto)
                 order.append(answer.goto)
     return order
 
