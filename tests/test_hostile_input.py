@@ -511,7 +511,8 @@ def test_a_one_letter_placeholder_bound_in_vars_is_substituted() -> None:
 
 
 def test_runbooks_whose_names_look_alike_get_distinct_transcripts() -> None:
-    assert transcript_name("runbooks/a/b.md") != transcript_name("runbooks/a__b.md")
+    assert transcript_name("runbooks/a/b.md") == "runbooks__a__b.ipynb"
+    assert transcript_name("runbooks/a__b.md") == "runbooks__a_._.b.ipynb"
     assert transcript_name("runbooks/hotfix-lane.md") == "runbooks__hotfix-lane.ipynb"
 
 

@@ -3,6 +3,10 @@
 ``append_record`` is the only writer; ``read_log`` the only reader. Writers in
 parallel are safe: each record is one ``write`` of one line to a file opened with
 O_APPEND, under an exclusive ``flock``.
+
+:class:`DrillRecord` and :class:`StepRecord` are the schema: pydantic dataclasses the
+drill builds (so it cannot write a record the site would refuse) and the reader
+validates each line against.
 """
 
 from __future__ import annotations
