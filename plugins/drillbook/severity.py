@@ -7,7 +7,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from drillbook.components import describe_error, error_loc
-from drillbook.errors import DrillbookError
+from drillbook.errors import DrillbookError, quote
 from drillbook.yaml_source import line_of, load_mapping, read_text
 
 
@@ -25,7 +25,7 @@ class SeverityLevel(BaseModel):
     @classmethod
     def _id_shape(cls, value: str) -> str:
         if not value or not value[0].isalpha() or " " in value:
-            raise ValueError(f"level id must be a short code such as P0, got {value!r}")
+            raise ValueError(f"level id must be a short code such as P0, got {quote(value)}")
         return value
 
 
@@ -66,4 +66,4 @@ def check_page_severity(value: object, levels: list[SeverityLevel]) -> SeverityL
         if value == level.id:
             return level
     known = ", ".join(level.id for level in levels)
-    raise DrillbookError(f"severity {value!r} is not a level in the severity data file (known: {known})")
+    raise DrillbookError(f"severity {quote(value)} is not a level in the severity data file (known: {known})")

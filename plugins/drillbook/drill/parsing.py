@@ -24,7 +24,7 @@ from drillbook.drill.models import (
     Step,
     Tag,
 )
-from drillbook.errors import DrillbookError
+from drillbook.errors import DrillbookError, quote
 from drillbook.yaml_source import Frontmatter, load_mapping, load_yaml, markdown_lines, split_frontmatter
 
 # A token like <PR_NUMBER>: a human placeholder the frontmatter must bind for the drill.
@@ -92,7 +92,7 @@ def parse_drill_spec(page: Frontmatter) -> DrillSpec:
     scenario = drill.get("scenario", DEFAULT_SCENARIO)
     if not isinstance(scenario, str) or not SCENARIO_NAME.match(scenario):
         raise DrillbookError(
-            f"drill.scenario: expected the name of a folder under runbooks/scenarios/, got {scenario!r}",
+            f"drill.scenario: expected the name of a folder under runbooks/scenarios/, got {quote(scenario)}",
             line=line("drill", "scenario"),
         )
     raw_vars = drill.get("vars") or {}
@@ -104,10 +104,10 @@ def parse_drill_spec(page: Frontmatter) -> DrillSpec:
         where = line("drill", "vars", str(key))
         if not isinstance(key, str) or not VAR_KEY.match(key):
             raise DrillbookError(
-                f"drill.vars: {key!r} is not a placeholder; write it in angle brackets, like '<PR_NUMBER>'", line=where
+                f"drill.vars: {quote(key)} is not a placeholder; write it in angle brackets, like '<PR_NUMBER>'", line=where
             )
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            raise DrillbookError(f"drill.vars['{key}']: expected text, got {value!r}", line=where)
+            raise DrillbookError(f"drill.vars['{key}']: expected text, got {quote(value)}", line=where)
         bound[key] = str(value)
         var_lines[key] = where
     return DrillSpec(scenario, bound, line("drill"), line("drill", "scenario"), var_lines)

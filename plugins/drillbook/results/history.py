@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from drillbook.components import describe_error, error_loc
-from drillbook.errors import DrillbookError
+from drillbook.errors import DrillbookError, quote
 from drillbook.yaml_source import markdown_lines, split_frontmatter
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -30,7 +30,7 @@ class HistoryEntry(BaseModel):
     @classmethod
     def _a_mapping(cls, value: Any) -> Any:
         if not isinstance(value, dict):
-            raise ValueError(f"expected an entry with date, event, outcome and optional notes, got {value!r}")
+            raise ValueError(f"expected an entry with date, event, outcome and optional notes, got {quote(value)}")
         return value
 
     @field_validator("date", mode="before")
@@ -43,7 +43,7 @@ class HistoryEntry(BaseModel):
                 return date.fromisoformat(value)
             except ValueError:
                 pass
-        raise ValueError(f"expected a date in the form YYYY-MM-DD, got {value!r}")
+        raise ValueError(f"expected a date in the form YYYY-MM-DD, got {quote(value)}")
 
     @field_validator("notes", mode="before")
     @classmethod
@@ -65,14 +65,14 @@ class ResultsFrontmatter(BaseModel):
         if value is None:
             return []
         if not isinstance(value, list):
-            raise ValueError(f"expected a list of entries (date, event, outcome, notes), got {value!r}")
+            raise ValueError(f"expected a list of entries (date, event, outcome, notes), got {quote(value)}")
         return value
 
     @field_validator("stale_after_days", mode="before")
     @classmethod
     def _whole_days(cls, value: Any) -> Any:
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-            raise ValueError(f"expected a whole number of days, 1 or more, got {value!r}")
+            raise ValueError(f"expected a whole number of days, 1 or more, got {quote(value)}")
         return value
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from mkdocs.config import config_options as opt
 from mkdocs.config.base import Config, ValidationError
 
+from drillbook.errors import quote
+
 
 class AtLeastOne(opt.Type):
     """A whole number, 1 or more (a negative or zero limit would be accepted silently otherwise)."""
@@ -14,7 +16,7 @@ class AtLeastOne(opt.Type):
 
     def run_validation(self, value: object) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValidationError(f"expected a whole number, 1 or more, got {value!r}"[:120])
+            raise ValidationError(f"expected a whole number, 1 or more, got {quote(value)}")
         return value
 
 
