@@ -546,6 +546,19 @@ def test_a_repeated_set_is_refused(tmp_path: Path) -> None:
     assert (result.returncode, result.stderr.decode()) == (2, "drillbook template: error: --set title is given twice\n")
 
 
+def test_an_unknown_template_name_is_quoted_on_one_line(tmp_path: Path) -> None:
+    result = subprocess.run([*DRILLBOOK, "template", "roll\nback"], cwd=tmp_path, capture_output=True)
+    assert (result.returncode, result.stderr.decode()) == (2, (
+        "drillbook template: error: unknown template 'roll\\nback' "
+        "(known: customer-email, declare-hotfix, hotfix-commit, hotfix-pr, pir, status-update)\n"
+    ))
+
+
+def test_a_field_name_with_a_line_break_is_not_a_field(tmp_path: Path) -> None:
+    result = template(*FIELDS, "--set", "a\nb=1", cwd=tmp_path)
+    assert (result.returncode, result.stderr.decode()) == (2, "drillbook template: error: --set takes FIELD=VALUE, got 'a\\nb=1'\n")
+
+
 def test_a_whitespace_only_required_field_is_missing(tmp_path: Path) -> None:
     result = template("--set", "status=  ", *FIELDS[2:], cwd=tmp_path)
     assert (result.returncode, result.stderr.decode()) == (

@@ -20,7 +20,7 @@ from jinja2 import nodes
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from drillbook.components import describe_error, error_loc
-from drillbook.errors import DrillbookError
+from drillbook.errors import DrillbookError, quote
 from drillbook.yaml_source import line_of, load_mapping
 
 TEMPLATES_DIR = Path(__file__).resolve().parent
@@ -202,5 +202,5 @@ def shipped_templates() -> dict[str, IncidentTemplate]:
 def get_template(name: str) -> IncidentTemplate:
     templates = shipped_templates()
     if name not in templates:
-        raise DrillbookError(f"unknown template '{name}' (known: {', '.join(templates)})")
+        raise DrillbookError(f"unknown template {quote(name)} (known: {', '.join(templates)})")
     return templates[name]

@@ -82,7 +82,7 @@ def _parse_values(pairs: list[str]) -> dict[str, str]:
     values: dict[str, str] = {}
     for pair in pairs:
         name, equals, value = pair.partition("=")
-        if not equals or not name:
+        if not equals or not name or not name.isprintable():
             raise DrillbookError(f"--set takes FIELD=VALUE, got {quote(pair)}")
         if name in values:
             raise DrillbookError(f"--set {name} is given twice")
