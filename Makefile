@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 SETUP_STAMP := $(VENV)/.drillbook-installed
 NPM_STAMP := node_modules/.drillbook-installed
 
-.PHONY: setup serve site test drill bench-drill clean
+.PHONY: setup serve site test drill bench-drill clean fuzz
 
 setup: $(SETUP_STAMP) $(NPM_STAMP)
 
@@ -30,6 +30,10 @@ site: setup
 
 test: setup
 	$(BIN)/pytest
+
+# The hostile-input fuzz suite with many more generated cases than `make test` runs.
+fuzz: setup
+	DRILLBOOK_FUZZ=long $(BIN)/pytest tests/test_fuzz.py
 
 drill: setup
 	$(BIN)/drillbook drill

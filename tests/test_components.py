@@ -126,7 +126,7 @@ def test_severity_table_can_show_a_subset() -> None:
 
 def test_severity_table_rejects_an_undefined_level() -> None:
     assert error_of("::severity-table\n---\nlevels: [P0, P7]\n---\n::\n") == (
-        "<text>:1: severity-table: levels: unknown level 'P7' (known: P0, P1, P2, P3)"
+        "<text>:3: severity-table: levels: unknown level 'P7' (known: P0, P1, P2, P3)"
     )
 
 

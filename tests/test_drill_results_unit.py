@@ -177,7 +177,7 @@ def test_title_falls_back_to_the_first_heading_outside_code() -> None:
         ("history:\n  - date: 2026-04-02\n    event: ''\n    outcome: b\n", "runbooks/x.md:4: history[0].event: string should have at least 1 character, got ''"),
         ("stale_after_days: 0\n", "runbooks/x.md:2: stale_after_days: expected a whole number of days, 1 or more, got 0"),
         ("stale_after_days: '90'\n", "runbooks/x.md:2: stale_after_days: expected a whole number of days, 1 or more, got '90'"),
-        ("title: [unclosed\n", "runbooks/x.md:3: frontmatter: YAML does not parse: expected ',' or ']', but got '<stream end>'"),
+        ("title: [unclosed\n", "runbooks/x.md:2: frontmatter: YAML does not parse: expected ',' or ']', but got '<stream end>'"),
     ],
 )
 def test_bad_frontmatter_names_file_line_and_value(frontmatter: str, error: str) -> None:

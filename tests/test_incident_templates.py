@@ -243,6 +243,6 @@ def test_a_template_block_names_a_shipped_template() -> None:
     with pytest.raises(DrillbookError) as caught:
         render_page("# Page\n\n::template\n---\nname: postmortem\n---\n::\n")
     assert str(caught.value) == (
-        "docs/page.md:3: template: name: unknown template 'postmortem' "
+        "docs/page.md:5: template: name: unknown template 'postmortem' "
         "(known: customer-email, declare-hotfix, hotfix-commit, hotfix-deployed, hotfix-pr, internal-update, pir, status-update)"
     )

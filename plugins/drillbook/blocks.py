@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from markdown_it import MarkdownIt
 
 from drillbook.errors import DrillbookError
-from drillbook.yaml_source import load_mapping
+from drillbook.yaml_source import load_mapping, markdown_lines
 
+HEADING_ID = re.compile(r"\{[^}]*#([\w-]+)[^}]*\}\s*$")
 OPENER = re.compile(r"^::([A-Za-z][\w-]*)\s*$")
 CLOSER = "::"
 YAML_FENCE = "---"
@@ -49,9 +50,23 @@ def code_lines(text: str) -> set[int]:
     return inside
 
 
+def heading_anchors(text: str, slugify: Callable[[str, str], str]) -> dict[str, int]:
+    """Each heading's anchor (``{#id}`` or its slug) -> the heading's 1-based line."""
+    anchors: dict[str, int] = {}
+    tokens = MarkdownIt("commonmark").parse(text)
+    for index, token in enumerate(tokens):
+        if token.type != "heading_open" or not token.map or index + 1 >= len(tokens):
+            continue
+        content = tokens[index + 1].content
+        custom = HEADING_ID.search(content)
+        anchor = custom.group(1) if custom else slugify(HEADING_ID.sub("", content).strip(), "-")
+        anchors.setdefault(anchor, token.map[0] + 1)
+    return anchors
+
+
 def find_blocks(text: str) -> list[Block]:
     """Every block in ``text``, in order. Raises DrillbookError on a malformed one."""
-    lines = text.splitlines()
+    lines = markdown_lines(text)
     code = code_lines(text)
     blocks: list[Block] = []
     index = 0

@@ -25,3 +25,26 @@ class DrillbookError(Exception):
         if self.line is not None:
             where = f"{where}:{self.line}"
         return f"{where}: {self.message}"
+
+
+class OptionError(DrillbookError):
+    """A problem with one option of a component block, found after validation: ``loc`` is its key path."""
+
+    def __init__(self, message: str, loc: list[str | int] | None = None, path: str | None = None, line: int | None = None) -> None:
+        super().__init__(message, path=path, line=line)
+        self.loc = loc or []
+
+
+# Longest piece of a bad value an error message quotes; the rest is elided.
+QUOTE_LIMIT = 60
+
+
+def quote(value: object, limit: int = QUOTE_LIMIT) -> str:
+    """``repr(value)`` cut to ``limit`` characters, so no input can make an error line huge."""
+    if isinstance(value, (list, dict, tuple, set)) and len(value) > limit:
+        return f"<a {type(value).__name__} of {len(value)} items>"
+    try:
+        text = repr(value)
+    except (RecursionError, ValueError):  # e.g. an int too long to print
+        return f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -6,6 +6,7 @@ the MkDocs plugin only tells it which page it is on (:class:`PageSource`).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, NoReturn
@@ -15,7 +16,9 @@ from markdown import Extension, Markdown
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
-from drillbook.blocks import find_blocks
+from markdown.extensions.toc import slugify
+
+from drillbook.blocks import find_blocks, heading_anchors
 from drillbook.components import PageLink, RenderContext, render_block, split_markdown_regions
 from drillbook.components.quiz import QuizPlacement
 from drillbook.components.lesson_header import is_lesson, render_lesson_header
@@ -25,6 +28,8 @@ from drillbook.page_tree import index_under_title, stashed_html
 from drillbook.results.render import RunbookPage
 from drillbook.results.treeprocessor import DRILL_RESULTS_PRIORITY, DrillResultsTreeprocessor
 from drillbook.severity import SeverityLevel, load_severity
+
+log = logging.getLogger("drillbook")
 
 # After normalize_whitespace (30), which would strip the stash placeholders, and before
 # pymdownx.superfences (25), while line numbers are still the author's.
@@ -58,6 +63,7 @@ class DrillbookExtension(Extension):
         super().__init__(**kwargs)
         self.page = PageSource()
         self.on_error: Callable[[DrillbookError], NoReturn] = raise_error
+        self.on_warning: Callable[[DrillbookError], None] = lambda error: log.warning(str(error))
         self._severity_levels: list[SeverityLevel] | None = None
 
     def extendMarkdown(self, md: Markdown) -> None:
@@ -82,8 +88,15 @@ class DrillbookExtension(Extension):
             self._severity_levels = load_severity(Path(path)) if path else []
         return self._severity_levels
 
+    def warn(self, error: DrillbookError) -> None:
+        """Report ``error`` as a warning placed in the current page's file."""
+        self.on_warning(error.located(path=error.path or self.page.path, line_offset=self.page.line_offset))
+
     def render_context(self) -> RenderContext:
-        return RenderContext(path=self.page.path, meta=self.page.meta, severity_levels=self.severity_levels, links=self.page.links)
+        return RenderContext(
+            path=self.page.path, meta=self.page.meta, severity_levels=self.severity_levels, links=self.page.links,
+            line_offset=self.page.line_offset, warn=self.warn,
+        )
 
 
 class ComponentPreprocessor(Preprocessor):
@@ -95,8 +108,11 @@ class ComponentPreprocessor(Preprocessor):
 
     def run(self, lines: list[str]) -> list[str]:
         try:
-            blocks = find_blocks("\n".join(lines))
+            text = "\n".join(lines)
+            blocks = find_blocks(text)
             context = self.extension.render_context()
+            if any(block.name == "decision" for block in blocks):
+                context.heading_anchors = heading_anchors(text, self._slugify())
             context.stash = self.md.htmlStash.store
             rendered = [(block, render_block(block, context)) for block in blocks]
         except DrillbookError as error:
@@ -109,6 +125,11 @@ class ComponentPreprocessor(Preprocessor):
         for block, html in reversed(rendered):
             out[block.line - 1 : block.end_line] = ["", *self._stashed_lines(html)]
         return out
+
+    def _slugify(self) -> Callable[[str, str], str]:
+        """The slugify the page's table of contents gives headings, so anchors match what it makes."""
+        toc = self.md.treeprocessors["toc"] if "toc" in self.md.treeprocessors else None
+        return getattr(toc, "slugify", slugify)
 
     def _stashed_lines(self, html: str) -> list[str]:
         """The block's replacement lines: HTML stashed, Markdown regions left for Markdown."""

@@ -7,8 +7,8 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from drillbook.components import describe_error, error_loc
-from drillbook.errors import DrillbookError
-from drillbook.yaml_source import line_of, load_mapping
+from drillbook.errors import DrillbookError, quote
+from drillbook.yaml_source import line_of, load_mapping, read_text
 
 
 class SeverityLevel(BaseModel):
@@ -25,7 +25,7 @@ class SeverityLevel(BaseModel):
     @classmethod
     def _id_shape(cls, value: str) -> str:
         if not value or not value[0].isalpha() or " " in value:
-            raise ValueError(f"level id must be a short code such as P0, got {value!r}")
+            raise ValueError(f"level id must be a short code such as P0, got {quote(value)}")
         return value
 
 
@@ -40,9 +40,11 @@ def load_severity(path: Path, shown_as: str | None = None) -> list[SeverityLevel
     """The levels in ``path``, in the file's order (most severe first)."""
     shown = shown_as or str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise DrillbookError(f"cannot read the severity data file: {exc.strerror}", path=shown) from None
+        text = read_text(path, shown)
+    except DrillbookError as exc:
+        if exc.message.startswith("cannot read"):
+            raise DrillbookError(f"cannot read the severity data file: {exc.message.removeprefix('cannot read: ')}", path=shown) from None
+        raise
     try:
         data = load_mapping(text, "severity data")
         model = SeverityModel.model_validate(data)
@@ -64,4 +66,4 @@ def check_page_severity(value: object, levels: list[SeverityLevel]) -> SeverityL
         if value == level.id:
             return level
     known = ", ".join(level.id for level in levels)
-    raise DrillbookError(f"severity {value!r} is not a level in the severity data file (known: {known})")
+    raise DrillbookError(f"severity {quote(value)} is not a level in the severity data file (known: {known})")

@@ -1,18 +1,155 @@
-"""YAML with positions: parse once, and point at the line of any key path."""
+"""Source text with positions: files read as UTF-8, and YAML parsed once by one safe loader.
+
+Every YAML drillbook reads (component blocks, page and runbook frontmatter, the
+severity data file, template declarations) goes through :class:`SafeYamlLoader`, a
+PyYAML ``SafeLoader`` that also refuses what no author needs and an attacker likes:
+anchors and aliases (the "billion laughs" bomb), duplicate keys, keys that are not
+text, and nesting deeper than :data:`MAX_DEPTH`. Dates stay text, so a date that
+does not exist is the checker's error, not a crash.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Sequence
 
 import yaml
+from yaml.events import AliasEvent, CollectionStartEvent, NodeEvent
 
-from drillbook.errors import DrillbookError
+from drillbook.errors import DrillbookError, quote
 
 # A page's frontmatter exactly as MkDocs recognises it (mkdocs.utils.meta): a first
 # line of ---, the YAML, then a line of --- or ...
 FRONTMATTER = re.compile(r"\A-{3}[ \t]*\n(.*?\n)(?:\.{3}|-{3})[ \t]*\n", re.DOTALL)
+# Deeper YAML than any page needs; past it the document is refused, never recursed into.
+MAX_DEPTH = 32
+TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+
+
+def read_text(path: Path, shown: str | None = None) -> str:
+    """The UTF-8 text of ``path``, a leading BOM dropped; a DrillbookError if it is not UTF-8.
+
+    The message names the first bad byte and its line: ``notes.md: not UTF-8 (byte 0xe9 at line 3)``.
+    """
+    shown = shown or str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DrillbookError(f"cannot read: {exc.strerror or exc}", path=shown) from None
+    return decode_text(data, shown)
+
+
+def decode_text(data: bytes, shown: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise DrillbookError(f"not UTF-8 (byte 0x{data[exc.start]:02x} at line {line})", path=shown) from None
+
+
+def markdown_lines(text: str) -> list[str]:
+    """``text`` split into lines the way Markdown splits it: only at line feeds.
+
+    ``str.splitlines`` also splits at form feeds, U+0085, U+2028 and more, which
+    Markdown leaves inside a line; counting those would shift every later line number.
+    """
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+class SafeYamlLoader(yaml.SafeLoader):
+    """PyYAML's SafeLoader without anchors, aliases, duplicate or non-text keys, or deep nesting."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()
+        if isinstance(event, AliasEvent) or (isinstance(event, NodeEvent) and event.anchor is not None):
+            raise yaml.composer.ComposerError(
+                None, None, "anchors and aliases (&name, *name) are not allowed: write the value out in full",
+                event.start_mark,
+            )
+        nested = isinstance(event, CollectionStartEvent)
+        if nested:
+            self._depth += 1
+            if self._depth > MAX_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None, None, f"nested deeper than {MAX_DEPTH} levels", event.start_mark,
+                )
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            if nested:
+                self._depth -= 1
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except yaml.YAMLError:
+            raise
+        except Exception as exc:  # e.g. !!int abc, !!timestamp 2026-13-01, !!timestamp nonsense
+            shown = quote(node.value) if isinstance(node.value, str) else "this value"
+            reason = f" ({exc})" if isinstance(exc, ValueError) else f" as {node.tag.rsplit(':', 1)[-1]}"
+            raise yaml.constructor.ConstructorError(None, None, f"cannot read {shown}{reason}", node.start_mark) from None
+
+    def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict[Any, Any]:
+        if isinstance(node, yaml.MappingNode):
+            self.flatten_mapping(node)
+            seen: set[str] = set()
+            for key_node, _value in node.value:
+                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
+                    shown = quote(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "a list or mapping"
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"key {shown} is not text: quote it", key_node.start_mark,
+                    )
+                if key_node.value in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"duplicate key {quote(key_node.value)}", key_node.start_mark,
+                    )
+                seen.add(key_node.value)
+        return super().construct_mapping(node, deep=deep)
+
+
+SafeYamlLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != TIMESTAMP_TAG]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _line_at(text: str, mark: Any) -> int:
+    """1-based line of a YAML mark, counting only line feeds (YAML also breaks at U+0085, U+2028...)."""
+    index = getattr(mark, "index", None)
+    if isinstance(index, int):
+        return text.count("\n", 0, index) + 1
+    return mark.line + 1
+
+
+def _yaml_error(exc: yaml.YAMLError, what: str, text: str) -> DrillbookError:
+    if isinstance(exc, yaml.reader.ReaderError):  # a control character YAML does not allow
+        line = text.count("\n", 0, exc.position) + 1
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
+        return DrillbookError(f"{what}: YAML does not parse: character U+{code:04X} is not allowed in YAML", line=line)
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    context = getattr(exc, "context_mark", None)
+    if context is not None and mark is not None and mark.index >= len(text.rstrip()):
+        mark = context  # the problem shows only at the end (an unclosed quote or bracket): point where it began
+    problem = getattr(exc, "problem", None) or str(exc)
+    line = _line_at(text, mark) if mark is not None else 1
+    problem = " ".join(str(problem).split())  # one line, whatever PyYAML says
+    return DrillbookError(f"{what}: YAML does not parse: {quote(problem, 200)[1:-1] if len(problem) > 200 else problem}", line=line)
+
+
+def load_yaml(text: str, what: str) -> Any:
+    """Parse ``text`` with the safe loader; errors are DrillbookError with the 1-based line in ``text``."""
+    try:
+        return yaml.load(text, Loader=SafeYamlLoader)
+    except yaml.YAMLError as exc:
+        raise _yaml_error(exc, what, text) from None
+    except RecursionError:  # not reachable under MAX_DEPTH; kept so no input can crash the build
+        raise DrillbookError(f"{what}: YAML nested too deep", line=1) from None
 
 
 @dataclass(frozen=True)
@@ -31,6 +168,15 @@ class Frontmatter:
         """1-based file line of the key path ``loc`` inside the frontmatter."""
         return self.FIRST_LINE + line_of(self.yaml, loc) - 1
 
+    def load(self) -> dict[str, Any]:
+        """The frontmatter as a mapping ({} when absent); errors carry the line in the file."""
+        if not self.present:
+            return {}
+        try:
+            return load_mapping(self.yaml, "frontmatter")
+        except DrillbookError as error:
+            raise error.located(line_offset=self.FIRST_LINE - 1) from None
+
 
 def split_frontmatter(text: str) -> Frontmatter:
     """Split a page file (or just the text before its Markdown) at its frontmatter."""
@@ -40,18 +186,22 @@ def split_frontmatter(text: str) -> Frontmatter:
     return Frontmatter(match.group(1), text[match.end():], match.group(0).count("\n"), present=True)
 
 
+def read_page(path: Path, shown: str) -> str:
+    """A page's text, once its frontmatter (if any) is known to be a YAML mapping this loader accepts."""
+    text = read_text(path, shown)
+    try:
+        split_frontmatter(text).load()
+    except DrillbookError as error:
+        raise error.located(path=shown) from None
+    return text
+
+
 def load_mapping(text: str, what: str) -> dict[str, Any]:
     """Parse ``text`` as a YAML mapping (empty text is an empty mapping).
 
     Errors are DrillbookError with the 1-based line inside ``text``.
     """
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        line = mark.line + 1 if mark is not None else 1
-        raise DrillbookError(f"{what}: YAML does not parse: {problem}", line=line) from None
+    data = load_yaml(text, what)
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -62,24 +212,24 @@ def load_mapping(text: str, what: str) -> dict[str, Any]:
 def line_of(text: str, loc: Sequence[str | int]) -> int:
     """1-based line in ``text`` of the deepest node along the key path ``loc``."""
     try:
-        node = yaml.compose(text)
-    except yaml.YAMLError:
+        node = yaml.compose(text, Loader=SafeYamlLoader)
+    except (yaml.YAMLError, RecursionError):
         return 1
     if node is None:
         return 1
-    line = node.start_mark.line
+    line = _line_at(text, node.start_mark)
     for key in loc:
         child = None
         if isinstance(node, yaml.MappingNode):
             for key_node, value_node in node.value:
                 if key_node.value == key:
-                    line = key_node.start_mark.line
+                    line = _line_at(text, key_node.start_mark)
                     child = value_node
                     break
         elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and 0 <= key < len(node.value):
             child = node.value[key]
-            line = child.start_mark.line
+            line = _line_at(text, child.start_mark)
         if child is None:
             break
         node = child
-    return line + 1
+    return line

@@ -18,7 +18,7 @@ import jinja2
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from drillbook.blocks import Block
-from drillbook.errors import DrillbookError
+from drillbook.errors import DrillbookError, OptionError, quote
 from drillbook.yaml_source import line_of
 
 TEMPLATES = jinja2.Environment(
@@ -64,6 +64,11 @@ class RenderContext:
     stash: Callable[[str], str] = lambda html: html
     links: list[PageLink] = field(default_factory=list)  # page links the site adapter checks
     block_line: int = 0  # line of the block being rendered
+    line_offset: int = 0  # lines of the file before the Markdown text, for messages naming another line
+    decision_lines: dict[str, int] = field(default_factory=dict)  # decision tree id -> line of its block
+    heading_anchors: dict[str, int] = field(default_factory=dict)  # heading anchor -> line of the heading
+    # Reports a problem that does not stop the build (a warning; --strict makes it fatal).
+    warn: Callable[[DrillbookError], None] = lambda error: None
 
     def next_id(self, prefix: str) -> str:
         self.counter += 1
@@ -120,7 +125,7 @@ def describe_error(error: dict[str, Any]) -> str:
     if message.startswith("value error, "):
         message = message[len("value error, "):]
     where = f"{path}: " if path else ""
-    return f"{where}{message}, got {error['input']!r}" if kind not in ("value_error", "assertion_error") else f"{where}{message}"
+    return f"{where}{message}, got {quote(error['input'])}" if kind not in ("value_error", "assertion_error") else f"{where}{message}"
 
 
 def validate(block: Block) -> Options:
@@ -176,6 +181,9 @@ def render_block(block: Block, context: RenderContext) -> str:
         context.block_line = block.line
         try:
             values.update(found.prepare(options, context))
+        except OptionError as exc:
+            line = block.yaml_line + line_of(block.yaml_text, exc.loc) - 1 if block.yaml_text else block.line
+            raise DrillbookError(f"{block.name}: {exc.message}", line=line) from None
         except DrillbookError as exc:
             raise DrillbookError(f"{block.name}: {exc.message}", line=exc.line or block.line) from None
     return TEMPLATES.get_template(found.template).render(**values).strip()

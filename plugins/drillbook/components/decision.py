@@ -15,8 +15,16 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 # An outcome link is a page of this site, an anchor, or both: MkDocs turns it into a URL, and
 # the site plugin checks the page and anchor exist once every page has rendered.
 PAGE_LINK = re.compile(r"^(?:[\w.-]+/)*[\w.-]+\.md(?:#[\w.-]+)?$|^#[\w.-]+$")
-# Mermaid entity codes for the characters that would end or change a quoted label.
-MERMAID_ENTITIES = {'"': "#quot;", "#": "#35;", "&": "#amp;", "<": "#lt;", ">": "#gt;", "`": "#96;"}
+# Mermaid entity codes for the characters that would end or change a quoted label: quotes and
+# markup, % (a %%{init}%% directive), \ (a literal \n would become a line break), braces and bars.
+MERMAID_ENTITIES = {
+    '"': "#quot;", "#": "#35;", "&": "#amp;", "<": "#lt;", ">": "#gt;", "`": "#96;",
+    "%": "#37;", "\\": "#92;", "{": "#123;", "}": "#125;", "|": "#124;", "[": "#91;", "]": "#93;",
+}
+# Past these, Mermaid refuses to draw a flowchart (its maxEdges and maxTextSize defaults):
+# the tree keeps its walker and its outcome list, and the chart gives way to a note.
+MERMAID_MAX_EDGES = 500
+MERMAID_MAX_TEXT = 50_000
 
 
 class Answer(Options):
@@ -105,25 +113,33 @@ def _answer_problems(node: Node, tree: Decision, known: str) -> Iterator[str]:
 
 
 def _first_loop(tree: Decision) -> list[str] | None:
-    """The first cycle found by a depth-first search from the start, then from every node, as a path."""
+    """The first cycle found by a depth-first search from the start, then from every node, as a path.
+
+    Iterative, so a chain of thousands of questions cannot exhaust Python's stack.
+    """
     done: set[str] = set()
-
-    def visit(name: str, path: list[str]) -> list[str] | None:
-        if name in path:
-            return path[path.index(name) :] + [name]
-        if name in done:
-            return None
-        for answer in tree.nodes[name].answers:
-            loop = visit(answer.goto, path + [name])
-            if loop:
-                return loop
-        done.add(name)
-        return None
-
-    for name in [tree.start, *tree.nodes]:
-        loop = visit(name, [])
-        if loop:
-            return loop
+    for root in [tree.start, *tree.nodes]:
+        if root in done:
+            continue
+        path: list[str] = [root]
+        on_path = {root}
+        pending = [iter(tree.nodes[root].answers)]
+        while pending:
+            answer = next(pending[-1], None)
+            if answer is None:
+                finished = path.pop()
+                on_path.discard(finished)
+                done.add(finished)
+                pending.pop()
+                continue
+            target = answer.goto
+            if target in on_path:
+                return path[path.index(target) :] + [target]
+            if target in done:
+                continue
+            path.append(target)
+            on_path.add(target)
+            pending.append(iter(tree.nodes[target].answers))
     return None
 
 
@@ -162,9 +178,11 @@ def mermaid_source(tree: Decision) -> str:
 def _in_walk_order(tree: Decision) -> list[str]:
     """Node names breadth-first from the start, so the chart reads in the order a walker meets them."""
     order = [tree.start]
+    seen = {tree.start}
     for name in order:
         for answer in tree.nodes[name].answers:
-            if answer.goto not in order:
+            if answer.goto not in seen:
+                seen.add(answer.goto)
                 order.append(answer.goto)
     return order
 
@@ -184,8 +202,29 @@ def walker_data(tree: Decision, link_index: dict[str, int]) -> dict[str, Any]:
     return {"id": tree.id, "title": tree.title, "start": tree.start, "nodes": nodes}
 
 
+def too_big_for_mermaid(tree: Decision, source: str) -> str | None:
+    """Why Mermaid would refuse to draw ``tree``, or None when it fits."""
+    edges = sum(len(node.answers) for node in tree.nodes.values())
+    if edges > MERMAID_MAX_EDGES:
+        return f"{edges} answers, more than the {MERMAID_MAX_EDGES} a chart can draw"
+    if len(source) > MERMAID_MAX_TEXT:
+        return f"{len(source)} characters of chart, more than the {MERMAID_MAX_TEXT} a chart can draw"
+    return None
+
+
 def _prepare(tree: Decision, context: RenderContext) -> dict[str, Any]:
     check_tree(tree)
+    first = context.decision_lines.get(tree.id)
+    if first is not None:
+        raise DrillbookError(f"tree id '{tree.id}' is already used by the decision on line {first + context.line_offset}")
+    anchor = context.heading_anchors.get(tree.id)
+    if anchor is not None:
+        raise DrillbookError(f"tree id '{tree.id}' is also the anchor of the heading on line {anchor + context.line_offset}; rename the tree")
+    context.decision_lines[tree.id] = context.block_line
+    mermaid = mermaid_source(tree)
+    too_big = too_big_for_mermaid(tree, mermaid)
+    if too_big:
+        context.warn(DrillbookError(f"decision: tree '{tree.id}' is too big to draw ({too_big}); the page shows its walker and outcome list without a chart", line=context.block_line))
     outcomes = [name for name in _in_walk_order(tree) if tree.nodes[name].outcome]
     linked = [name for name in outcomes if tree.nodes[name].link]
     link_index = {name: index for index, name in enumerate(linked)}
@@ -200,7 +239,8 @@ def _prepare(tree: Decision, context: RenderContext) -> dict[str, Any]:
         outcome_lines.append(f"- [{text}]({node.link})" if node.link else f"- {text}")
     return {
         "tree": tree,
-        "mermaid": mermaid_source(tree),
+        "mermaid": "" if too_big else mermaid,
+        "too_big": too_big,
         "data": walker_data(tree, link_index),
         "outcome_markdown": Markup("\n".join(outcome_lines)),
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from drillbook.components import Options, RenderContext, component
-from drillbook.errors import DrillbookError
+from drillbook.errors import OptionError
 from drillbook.incident_templates import shipped_templates
 
 
@@ -17,7 +17,7 @@ class TemplateForm(Options):
 def _prepare(options: TemplateForm, context: RenderContext) -> dict[str, Any]:
     templates = shipped_templates()
     if options.name not in templates:
-        raise DrillbookError(f"name: unknown template '{options.name}' (known: {', '.join(templates)})")
+        raise OptionError(f"name: unknown template '{options.name}' (known: {', '.join(templates)})", ["name"])
     template = templates[options.name]
     data = {
         "name": template.name,

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
 
 from drillbook.components import TEMPLATES
-from drillbook.errors import DrillbookError
+from drillbook.errors import DrillbookError, quote
 from drillbook.yaml_source import split_frontmatter
 
 LESSON_KEY = "learningObjectives"
@@ -63,10 +63,10 @@ def validate_lesson(meta: dict[str, Any], frontmatter: str = "") -> LessonFrontm
             message = f"{key} is required"
             line_loc: list[str | int] = []
         elif len(loc) > 1:
-            message = f"{key}[{loc[1]}] {EXPECTED['objective']}, got {first['input']!r}"
+            message = f"{key}[{loc[1]}] {EXPECTED['objective']}, got {quote(first['input'])}"
             line_loc = loc[:2]
         else:
-            message = f"{key} {EXPECTED[key]}, got {first['input']!r}"
+            message = f"{key} {EXPECTED[key]}, got {quote(first['input'])}"
             line_loc = [key]
         raise DrillbookError(f"lesson: {message}", line=frontmatter_line(frontmatter, line_loc)) from None
 

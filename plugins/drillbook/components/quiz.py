@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, StrictBool, ValidationError, field_v
 
 from drillbook.blocks import find_blocks
 from drillbook.components import Options, RenderContext, component, key_path
-from drillbook.errors import DrillbookError
+from drillbook.errors import DrillbookError, quote
 from drillbook.yaml_source import line_of, split_frontmatter
 
 if TYPE_CHECKING:
@@ -87,7 +87,7 @@ class QuizQuestion(BaseModel):
             raise QuizProblem("correctAnswer is required")
         answer = self.correctAnswer
         if not isinstance(answer, str) or answer not in (self.options or []):
-            raise QuizProblem(f"correctAnswer {answer!r} is not one of its options", at=["correctAnswer"])
+            raise QuizProblem(f"correctAnswer {quote(answer)} is not one of its options", at=["correctAnswer"])
 
     def _check_multiple(self) -> None:
         if self._given("correctAnswer"):
@@ -99,9 +99,9 @@ class QuizQuestion(BaseModel):
         seen: set[str] = set()
         for index, answer in enumerate(self.correctAnswers):
             if answer not in (self.options or []):
-                raise QuizProblem(f"correctAnswers {answer!r} is not one of its options", at=["correctAnswers", index])
+                raise QuizProblem(f"correctAnswers {quote(answer)} is not one of its options", at=["correctAnswers", index])
             if answer in seen:
-                raise QuizProblem(f"correctAnswers lists {answer!r} twice", at=["correctAnswers", index])
+                raise QuizProblem(f"correctAnswers lists {quote(answer)} twice", at=["correctAnswers", index])
             seen.add(answer)
 
     def _check_true_false(self) -> None:
@@ -112,7 +112,7 @@ class QuizQuestion(BaseModel):
         if not self._given("correctAnswer"):
             raise QuizProblem("correctAnswer is required")
         if not isinstance(self.correctAnswer, bool):
-            raise QuizProblem(f"correctAnswer of a true-false question must be true or false, got {self.correctAnswer!r}", at=["correctAnswer"])
+            raise QuizProblem(f"correctAnswer of a true-false question must be true or false, got {quote(self.correctAnswer)}", at=["correctAnswer"])
 
     @property
     def choices(self) -> list[tuple[str, str]]:
@@ -147,7 +147,7 @@ class Quiz(BaseModel):
     @classmethod
     def _percentage(cls, value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise QuizProblem(f"passingScore must be a whole percentage from 0 to 100, got {value!r}")
+            raise QuizProblem(f"passingScore must be a whole percentage from 0 to 100, got {quote(value)}")
         if not 0 <= value <= 100:
             raise QuizProblem(f"passingScore {value} is not between 0 and 100")
         return value
@@ -188,10 +188,10 @@ def check_quiz(data: Any, frontmatter: str = "", first_line: int = 2) -> Quiz:
         message = f"unknown key '{key_path(loc)}' (known: {', '.join(model.model_fields)})"
     elif kind == "model_type" and not loc:
         keys = "question, type and explanation" if prefix else "passingScore and questions"
-        message = f"expected a mapping with {keys}, got {error['input']!r}"
+        message = f"expected a mapping with {keys}, got {quote(error['input'])}"
     else:
         text = error["msg"][0].lower() + error["msg"][1:]
-        message = f"{key_path(loc)}: {text}, got {error['input']!r}"
+        message = f"{key_path(loc)}: {text}, got {quote(error['input'])}"
     line = None
     if frontmatter:
         line = first_line + line_of(frontmatter, ["quiz", *prefix, *loc]) - 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from drillbook.components import Options, RenderContext, component
-from drillbook.errors import DrillbookError
+from drillbook.errors import DrillbookError, OptionError
 
 
 def _levels(options: "SeverityTable", context: RenderContext) -> dict[str, Any]:
@@ -14,9 +14,10 @@ def _levels(options: "SeverityTable", context: RenderContext) -> dict[str, Any]:
         raise DrillbookError("no severity data file is configured")
     known = [level.id for level in levels]
     if options.levels:
-        unknown = [level for level in options.levels if level not in known]
+        unknown = [index for index, level in enumerate(options.levels) if level not in known]
         if unknown:
-            raise DrillbookError(f"levels: unknown level '{unknown[0]}' (known: {', '.join(known)})")
+            level = options.levels[unknown[0]]
+            raise OptionError(f"levels: unknown level '{level}' (known: {', '.join(known)})", ["levels", unknown[0]])
         levels = [level for level in levels if level.id in options.levels]
     return {"levels": levels}
 

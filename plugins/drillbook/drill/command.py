@@ -24,6 +24,7 @@ from drillbook.drill.parsing import parse_runbook
 from drillbook.drill.sandbox import JailUnavailable, Scenario, find_scenario, jail_problem
 from drillbook.drill.settings import DrillSettings, load_settings, runbook_files
 from drillbook.errors import DrillbookError
+from drillbook.yaml_source import read_text
 
 if TYPE_CHECKING:  # the executor imports nbclient and friends: only when a drill runs
     from drillbook.drill.executor import DrillResult, StepResult
@@ -177,10 +178,7 @@ def collect(settings: DrillSettings, paths: list[Path]) -> list[Drill]:
 
 
 def load_runbook(path: Path, settings: DrillSettings) -> Runbook:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        raise DrillbookError(f"cannot read the runbook: {error}", str(path)) from None
+    text = read_text(path, settings.shown(path))  # a clear "not UTF-8 (byte 0xe9 at line 3)", BOM dropped
     return parse_runbook(text, settings.shown(path))
 
 

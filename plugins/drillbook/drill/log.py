@@ -3,39 +3,71 @@
 ``append_record`` is the only writer; ``read_log`` the only reader. Writers in
 parallel are safe: each record is one ``write`` of one line to a file opened with
 O_APPEND, under an exclusive ``flock``.
+
+:class:`DrillRecord` and :class:`StepRecord` are the schema: pydantic dataclasses the
+drill builds (so it cannot write a record the site would refuse) and the reader
+validates each line against.
 """
 
 from __future__ import annotations
 
 import fcntl
 import json
+import math
 import os
-from dataclasses import asdict, dataclass, field
+import dataclasses
+from dataclasses import asdict, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+
+from pydantic import ConfigDict, Strict, Field, TypeAdapter, ValidationError, field_validator
+from pydantic.dataclasses import dataclass
+
+from drillbook.errors import quote
 
 Outcome = Literal["passed", "failed"]
 StepOutcome = Literal["passed", "failed", "skipped"]
 
+# The schema both the drill (writing) and the site (reading) hold a record to: strict
+# types, no NaN or infinity, times with a zone, numbers in a range a real drill can reach.
+SCHEMA = ConfigDict(extra="forbid", allow_inf_nan=False)
+Line = Annotated[int, Strict(), Field(ge=1, le=10_000_000)]
+Seconds = Annotated[float, Strict(), Field(ge=0, le=10_000_000)]
+Text = Annotated[str, Strict(), Field(max_length=10_000)]
+EARLIEST_YEAR, LATEST_YEAR = 1970, 2999
 
-@dataclass(frozen=True)
+
+@dataclass(config=SCHEMA, frozen=True)
 class StepRecord:
-    line: int
-    title: str
+    line: Line
+    title: Text
     outcome: StepOutcome
-    duration_s: float
+    duration_s: Seconds
 
 
-@dataclass(frozen=True)
+@dataclass(config=SCHEMA, frozen=True)
 class DrillRecord:
-    runbook: str  # path relative to the repository root, e.g. runbooks/hotfix-lane.md
-    started_at: str  # UTC, ISO 8601, e.g. 2026-11-22T01:02:03Z
-    duration_s: float
+    runbook: Annotated[str, Strict(), Field(min_length=1, max_length=1_000)]  # relative to the repository root
+    started_at: Annotated[str, Strict()]  # UTC, ISO 8601, e.g. 2026-11-22T01:02:03Z
+    duration_s: Seconds
     outcome: Outcome
-    steps: list[StepRecord] = field(default_factory=list)
-    failed_line: int | None = None
-    commit: str | None = None
+    steps: Annotated[list[StepRecord], Field(max_length=100_000)] = field(default_factory=list)
+    failed_line: Line | None = None  # the failing command's line in the runbook
+    commit: Annotated[str, Strict(), Field(pattern=r"^[0-9a-f]{4,64}$")] | None = None
+
+    @field_validator("started_at")
+    @classmethod
+    def _zoned_time(cls, value: str) -> str:
+        try:
+            started = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"started_at is not an ISO 8601 time: {quote(value)}") from None
+        if started.tzinfo is None:
+            raise ValueError(f"started_at has no time zone: {quote(value)} (write it in UTC with a Z)")
+        if not EARLIEST_YEAR <= started.year <= LATEST_YEAR:
+            raise ValueError(f"started_at is not a plausible drill time: {quote(value)}")
+        return value
 
     @property
     def started(self) -> datetime:
@@ -46,23 +78,41 @@ class DrillRecord:
         return next((step for step in self.steps if step.outcome == "failed"), None)
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
+        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class LogProblem:
     """A log line that could not be read; reported, skipped, never deleted."""
 
     path: str
-    line: int
+    line: int | None
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
+        where = self.path if self.line is None else f"{self.path}:{self.line}"
+        return f"{where}: {self.message}"
 
 
+RECORD = TypeAdapter(DrillRecord)
 REQUIRED = ("runbook", "started_at", "duration_s", "outcome", "steps", "failed_line", "commit")
-STEP_REQUIRED = ("line", "title", "outcome", "duration_s")
+
+
+def schema_problem(error: ValidationError) -> str:
+    """The first problem of a record, as one short sentence naming the field."""
+    first = error.errors()[0]
+    where = ".".join(f"[{part}]" if isinstance(part, int) else str(part) for part in first["loc"]).replace(".[", "[")
+    message = first["msg"]
+    if first["type"] == "value_error":
+        return message.removeprefix("Value error, ")
+    if first["type"] == "missing":
+        return f"missing field '{where}'"
+    if first["type"] in ("extra_forbidden", "unexpected_keyword_argument"):
+        return f"unknown field '{where}'"
+    value = first.get("input")
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{where}: expected a finite number, got {value}"
+    return f"{where}: {message[0].lower()}{message[1:]}, got {quote(value)}"
 
 
 def append_record(path: Path, record: DrillRecord) -> None:
@@ -93,35 +143,16 @@ def _ensure_ends_with_newline(fd: int) -> None:
 
 
 def parse_record(data: Any) -> DrillRecord:
-    """A record from one decoded JSON line; ValueError names what is wrong."""
+    """A record from one decoded JSON value; ValueError names what is wrong."""
     if not isinstance(data, dict):
         raise ValueError("not a JSON object")
     missing = [key for key in REQUIRED if key not in data]
     if missing:
         raise ValueError(f"missing field {', '.join(repr(k) for k in missing)}")
-    if data["outcome"] not in ("passed", "failed"):
-        raise ValueError(f"outcome must be 'passed' or 'failed', got {data['outcome']!r}")
-    if not isinstance(data["steps"], list):
-        raise ValueError("steps must be a list")
-    steps = []
-    for index, step in enumerate(data["steps"]):
-        if not isinstance(step, dict) or any(key not in step for key in STEP_REQUIRED):
-            raise ValueError(f"steps[{index}] needs {', '.join(STEP_REQUIRED)}")
-        steps.append(StepRecord(int(step["line"]), str(step["title"]), step["outcome"], float(step["duration_s"])))
-    record = DrillRecord(
-        runbook=str(data["runbook"]),
-        started_at=str(data["started_at"]),
-        duration_s=float(data["duration_s"]),
-        outcome=data["outcome"],
-        steps=steps,
-        failed_line=data["failed_line"],
-        commit=data["commit"],
-    )
     try:
-        record.started
-    except ValueError:
-        raise ValueError(f"started_at is not an ISO 8601 time: {data['started_at']!r}") from None
-    return record
+        return RECORD.validate_python(data)
+    except ValidationError as exc:
+        raise ValueError(schema_problem(exc)) from None
 
 
 def read_log(path: Path, shown_as: str | None = None) -> tuple[list[DrillRecord], list[LogProblem]]:
@@ -131,19 +162,40 @@ def read_log(path: Path, shown_as: str | None = None) -> tuple[list[DrillRecord]
         return [], []
     records: list[DrillRecord] = []
     problems: list[LogProblem] = []
-    with path.open(encoding="utf-8", errors="replace") as log:
-        for number, text in enumerate(log, start=1):
+    try:
+        log = path.open("rb")
+    except OSError as exc:
+        return [], [LogProblem(shown, None, f"cannot read: {exc.strerror or exc}")]
+    with log:
+        for number, raw in enumerate(log, start=1):
+            if number == 1:
+                raw = raw.removeprefix(b"\xef\xbb\xbf")  # a BOM an editor added
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                problems.append(LogProblem(shown, number, f"not UTF-8 (byte 0x{raw[exc.start]:02x})"))
+                continue
             if not text.strip():
                 continue
             try:
-                records.append(parse_record(json.loads(text)))
+                records.append(parse_record(json.loads(text, parse_constant=_no_constant)))
             except json.JSONDecodeError as exc:
                 problems.append(LogProblem(shown, number, f"not JSON ({exc.msg})"))
+            except RecursionError:
+                problems.append(LogProblem(shown, number, "not JSON (nested too deep)"))
             except (ValueError, TypeError) as exc:
                 problems.append(LogProblem(shown, number, str(exc)))
     return records, problems
 
 
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a number a drill records")
+
+
 def transcript_name(runbook: str) -> str:
-    """File name of a runbook's latest transcript: runbooks/hotfix-lane.md -> runbooks__hotfix-lane.ipynb."""
-    return runbook.removesuffix(".md").replace("/", "__") + ".ipynb"
+    """File name of a runbook's latest transcript: runbooks/hotfix-lane.md -> runbooks__hotfix-lane.ipynb.
+
+    One name per runbook: each ``_`` is written ``_.`` before each ``/`` becomes ``__``, so
+    ``a/b.md`` and ``a__b.md`` never share a transcript.
+    """
+    return runbook.removesuffix(".md").replace("_", "_.").replace("/", "__") + ".ipynb"

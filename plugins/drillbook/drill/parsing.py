@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from typing import Any, Callable
 
-import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
@@ -25,8 +24,8 @@ from drillbook.drill.models import (
     Step,
     Tag,
 )
-from drillbook.errors import DrillbookError
-from drillbook.yaml_source import Frontmatter, load_mapping, split_frontmatter
+from drillbook.errors import DrillbookError, quote
+from drillbook.yaml_source import Frontmatter, load_mapping, load_yaml, markdown_lines, split_frontmatter
 
 # A token like <PR_NUMBER>: a human placeholder the frontmatter must bind for the drill.
 UPPER_PLACEHOLDER = re.compile(r"<[A-Z][A-Z0-9_]*>")
@@ -36,8 +35,11 @@ SCENARIO_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 KEY_VALUE = re.compile(r"""([A-Za-z_][\w-]*)=(?:"([^"]*)"|'([^']*)'|([^\s"']+))(?=\s|$)""")
 WORD = re.compile(r"\S+")
 # An opening fence that carries a tag; used to find tagged blocks the parser did not see as fences.
+BRACED_OPENER = re.compile(r"^\s*(`{3,}|~{3,})\s*\{[^}]*(?<![\w-])\.?(drill|drill-check|drill-hidden)(?![\w-])")
 TAGGED_OPENER = re.compile(r"^\s*(`{3,}|~{3,})\s*[\w+-]*\s+(drill|drill-check|drill-hidden)(\s|$)")
 DRILL_KEYS = ("scenario", "vars")
+# A tag word written in pymdownx's braced form, ```{.bash drill} or ```{.bash .drill}: refused, never skipped.
+BRACED_TAG = re.compile(r"(?<![\w-])\.?(drill|drill-check|drill-hidden)(?![\w-])")
 
 
 def parse_timeout(value: str) -> float:
@@ -90,7 +92,7 @@ def parse_drill_spec(page: Frontmatter) -> DrillSpec:
     scenario = drill.get("scenario", DEFAULT_SCENARIO)
     if not isinstance(scenario, str) or not SCENARIO_NAME.match(scenario):
         raise DrillbookError(
-            f"drill.scenario: expected the name of a folder under runbooks/scenarios/, got {scenario!r}",
+            f"drill.scenario: expected the name of a folder under runbooks/scenarios/, got {quote(scenario)}",
             line=line("drill", "scenario"),
         )
     raw_vars = drill.get("vars") or {}
@@ -102,10 +104,10 @@ def parse_drill_spec(page: Frontmatter) -> DrillSpec:
         where = line("drill", "vars", str(key))
         if not isinstance(key, str) or not VAR_KEY.match(key):
             raise DrillbookError(
-                f"drill.vars: {key!r} is not a placeholder; write it in angle brackets, like '<PR_NUMBER>'", line=where
+                f"drill.vars: {quote(key)} is not a placeholder; write it in angle brackets, like '<PR_NUMBER>'", line=where
             )
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            raise DrillbookError(f"drill.vars['{key}']: expected text, got {value!r}", line=where)
+            raise DrillbookError(f"drill.vars['{key}']: expected text, got {quote(value)}", line=where)
         bound[key] = str(value)
         var_lines[key] = where
     return DrillSpec(scenario, bound, line("drill"), line("drill", "scenario"), var_lines)
@@ -113,8 +115,8 @@ def parse_drill_spec(page: Frontmatter) -> DrillSpec:
 
 def frontmatter_title(frontmatter: str) -> str | None:
     try:
-        meta = yaml.safe_load(frontmatter) if frontmatter.strip() else None
-    except yaml.YAMLError:
+        meta = load_yaml(frontmatter, "frontmatter") if frontmatter.strip() else None
+    except DrillbookError:
         return None
     title = meta.get("title") if isinstance(meta, dict) else None
     return str(title) if title is not None else None
@@ -125,19 +127,22 @@ def frontmatter_title(frontmatter: str) -> str | None:
 
 def parse_blocks(text: str, line_offset: int = 0) -> list[CodeBlock]:
     """Every fenced block of the Markdown ``text``, in order; lines are shifted by ``line_offset``."""
-    lines = text.splitlines()
+    lines = markdown_lines(text)
     tokens = MarkdownIt("commonmark").parse(text)
     blocks: list[CodeBlock] = []
     covered: set[int] = set()
     heading = ""
+    quoted = 0  # blockquotes the current token is inside
     for index, token in enumerate(tokens):
         if token.type == "heading_open" and index + 1 < len(tokens):
             heading = _plain_text(tokens[index + 1])
+        quoted += {"blockquote_open": 1, "blockquote_close": -1}.get(token.type, 0)
         if token.type != "fence" or not token.map:
             continue
         start, end = token.map
         covered.update(range(start, end))
-        blocks.append(_read_block(token, lines, start, end, heading, line_offset))
+        block = _read_block(token, lines, start, end, heading, line_offset, quoted=quoted > 0)
+        blocks.append(block)
     for number, raw in enumerate(lines):
         if number not in covered and TAGGED_OPENER.match(raw):
             raise DrillbookError(
@@ -154,11 +159,19 @@ def _plain_text(inline: Token) -> str:
     return "".join(child.content for child in inline.children or [] if child.type in ("text", "code_inline")).strip()
 
 
-def _read_block(token: Token, lines: list[str], start: int, end: int, heading: str, offset: int) -> CodeBlock:
+def _read_block(
+    token: Token, lines: list[str], start: int, end: int, heading: str, offset: int, quoted: bool = False
+) -> CodeBlock:
     line = start + 1 + offset
     opener = lines[start]
     indent = opener[: opener.find(token.markup)]  # whitespace, or a list marker before the fence
     language, tag, options = parse_info(token.info, line)
+    if tag is not None and quoted:
+        raise DrillbookError(
+            f"this {tag} block is inside a blockquote ('>'), where the drill cannot run it as the page shows it; "
+            "move it out of the quote",
+            line=line,
+        )
     closed = end - 1 > start and _closes(lines[end - 1], token.markup)
     if tag is not None and not closed:
         raise DrillbookError(f"this {tag} block is never closed by {token.markup}", line=line)
@@ -191,6 +204,11 @@ def _first_line(source: str) -> str:
 def parse_info(info: str, line: int) -> tuple[str, Tag | None, BlockOptions]:
     """Language, tag and options of a fence's info string: ``bash drill timeout=90s``."""
     info = info.strip()
+    if info.startswith("{") and BRACED_TAG.search(info):
+        tag_word = BRACED_TAG.search(info).group(1)  # type: ignore[union-attr]
+        raise DrillbookError(
+            f"drill tags are not read inside {{...}}: write ```bash {tag_word} instead of ```{info}", line=line
+        )
     if not info or info.startswith("{"):
         return info, None, BlockOptions()  # no language, or pymdownx's {.lang ...} form: not ours
     words = _split_info(info, line)
@@ -272,11 +290,12 @@ def _validate_options(values: dict[str, str], line: int) -> BlockOptions:
 
 def has_tagged_fence(text: str) -> bool:
     """Cheap test, before parsing: does any line look like a tagged opening fence?"""
-    return any(TAGGED_OPENER.match(line) for line in text.splitlines())
+    return any(TAGGED_OPENER.match(line) or BRACED_OPENER.match(line) for line in markdown_lines(text))
 
 
 def parse_runbook(text: str, path: str) -> Runbook:
     """A runbook from its file text; every error names ``path`` and the line."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # as Markdown reads it
     try:
         page = split_frontmatter(text)
         spec = parse_drill_spec(page)
@@ -288,25 +307,29 @@ def parse_runbook(text: str, path: str) -> Runbook:
 
 
 def bind_placeholders(blocks: list[CodeBlock], spec: DrillSpec) -> list[Step]:
-    """One step per drilled block, with every ``drill.vars`` key replaced by its text."""
+    """One step per drilled block, with every ``drill.vars`` key replaced by its text.
+
+    Replacement is one pass over the block's own text: a value that contains another key
+    stays as written.
+    """
     used: set[str] = set()
     steps: list[Step] = []
     keys = sorted(spec.vars, key=len, reverse=True)
+    pattern = re.compile("|".join(re.escape(key) for key in keys)) if keys else None
     for block in blocks:
         if not block.drilled:
             continue
         lines = []
-        for number, text in enumerate(block.source.splitlines(keepends=True)):
-            for key in keys:
-                if key in text:
-                    used.add(key)
-                    text = text.replace(key, spec.vars[key])
-            unbound = UPPER_PLACEHOLDER.search(text)
+        for number, text in enumerate(re.findall(r"[^\n]*\n|[^\n]+$", block.source)):
+            unbound = next((m for m in UPPER_PLACEHOLDER.finditer(text) if m.group() not in spec.vars), None)
             if unbound:
                 raise DrillbookError(
                     f"placeholder {unbound.group()} is not bound for the drill: add it under drill.vars in the frontmatter",
                     line=block.line + 1 + number,
                 )
+            if pattern is not None:
+                used.update(pattern.findall(text))
+                text = pattern.sub(lambda match: spec.vars[match.group()], text)
             lines.append(text)
         steps.append(Step(block, "".join(lines)))
     for key in spec.vars:

@@ -20,7 +20,7 @@ from jinja2 import nodes
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from drillbook.components import describe_error, error_loc
-from drillbook.errors import DrillbookError
+from drillbook.errors import DrillbookError, quote
 from drillbook.yaml_source import line_of, load_mapping
 
 TEMPLATES_DIR = Path(__file__).resolve().parent
@@ -107,7 +107,7 @@ class IncidentTemplate:
     def check_values(self, values: dict[str, str]) -> None:
         """Raise DrillbookError listing unknown fields and empty required ones."""
         problems = []
-        missing = [f"{f.name} ({f.label})" for f in self.fields if f.required and not values.get(f.name)]
+        missing = [f"{f.name} ({f.label})" for f in self.fields if f.required and not values.get(f.name, "").strip()]
         if missing:
             problems.append(f"missing required fields: {', '.join(missing)}")
         unknown = [name for name in values if name not in self.field_names]
@@ -202,5 +202,5 @@ def shipped_templates() -> dict[str, IncidentTemplate]:
 def get_template(name: str) -> IncidentTemplate:
     templates = shipped_templates()
     if name not in templates:
-        raise DrillbookError(f"unknown template '{name}' (known: {', '.join(templates)})")
+        raise DrillbookError(f"unknown template {quote(name)} (known: {', '.join(templates)})")
     return templates[name]

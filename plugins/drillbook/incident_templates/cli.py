@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import errno
+import os
 import sys
+import tempfile
 from pathlib import Path
 
-from drillbook.errors import DrillbookError
+from drillbook.errors import DrillbookError, quote
 from drillbook.incident_templates import IncidentTemplate, get_template, shipped_templates
 
 USAGE_ERROR = 2
@@ -38,10 +41,27 @@ def run_template_command(args: argparse.Namespace) -> int:
     except DrillbookError as error:
         return _usage_error(str(error) if error.path else error.message)
     if args.output:
-        args.output.write_text(text, encoding="utf-8")
+        try:
+            write_atomically(args.output, text)
+        except OSError as error:
+            return _usage_error(f"{args.output}: cannot write: {error.strerror or error}")
     else:
         sys.stdout.write(text)
     return 0
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file beside it: on any failure, no file is left."""
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "it is a folder", str(path))
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def template_listing(templates: list[IncidentTemplate]) -> str:
@@ -62,8 +82,13 @@ def _parse_values(pairs: list[str]) -> dict[str, str]:
     values: dict[str, str] = {}
     for pair in pairs:
         name, equals, value = pair.partition("=")
-        if not equals or not name:
-            raise DrillbookError(f"--set takes FIELD=VALUE, got {pair!r}")
+        if not equals or not name or not name.isprintable():
+            raise DrillbookError(f"--set takes FIELD=VALUE, got {quote(pair)}")
+        if name in values:
+            raise DrillbookError(f"--set {name} is given twice")
+        bad = next((char for char in pair if "\udc80" <= char <= "\udcff"), None)
+        if bad is not None:  # a byte the terminal passed that is not UTF-8 (Python keeps it as a surrogate)
+            raise DrillbookError(f"--set {quote(name)}: not UTF-8 (byte 0x{ord(bad) - 0xdc00:02x})")
         values[name] = value
     return values
 

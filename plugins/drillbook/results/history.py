@@ -7,25 +7,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from drillbook.components import describe_error, error_loc
-from drillbook.errors import DrillbookError
-from drillbook.yaml_source import split_frontmatter
+from drillbook.errors import DrillbookError, quote
+from drillbook.yaml_source import markdown_lines, split_frontmatter
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
-
-
-class _DatesAsTextLoader(yaml.SafeLoader):
-    """YAML that leaves `2026-13-01` as text, so a bad date is our error and not a crash."""
-
-
-_DatesAsTextLoader.yaml_implicit_resolvers = {
-    first: [(tag, pattern) for tag, pattern in resolvers if tag != TIMESTAMP_TAG]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
 
 
 class HistoryEntry(BaseModel):
@@ -42,7 +30,7 @@ class HistoryEntry(BaseModel):
     @classmethod
     def _a_mapping(cls, value: Any) -> Any:
         if not isinstance(value, dict):
-            raise ValueError(f"expected an entry with date, event, outcome and optional notes, got {value!r}")
+            raise ValueError(f"expected an entry with date, event, outcome and optional notes, got {quote(value)}")
         return value
 
     @field_validator("date", mode="before")
@@ -55,7 +43,7 @@ class HistoryEntry(BaseModel):
                 return date.fromisoformat(value)
             except ValueError:
                 pass
-        raise ValueError(f"expected a date in the form YYYY-MM-DD, got {value!r}")
+        raise ValueError(f"expected a date in the form YYYY-MM-DD, got {quote(value)}")
 
     @field_validator("notes", mode="before")
     @classmethod
@@ -77,14 +65,14 @@ class ResultsFrontmatter(BaseModel):
         if value is None:
             return []
         if not isinstance(value, list):
-            raise ValueError(f"expected a list of entries (date, event, outcome, notes), got {value!r}")
+            raise ValueError(f"expected a list of entries (date, event, outcome, notes), got {quote(value)}")
         return value
 
     @field_validator("stale_after_days", mode="before")
     @classmethod
     def _whole_days(cls, value: Any) -> Any:
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-            raise ValueError(f"expected a whole number of days, 1 or more, got {value!r}")
+            raise ValueError(f"expected a whole number of days, 1 or more, got {quote(value)}")
         return value
 
 
@@ -103,18 +91,10 @@ def read_runbook_frontmatter(text: str, shown: str) -> RunbookFrontmatter:
     Every problem is a DrillbookError naming ``shown`` and the line in the file.
     """
     page = split_frontmatter(text)
-    yaml_text = page.yaml
     try:
-        data = yaml.load(yaml_text, Loader=_DatesAsTextLoader) if yaml_text else None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = page.FIRST_LINE + (mark.line if mark is not None else 0)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise DrillbookError(f"frontmatter: YAML does not parse: {problem}", path=shown, line=line) from None
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise DrillbookError("frontmatter: expected a YAML mapping", path=shown, line=page.FIRST_LINE)
+        data = page.load()  # the one safe loader: dates stay text, so a bad date is our error
+    except DrillbookError as error:
+        raise error.located(path=shown) from None
     try:
         settings = ResultsFrontmatter.model_validate(data)
     except ValidationError as exc:
@@ -134,7 +114,7 @@ def read_runbook_frontmatter(text: str, shown: str) -> RunbookFrontmatter:
 def first_heading(markdown: str) -> str | None:
     """The text of the first level-1 ATX heading outside code fences, if any."""
     fence = ""
-    for line in markdown.splitlines():
+    for line in markdown_lines(markdown):
         stripped = line.strip()
         if fence:
             if stripped.startswith(fence):

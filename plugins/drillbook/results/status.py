@@ -8,7 +8,7 @@ from datetime import date, datetime, timezone
 from typing import Literal, Mapping
 
 from drillbook.drill.log import DrillRecord
-from drillbook.errors import DrillbookError
+from drillbook.errors import DrillbookError, quote
 from drillbook.results.history import HistoryEntry
 
 TODAY_VARIABLE = "DRILLBOOK_TODAY"
@@ -25,7 +25,7 @@ def build_date(environ: Mapping[str, str]) -> date:
             return date.fromisoformat(value)
         except ValueError:
             pass
-    raise DrillbookError(f"{TODAY_VARIABLE} must be a date in the form YYYY-MM-DD, got {value!r}")
+    raise DrillbookError(f"{TODAY_VARIABLE} must be a date in the form YYYY-MM-DD, got {quote(value)}")
 
 
 def format_duration(seconds: float) -> str:

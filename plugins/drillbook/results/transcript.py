@@ -9,9 +9,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 import nbformat
+from pydantic import BaseModel, ValidationError
 
-from drillbook.drill.log import DrillRecord, parse_record
+from drillbook.drill.log import SCHEMA, DrillRecord, Line, Seconds, StepOutcome, Text, parse_record, schema_problem
 from drillbook.errors import DrillbookError
+from drillbook.yaml_source import read_text
 
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07")
 StepKind = Literal["drill", "drill-check", "drill-hidden"]
@@ -31,6 +33,19 @@ class TranscriptStep:
 
 
 @dataclass(frozen=True)
+class StepMetadata(BaseModel):
+    """A code cell's ``metadata.drillbook``, held to the drill log's schema."""
+
+    model_config = SCHEMA | {"extra": "ignore"}
+
+    line: Line
+    title: Text = ""
+    kind: StepKind = "drill"
+    outcome: StepOutcome
+    duration_s: Seconds = 0.0
+
+
+@dataclass(frozen=True)
 class Transcript:
     record: DrillRecord
     steps: list[TranscriptStep]
@@ -39,44 +54,51 @@ class Transcript:
 def read_transcript(path: Path, shown: str) -> Transcript:
     """The transcript in ``path``; a DrillbookError naming ``shown`` if it is not one."""
     try:
-        notebook = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DrillbookError(f"cannot read the transcript: {exc}", path=shown) from None
+        notebook = nbformat.reads(read_text(path, shown), as_version=4)
+    except DrillbookError:
+        raise
     except (json.JSONDecodeError, nbformat.reader.NotJSONError):
         raise DrillbookError("not a notebook (not JSON)", path=shown) from None
     except Exception as exc:  # nbformat raises several kinds for an unreadable notebook
         raise DrillbookError(f"not a notebook ({exc})", path=shown) from None
     try:
         record = parse_record(notebook.metadata.get("drillbook"))
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, AttributeError) as exc:
         raise DrillbookError(f"metadata.drillbook is not a drill record: {exc}", path=shown) from None
     steps = []
-    for index, cell in enumerate(notebook.cells):
-        if cell.get("cell_type") != "code":
+    cells = notebook.get("cells")
+    if not isinstance(cells, list):
+        raise DrillbookError("not a notebook (cells is not a list)", path=shown)
+    for index, cell in enumerate(cells):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
         try:
             steps.append(_step(cell))
-        except (KeyError, ValueError, TypeError) as exc:
+        except (KeyError, ValueError, TypeError, AttributeError) as exc:
             raise DrillbookError(f"cells[{index}]: metadata.drillbook is not a step ({exc})", path=shown) from None
     return Transcript(record, steps)
 
 
 def _step(cell: Any) -> TranscriptStep:
-    meta = cell["metadata"]["drillbook"]
-    kind = meta.get("kind", "drill")
-    outcome = meta["outcome"]
-    if kind not in ("drill", "drill-check", "drill-hidden"):
-        raise ValueError(f"unknown kind {kind!r}")
-    if outcome not in ("passed", "failed", "skipped"):
-        raise ValueError(f"unknown outcome {outcome!r}")
+    meta = cell.get("metadata", {}).get("drillbook")
+    if meta is None:
+        raise KeyError("drillbook")
+    if not isinstance(meta, dict):
+        raise ValueError(f"expected a mapping, got {type(meta).__name__}")
+    try:
+        step = StepMetadata.model_validate(meta)
+    except ValidationError as exc:
+        raise ValueError(schema_problem(exc)) from None
+    source = cell.get("source", "")
+    outputs = cell.get("outputs", [])
     return TranscriptStep(
-        line=int(meta["line"]),
-        title=str(meta.get("title") or ""),
-        kind=kind,
-        outcome=outcome,
-        duration_s=float(meta.get("duration_s") or 0.0),
-        command=str(cell.get("source", "")),
-        output=cell_output(cell.get("outputs", [])),
+        line=step.line,
+        title=step.title,
+        kind=step.kind,
+        outcome=step.outcome,
+        duration_s=step.duration_s,
+        command=_text(source),
+        output=cell_output(outputs if isinstance(outputs, list) else []),
     )
 
 
@@ -84,15 +106,18 @@ def cell_output(outputs: list[Any]) -> str:
     """Everything a cell printed, as plain text without terminal colour codes."""
     parts: list[str] = []
     for output in outputs:
+        if not isinstance(output, dict):
+            continue
         kind = output.get("output_type")
         if kind == "stream":
             parts.append(_text(output.get("text", "")))
         elif kind in ("execute_result", "display_data"):
-            parts.append(_text(output.get("data", {}).get("text/plain", "")))
+            data = output.get("data")
+            parts.append(_text(data.get("text/plain", "") if isinstance(data, dict) else ""))
         elif kind == "error":
-            parts.append("\n".join(output.get("traceback") or [f"{output.get('ename', '')}: {output.get('evalue', '')}"]))
+            parts.append("\n".join(map(str, output.get("traceback") or [f"{output.get('ename', '')}: {output.get('evalue', '')}"])))
     return ANSI_ESCAPE.sub("", "".join(parts))
 
 
 def _text(value: Any) -> str:
-    return "".join(value) if isinstance(value, list) else str(value)
+    return "".join(map(str, value)) if isinstance(value, list) else str(value)

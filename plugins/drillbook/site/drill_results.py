@@ -16,6 +16,10 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.utils import get_relative_url
 
 from drillbook.drill.log import read_log, transcript_name
+from drillbook.drill.parsing import parse_runbook
+from drillbook.drill.sandbox import find_scenario
+from drillbook.drill.settings import SCENARIOS
+from drillbook.yaml_source import read_text
 from drillbook.errors import DrillbookError
 from drillbook.results.collect import RunbookResults, collect_results
 from drillbook.results.history import RunbookFrontmatter, read_runbook_frontmatter
@@ -76,10 +80,11 @@ def load_drill_results(root: Path, runbooks: list[str], config: DrillbookConfig,
     records, problems = read_log(root / config.drill_log, shown_as=config.drill_log)
     for problem in problems:
         log.info(f"{problem}; skipped this line (it stays in the log)")
-    frontmatter: dict[str, RunbookFrontmatter] = {
-        runbook: read_runbook_frontmatter((root / runbook).read_text(encoding="utf-8-sig"), runbook)
-        for runbook in runbooks
-    }
+    frontmatter: dict[str, RunbookFrontmatter] = {}
+    for runbook in runbooks:
+        text = read_text(root / runbook, runbook)
+        frontmatter[runbook] = read_runbook_frontmatter(text, runbook)
+        check_drill_spec(text, runbook, root / config.runbooks_dir / SCENARIOS)
     transcripts = _read_transcripts(root, config.transcripts_dir, runbooks)
     results = collect_results(frontmatter, records, transcripts, today, config.stale_after_days, config.last_worked_rows)
     for item in results.values():
@@ -91,6 +96,17 @@ def load_drill_results(root: Path, runbooks: list[str], config: DrillbookConfig,
         health_page=f"{config.runbooks_dir.strip('/')}/health.md",
         stale_after_days=config.stale_after_days,
     )
+
+
+def check_drill_spec(text: str, runbook: str, scenarios_dir: Path) -> None:
+    """The checks ``drillbook drill`` makes before it runs anything, so the build and the drill agree."""
+    parsed = parse_runbook(text, runbook)
+    if not parsed.drilled or not scenarios_dir.is_dir():
+        return  # a site with no scenarios folder is not set up for drills: only the runbook itself is checked
+    try:
+        find_scenario(scenarios_dir, parsed.drill.scenario)
+    except DrillbookError as error:
+        raise DrillbookError(error.message, runbook, parsed.drill.scenario_line or parsed.drill.line) from None
 
 
 def _read_transcripts(root: Path, folder: str, runbooks: list[str]) -> dict[str, Transcript]:

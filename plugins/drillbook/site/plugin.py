@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+from html import escape
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -25,6 +26,7 @@ from drillbook.severity import check_page_severity
 from drillbook.site.config import DrillbookConfig
 from drillbook.site.page_links import link_problem
 from drillbook.site.drill_results import DrillResults, load_drill_results
+from drillbook.yaml_source import read_page
 
 log = logging.getLogger("mkdocs.plugins.drillbook")
 
@@ -66,6 +68,7 @@ class DrillbookPlugin(BasePlugin[DrillbookConfig]):
             options["severity_file"] = str(self.root / options["severity_file"])
         extension = DrillbookExtension(**options)
         extension.on_error = raise_plugin_error
+        extension.on_warning = lambda error: log.warning(str(error))
         names = config.markdown_extensions
         if EXTENSION_NAME in names:
             names[names.index(EXTENSION_NAME)] = extension
@@ -106,7 +109,20 @@ class DrillbookPlugin(BasePlugin[DrillbookConfig]):
             )
         files.append(File.generated(config, MERMAID_URI, abs_src_path=str(mermaid)))
         self._add_drill_results(files, config, [path.relative_to(self.root).as_posix() for path in runbooks])
+        self._check_page_sources(files)
         return files
+
+    def _check_page_sources(self, files: Files) -> None:
+        """Every page is UTF-8 and its frontmatter parses with the one safe YAML loader, before MkDocs reads it.
+
+        MkDocs would publish frontmatter that does not parse as a paragraph; here it stops the build.
+        """
+        for file in files.documentation_pages():
+            if file.abs_src_path is not None:
+                try:
+                    read_page(Path(file.abs_src_path), self._shown(Path(file.abs_src_path)))
+                except DrillbookError as error:
+                    raise_plugin_error(error)
 
     def _add_drill_results(self, files: Files, config: MkDocsConfig, runbooks: list[str]) -> None:
         """Read the drill log and transcripts once per build; add the health and transcript pages."""
@@ -138,6 +154,20 @@ class DrillbookPlugin(BasePlugin[DrillbookConfig]):
             except DrillbookError as error:
                 raise_plugin_error(DrillbookError(error.message, path=shown, line=_frontmatter_key_line(frontmatter, "severity")))
         return markdown
+
+    def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str | None:
+        """Make the page title text: the theme writes it into <title> and the navigation unescaped.
+
+        A title such as ``</title><script>`` in frontmatter, or a runbook's title carried into its
+        generated transcript page, would otherwise run as script.
+        """
+        if not self.config.enabled:
+            return html
+        if page.title is not None:
+            page.title = escape(str(page.title), quote=False)
+        if isinstance(page.meta.get("title"), str):  # the theme also reads page.meta.title directly
+            page.meta["title"] = page.title
+        return html
 
     def on_env(self, env: Any, config: MkDocsConfig, files: Files) -> Any:
         """Every page has rendered, so every anchor is known: check the links components point at.
