@@ -19,6 +19,7 @@ from drillbook.drill.models import Runbook, Step
 from drillbook.drill.parsing import parse_runbook
 from drillbook.drill.sandbox import Scenario, find_scenario
 from drillbook.drill.settings import DrillSettings, load_settings, runbook_files
+from drillbook.drill.shard import Shard, parse_shard
 from drillbook.errors import DrillbookError
 
 if TYPE_CHECKING:  # the executor imports nbclient and friends: only when a drill runs
@@ -50,6 +51,8 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     parser.add_argument("-f", "--config-file", type=Path, metavar="FILE",
                         help="mkdocs.yml holding the drillbook plugin options (default: the nearest one)")
     parser.add_argument("--keep-sandbox", action="store_true", help="keep each sandbox and print where it is")
+    parser.add_argument("--shard", type=_shard, metavar="K/N",
+                        help="drill only part K of N: the runbooks sorted by path, dealt out in turn (for CI matrices)")
     parser.set_defaults(handler=main)
 
 
@@ -63,6 +66,13 @@ def _positive(text: str) -> int:
     return value
 
 
+def _shard(text: str) -> Shard:
+    try:
+        return parse_shard(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def main(args: argparse.Namespace) -> int:
     out = sys.stdout
     try:
@@ -71,6 +81,12 @@ def main(args: argparse.Namespace) -> int:
     except DrillbookError as error:
         print(error if error.path else error.message, file=sys.stderr)
         return EXIT_INVALID
+    if args.shard is not None:
+        found = len(drills)
+        drills = args.shard.select(drills, lambda item: item.runbook.path)
+        print(f"shard {args.shard}: {len(drills)} of {found} runbooks", file=out)
+        if not drills:
+            return EXIT_PASSED
     began = time.monotonic()
     progress = TerminalProgress(out, live=out.isatty(), verbose=args.verbose)
     try:
