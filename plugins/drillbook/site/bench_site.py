@@ -51,16 +51,17 @@ def runbook_name(number: int) -> str:
 
 
 def runbook_title(number: int) -> str:
+    """About 45 characters, as real runbook titles go: "Payments: queue backlog on the primary cluster (12)"."""
     service = SERVICES[number % len(SERVICES)]
     trouble = TROUBLES[(number // len(SERVICES)) % len(TROUBLES)]
-    return f"{service.capitalize()}: {trouble} ({number})"
+    return f"{service.capitalize()}: {trouble} on the primary cluster ({number})"
 
 
 def runbook_text(number: int) -> str:
     """A runbook of realistic size whose content varies with ``number``."""
     service = SERVICES[number % len(SERVICES)]
     history = "".join(
-        f"  - date: {(BUILD_DATE - timedelta(days=40 * k + number % 30)).isoformat()}\n"
+        f"  - date: {(BUILD_DATE - timedelta(days=40 * k + number % 30 + (150 if number % 11 == 0 else 0))).isoformat()}\n"
         f"    event: INC-{number:04d}-{k} {service} page\n    outcome: Mitigated in {5 + k * 3} min\n"
         f"    notes: Followed step {k + 1} as written\n"
         for k in range(number % 4)
@@ -122,7 +123,7 @@ def drill_log_lines(count: int, *, never_every: int = 0) -> list[str]:
         if never_every and number % never_every == 0:
             continue
         failed = number % 17 == 0
-        age = 45 + number % 20 if number % 11 == 0 else number % 7
+        age = 100 + number % 50 if number % 11 == 0 else number % 7  # every 11th is stale
         started = datetime(BUILD_DATE.year, BUILD_DATE.month, BUILD_DATE.day, 3, tzinfo=timezone.utc) - timedelta(days=age)
         steps = [{"line": 20 + 6 * k, "title": f"Step {k + 1}", "outcome": "passed", "duration_s": 0.05} for k in range(2)]
         if failed:
