@@ -163,6 +163,25 @@ def test_an_empty_shard_drills_nothing_and_says_so(tmp_path: Path) -> None:
     assert not (tmp_path / LOG).exists()
 
 
+def test_a_pytest_shard_keeps_the_other_tests(tmp_path: Path) -> None:
+    (tmp_path / "runbooks" / "scenarios" / "default").mkdir(parents=True)
+    (tmp_path / "runbooks" / "scenarios" / "default" / "setup.sh").write_text(SCENARIO)
+    (tmp_path / "mkdocs.yml").write_text("site_name: fixture\nplugins:\n  - drillbook\n")
+    for number in (1, 2):
+        (tmp_path / "runbooks" / runbook_name(number)).write_text(runbook(number))
+    (tmp_path / "test_other.py").write_text("def test_other():\n    assert True\n")
+    result = pytest_run("-v", "--drill-shard", "2/2", "runbooks", "test_other.py", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    ran = [line.split(" ")[0] for line in result.stdout.splitlines() if " PASSED" in line]
+    assert ran == ["runbooks/r02.md::drill[line", "test_other.py::test_other"]
+    assert "2 passed, 1 deselected" in result.stdout
+    assert not (tmp_path / LOG).exists(), "without --drill-record nothing is recorded"
+
+
+def runbook_name(number: int) -> str:
+    return f"r{number:02d}.md"
+
+
 @pytest.mark.parametrize("value", ["0/2", "3/2", "2", "1/0", "a/b", "1/2/3", ""])
 def test_a_bad_shard_is_refused_before_anything_runs(tmp_path: Path, value: str) -> None:
     message = f"expected K/N with 1 ≤ K ≤ N, such as 2/4; got '{value}'"
