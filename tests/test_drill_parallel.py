@@ -209,3 +209,15 @@ def test_a_shard_is_written_k_slash_n() -> None:
     assert parse_shard("2/4") == Shard(2, 4)
     assert parse_shard(" 1 / 1 ") == Shard(1, 1)
     assert str(parse_shard("03/10")) == "3/10"
+
+
+def test_a_log_that_cannot_be_written_fails_the_recorded_drill_in_one_line(tmp_path: Path) -> None:
+    (tmp_path / "runbooks" / "scenarios" / "default").mkdir(parents=True)
+    (tmp_path / "runbooks" / "scenarios" / "default" / "setup.sh").write_text(SCENARIO)
+    (tmp_path / "mkdocs.yml").write_text("site_name: fixture\nplugins:\n  - drillbook\n")
+    (tmp_path / "runbooks" / "r01.md").write_text(runbook(1))
+    (tmp_path / LOG).mkdir()
+    result = pytest_run("--drill-record", "runbooks", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "\nrunbooks/drill-log.jsonl: cannot record the drill of runbooks/r01.md: Is a directory\n" in result.stdout
+    assert "Traceback" not in result.stdout and "IsADirectoryError" not in result.stdout

@@ -125,14 +125,24 @@ class RunbookDrill(pytest.Item):
         commit = _git_head(self.settings.root) if record else None
         result = run_to_end(run_drill(self.runbook, self.scenario, commit=commit))
         if record:
-            append_record(self.settings.drill_log, result.record)
-            write_transcript(self.settings.transcripts_dir, result)
+            try:
+                append_record(self.settings.drill_log, result.record)
+            except OSError as error:
+                raise DrillbookError(f"cannot record the drill of {self.runbook.path}: {error.strerror}",
+                                     self.settings.shown(self.settings.drill_log)) from None
+            try:
+                write_transcript(self.settings.transcripts_dir, result)
+            except OSError as error:
+                raise DrillbookError(f"cannot write the transcript of {self.runbook.path}: {error.strerror}",
+                                     self.settings.shown(self.settings.transcripts_dir)) from None
         if result.failure is not None:
             raise DrillFailed(result.failure)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, DrillFailed):
             return "\n".join(excinfo.value.args[0].report())
+        if isinstance(excinfo.value, DrillbookError):
+            return str(excinfo.value)
         return super().repr_failure(excinfo)
 
     def reportinfo(self) -> tuple[Path, int, str]:
