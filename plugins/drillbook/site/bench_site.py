@@ -194,7 +194,12 @@ def build(config: Path, site_dir: Path) -> Build:
             [sys.executable, "-m", "mkdocs", "build", "--quiet", "-f", str(config), "--site-dir", str(site_dir)],
             cwd=config.parent, env=env, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
         )
-        _, status, usage = os.wait4(process.pid, 0)
+        try:
+            _, status, usage = os.wait4(process.pid, 0)
+        except BaseException:  # Ctrl-C: leave no build running behind
+            process.kill()
+            process.wait()
+            raise
         seconds = time.monotonic() - began
     process.returncode = os.waitstatus_to_exitcode(status)  # reaped by wait4: tell Popen
     if process.returncode != 0:
