@@ -9,7 +9,6 @@ A failure names the runbook's file and the line of the block that broke.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import concurrent.futures
 import functools
@@ -20,22 +19,15 @@ import pytest
 
 from drillbook.drill.parsing import has_tagged_fence
 from drillbook.drill.settings import in_scenario_folder
-from drillbook.drill.shard import Shard, parse_shard
+from drillbook.drill.shard import Shard, shard_argument
 from drillbook.errors import DrillbookError
-
-
-def _shard(text: str) -> Shard:
-    try:
-        return parse_shard(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("drillbook", "runbook drills")
     group.addoption("--drill-record", action="store_true",
                     help="record each drill in the drill log and its transcript, as 'drillbook drill' does")
-    group.addoption("--drill-shard", type=_shard, metavar="K/N",
+    group.addoption("--drill-shard", type=shard_argument, metavar="K/N",
                     help="run only part K of N of the runbook drills: sorted by path, dealt out in turn")
 
 

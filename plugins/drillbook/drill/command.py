@@ -19,7 +19,7 @@ from drillbook.drill.models import Runbook, Step
 from drillbook.drill.parsing import parse_runbook
 from drillbook.drill.sandbox import Scenario, find_scenario
 from drillbook.drill.settings import DrillSettings, load_settings, runbook_files
-from drillbook.drill.shard import Shard, parse_shard
+from drillbook.drill.shard import shard_argument
 from drillbook.errors import DrillbookError
 
 if TYPE_CHECKING:  # the executor imports nbclient and friends: only when a drill runs
@@ -51,7 +51,7 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     parser.add_argument("-f", "--config-file", type=Path, metavar="FILE",
                         help="mkdocs.yml holding the drillbook plugin options (default: the nearest one)")
     parser.add_argument("--keep-sandbox", action="store_true", help="keep each sandbox and print where it is")
-    parser.add_argument("--shard", type=_shard, metavar="K/N",
+    parser.add_argument("--shard", type=shard_argument, metavar="K/N",
                         help="drill only part K of N: the runbooks sorted by path, dealt out in turn (for CI matrices)")
     parser.set_defaults(handler=main)
 
@@ -64,13 +64,6 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got '{text}'")
     return value
-
-
-def _shard(text: str) -> Shard:
-    try:
-        return parse_shard(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def main(args: argparse.Namespace) -> int:

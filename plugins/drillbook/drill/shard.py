@@ -10,6 +10,7 @@ paths, not on the order they were found in. ``drillbook drill --shard`` and pyte
 
 from __future__ import annotations
 
+import argparse
 import re
 from dataclasses import dataclass
 from typing import Callable, Sequence, TypeVar
@@ -41,3 +42,11 @@ def parse_shard(text: str) -> Shard:
         if 1 <= index <= count:
             return Shard(index, count)
     raise ValueError(f"expected K/N with 1 ≤ K ≤ N, such as 2/4; got '{text}'")
+
+
+def shard_argument(text: str) -> Shard:
+    """``parse_shard`` as an argparse ``type``: a bad value is a usage error naming the option."""
+    try:
+        return parse_shard(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
