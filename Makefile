@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 SETUP_STAMP := $(VENV)/.drillbook-installed
 NPM_STAMP := node_modules/.drillbook-installed
 
-.PHONY: setup serve site test drill bench-drill clean fuzz
+.PHONY: setup serve site test drill bench-drill bench-site clean fuzz
 
 setup: $(SETUP_STAMP) $(NPM_STAMP)
 
@@ -40,6 +40,11 @@ drill: setup
 
 bench-drill: setup
 	$(BIN)/python -m drillbook.drill.bench
+
+# Sizes to build, e.g. `make bench-site N=100` or `make bench-site N="100 200"`.
+N ?= 250 500 1000
+bench-site: setup
+	$(BIN)/python -m drillbook.site.bench_site --sizes "$(N)"
 
 clean:
 	rm -rf site .pytest_cache

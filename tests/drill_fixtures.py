@@ -163,6 +163,10 @@ def parse_html(text: str) -> Element:
 
     class Builder(HTMLParser):
         def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            # HTML lets a cell or row end where the next one starts (the health page's table does).
+            implied = {"td": ("td", "th"), "th": ("td", "th"), "tr": ("td", "th", "tr")}.get(tag, ())
+            while len(stack) > 1 and stack[-1].tag in implied:
+                stack.pop()
             element = Element(tag, {name: value or "" for name, value in attrs})
             stack[-1].children.append(element)
             if tag not in VOID_TAGS:

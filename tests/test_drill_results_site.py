@@ -228,13 +228,14 @@ def test_health_page_lists_every_runbook_worst_first(fixture_site) -> None:
     _, site, _ = fixture_site
     page = article(site, "runbooks/health")
     assert page.find("h1").text == "Runbook health¶"
-    assert [th.text for th in page.find_all("th")] == ["Runbook", "Last drill", "Outcome", "Days since", "Stale"]
+    assert [th.text for th in page.find_all("th")] == ["Status", "Runbook", "Last drill", "Outcome", "Days since", "Stale"]
+    assert page.find("p", class_="drill-health__counts").text == "5 runbooks: 1 failing · 1 stale · 1 never drilled · 2 fresh"
     assert table_rows(page.find("table")) == [
-        ["Failing runbook", "2026-11-21", "Failed at step 'Merge + sync' (line 88)", "1", "No"],
-        ["Stale runbook", "2026-07-25", "Passed in 1.5 s", "120", "Yes: last worked 120 days ago (limit 90 days)"],
-        ["Never drilled runbook", "Never drilled", "—", "—", "Unknown: no drill and no history"],
-        ["Mixed runbook", "2026-05-15", "Passed in 3.1 s", "191", "No"],
-        ["Passing runbook", "2026-11-19", "Passed in 2.4 s", "3", "No"],
+        ["Failing", "Failing runbook", "2026-11-21", "Failed at step 'Merge + sync' (line 88)", "1", "No"],
+        ["Stale", "Stale runbook", "2026-07-25", "Passed in 1.5 s", "120", "Yes: last worked 120 days ago (limit 90 days)"],
+        ["Never drilled", "Never drilled runbook", "Never drilled", "—", "—", "Unknown: no drill and no history"],
+        ["Fresh", "Mixed runbook", "2026-05-15", "Passed in 3.1 s", "191", "No"],
+        ["Fresh", "Passing runbook", "2026-11-19", "Passed in 2.4 s", "3", "No"],
     ]
     links = {a.text: a.attrs["href"] for a in page.find("table").find_all("a")}
     assert links == {

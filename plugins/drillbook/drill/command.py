@@ -23,6 +23,7 @@ from drillbook.drill.models import Runbook, Step
 from drillbook.drill.parsing import parse_runbook
 from drillbook.drill.sandbox import JailUnavailable, Scenario, find_scenario, jail_problem
 from drillbook.drill.settings import DrillSettings, load_settings, runbook_files
+from drillbook.drill.shard import shard_argument
 from drillbook.errors import DrillbookError
 from drillbook.yaml_source import read_text
 
@@ -57,6 +58,8 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     parser.add_argument("--keep-sandbox", action="store_true", help="keep each sandbox and print where it is")
     parser.add_argument("--no-jail", action="store_true",
                         help="run steps without the bubblewrap jail (unsafe: they can change anything you can)")
+    parser.add_argument("--shard", type=shard_argument, metavar="K/N",
+                        help="drill only part K of N: the runbooks sorted by path, dealt out in turn (for CI matrices)")
     parser.set_defaults(handler=main)
 
 
@@ -83,6 +86,12 @@ def main(args: argparse.Namespace) -> int:
     except DrillbookError as error:
         print(error if error.path else error.message, file=sys.stderr)
         return EXIT_INVALID
+    if args.shard is not None:
+        found = len(drills)
+        drills = args.shard.select(drills, lambda item: item.runbook.path)
+        print(f"shard {args.shard}: {len(drills)} of {found} runbooks", file=out)
+        if not drills:
+            return EXIT_PASSED
     began = time.monotonic()
     progress = TerminalProgress(out, live=out.isatty(), verbose=args.verbose)
     stopped_by: list[int] = []

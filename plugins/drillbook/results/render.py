@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timezone
 from pathlib import Path
+from typing import Callable
 
 import jinja2
 
@@ -94,6 +95,10 @@ def _transcript_is_latest(results: RunbookResults) -> bool:
     return results.transcript is not None and drill is not None and results.transcript.record.started_at == drill.started_at
 
 
+# A runbook's state on the health page, worst first, with the word its Status column shows.
+HEALTH_STATES = {"failing": "Failing", "stale": "Stale", "never": "Never drilled", "fresh": "Fresh"}
+
+
 @dataclass(frozen=True)
 class HealthRow:
     """One runbook on the "Runbook health" page."""
@@ -107,10 +112,33 @@ class HealthRow:
     stale: str
     state: str  # fresh, stale, failing or never: for readers scanning the table
 
+    @property
+    def status(self) -> str:
+        return HEALTH_STATES[self.state]
 
-def health_rows(results: list[RunbookResults], health_page: str) -> list[HealthRow]:
-    """Every runbook, worst first: failing, stale, never drilled, then fresh; by title within each."""
+
+@dataclass(frozen=True)
+class HealthCount:
+    """How many runbooks are in one state, for the counts and the filter at the top of the health page."""
+
+    state: str
+    label: str
+    count: int
+
+
+def health_counts(rows: list[HealthRow]) -> list[HealthCount]:
+    """Every state, worst first, with its number of runbooks (zero included)."""
+    return [HealthCount(state, label, sum(row.state == state for row in rows)) for state, label in HEALTH_STATES.items()]
+
+
+def health_rows(results: list[RunbookResults], health_page: str, href: Callable[[str], str] | None = None) -> list[HealthRow]:
+    """Every runbook, worst first: failing, stale, never drilled, then fresh; by title within each.
+
+    ``href`` turns a page's source path into the link the health page uses; by default the
+    source path relative to the health page's (as a Markdown link would be written).
+    """
     folder = posixpath.dirname(health_page)
+    href = href or (lambda path: posixpath.relpath(path, folder))
     rows = []
     for item in results:
         fresh = item.freshness
@@ -125,22 +153,30 @@ def health_rows(results: list[RunbookResults], health_page: str) -> list[HealthR
         transcript = item.transcript_page if _transcript_is_latest(item) else None
         rows.append(HealthRow(
             title=item.title,
-            link=posixpath.relpath(item.runbook, folder),
+            link=href(item.runbook),
             last_drill=drill.started.astimezone(timezone.utc).date().isoformat() if drill else "Never drilled",
             outcome=drill_outcome(drill) if drill else "—",
-            transcript_link=posixpath.relpath(transcript, folder) if transcript else None,
+            transcript_link=href(transcript) if transcript else None,
             days_since=str(fresh.days_since_drill) if drill else "—",
             stale=stale,
             state=state,
         ))
-    order = {"failing": 0, "stale": 1, "never": 2, "fresh": 3}
+    order = {state: rank for rank, state in enumerate(HEALTH_STATES)}
     return sorted(rows, key=lambda row: (order[row.state], row.title.lower()))
 
 
-def health_markdown(results: list[RunbookResults], health_page: str, today: date, stale_after_days: int) -> str:
-    """The generated "Runbook health" page."""
+def health_markdown(
+    results: list[RunbookResults], health_page: str, today: date, stale_after_days: int, href: Callable[[str], str],
+) -> str:
+    """The generated "Runbook health" page: Markdown prose, then the counts, filter and table as one HTML block.
+
+    The table is HTML, not Markdown, to stay small with thousands of runbooks and to carry
+    each row's state; ``href`` gives each link as the built page needs it (see :func:`health_rows`).
+    """
+    rows = health_rows(results, health_page, href)
+    table = TEMPLATES.get_template("health_table.html").render(rows=rows, counts=health_counts(rows), total=len(rows)).strip()
     return TEMPLATES.get_template("health.md.j2").render(
-        rows=health_rows(results, health_page), today=today.isoformat(), stale_after_days=stale_after_days,
+        rows=rows, table=table, today=today.isoformat(), stale_after_days=stale_after_days,
     )
 
 

@@ -55,8 +55,13 @@ class DrillResults:
 
         They are left out of the automatic navigation; list the health page in ``nav`` to show it.
         """
+        def url(path: str) -> str:
+            return File(path, None, config.site_dir, config.use_directory_urls).url
+
+        health_url = url(self.health_page)
         pages = {self.health_page: health_markdown(
             list(self.results.values()), self.health_page, self.today, self.stale_after_days,
+            href=lambda path: get_relative_url(url(path), health_url),
         )}
         for results in self.results.values():
             if results.transcript_page:
