@@ -91,7 +91,7 @@ def check_records(records: list[dict], runbooks: list[str], commit: str) -> None
     for record in records:
         failed = record["runbook"] == FAILING
         assert record["outcome"] == ("failed" if failed else "passed")
-        assert record["failed_line"] == (8 if failed else None)
+        assert record["failed_line"] == (10 if failed else None)  # the failing command, not the fence
         assert record["commit"] == commit
         assert [(step["line"], step["title"], step["outcome"]) for step in record["steps"]] == [
             (8, "Leave a note", "failed" if failed else "passed")
@@ -110,7 +110,7 @@ def test_pytest_xdist_drills_every_runbook_and_records_each_once(project: Path) 
     assert result.returncode == 1, result.stdout + result.stderr
     assert "created: 2/2 workers" in result.stdout
     assert "1 failed, 19 passed" in result.stdout
-    assert "runbooks/r13.md:8: Leave a note: bash exited with status 1" in result.stdout
+    assert "runbooks/r13.md:10: Leave a note: the command exited with status 1" in result.stdout
     records = new_records(project)
     check_records(records, paths(), git("rev-parse", "HEAD", cwd=project).strip())
     check_transcripts(project, records)
