@@ -18,7 +18,7 @@ from drillbook.drill.log import append_record
 from drillbook.drill.models import Runbook, Step
 from drillbook.drill.parsing import parse_runbook
 from drillbook.drill.sandbox import Scenario, find_scenario
-from drillbook.drill.settings import DrillSettings, load_settings, runbook_files
+from drillbook.drill.settings import DrillSettings, load_settings
 from drillbook.errors import DrillbookError
 
 if TYPE_CHECKING:  # the executor imports nbclient and friends: only when a drill runs
@@ -96,7 +96,7 @@ def collect(settings: DrillSettings, paths: list[Path]) -> list[Drill]:
     files: list[Path] = []
     for path in paths or [settings.runbooks_dir]:
         if path.is_dir():
-            files += runbook_files(path)
+            files += settings.runbooks_in(path)
         elif path.is_file():
             files.append(path)
             explicit.append(path)
