@@ -23,7 +23,7 @@ DRILL_RESULTS = "drill-results"
 # names is loaded on every page that shows any drillbook component.
 NEEDS: dict[str, tuple[str, ...]] = {
     "quiz": ("css/quiz.css", "js/quiz.js"),
-    "decision": ("css/decision.css", "js/decision.js"),
+    "decision": ("css/components.css", "css/decision.css", "js/decision.js"),  # components.css: db-visually-hidden
     "template": ("css/incident_template.css", "js/incident_template.js"),
     "illustration-checklist": ("css/components.css",),
     "illustration-linear-flow": ("css/components.css",),
