@@ -6,7 +6,7 @@ Glue only: the models and rendering live in :mod:`drillbook.results`.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Callable, Mapping
@@ -99,6 +99,8 @@ def load_drill_results(
     }
     transcripts = _read_transcripts(root, config.transcripts_dir, list(runbooks.values()))
     results = collect_results(frontmatter, records, transcripts, today, config.stale_after_days, config.last_worked_rows)
+    pages = {runbook: page for page, runbook in runbooks.items() if page != runbook}
+    results = {runbook: replace(item, page=pages.get(runbook, "")) for runbook, item in results.items()}
     for item in results.values():
         for warning in item.warnings:
             log.warning(warning)
