@@ -255,3 +255,22 @@ def test_mermaid_off_never_bundles_it(tmp_path: Path) -> None:
     out = built(tmp_path, {"docs/d.md": CHART}, plugin="      mermaid: 'off'\n")
     assert not any("mermaid" in s for s in SCRIPTS.findall((out / "d" / "index.html").read_text(encoding="utf-8")))
     assert not (out / "assets" / "drillbook" / "vendor").exists()
+
+
+def test_the_plugin_adds_the_extension_when_mkdocs_yml_does_not_list_it(tmp_path: Path) -> None:
+    project = site(tmp_path / "p", {"docs/x.md": f"---\nquiz:\n{QUIZ}---\n# X\n"})
+    config = (project / "mkdocs.yml").read_text(encoding="utf-8").replace("  - drillbook.extension\n", "")
+    (project / "mkdocs.yml").write_text(config, encoding="utf-8")
+    result = mkdocs_build(project, tmp_path / "site")
+    assert result.returncode == 0, result.stderr
+    assert 'data-component="quiz"' in (tmp_path / "site" / "x" / "index.html").read_text(encoding="utf-8")
+
+
+def test_the_drill_chooses_runbooks_with_the_sites_globs(tmp_path: Path) -> None:
+    from drillbook.drill.settings import load_settings
+
+    project = site(tmp_path / "p", {
+        "runbooks/restart.md": "# Restart\n", "runbooks/README.md": "# About\n", "runbooks/old/x.md": "# Old\n",
+    }, plugin="      runbooks_exclude: ['**/README.md', 'old/**']\n")
+    settings = load_settings(project / "mkdocs.yml")
+    assert [path.name for path in settings.runbooks_in(settings.runbooks_dir)] == ["restart.md"]

@@ -29,7 +29,9 @@ if TYPE_CHECKING:
 # imported the first time a page needs them. One cheap test per page decides that:
 # a site with no drillbook syntax never parses a page twice.
 MAY_HOLD_A_BLOCK = re.compile(r"^::[A-Za-z]", re.M)
-MAY_HOLD_A_TAG = "dri"  # in every drill tag and near miss of one; fences with timeout= are checked too
+# An opening fence (in a list, a quote or indented too) with a word that is a drill tag,
+# a near miss of one, or the timeout option: only such pages are parsed for drill tags.
+MAY_HOLD_A_TAG = re.compile(r"^[ \t>]*(?:(?:[-*+]|\d+[.)])[ \t]+)?(?:`{3,}|~{3,})[^\n]*?(?:\bdri|\btimeout\b)", re.M)
 LESSON_KEY = "learningObjectives"  # drillbook.components.lesson_header.LESSON_KEY
 QUIZ_PRIORITY = 29.5  # drillbook.components.quiz.QuizPlacement.priority
 # drillbook.drill.fences: before the components and superfences; after superfences.
@@ -223,7 +225,7 @@ class DrillFences(Preprocessor):
     def run(self, lines: list[str]) -> list[str]:
         self.check_blocks = 0
         text = "\n".join(lines)
-        if MAY_HOLD_A_TAG not in text and "timeout" not in text:
+        if not MAY_HOLD_A_TAG.search(text):
             return lines
         if self.real is None:
             self.real = _load("drillbook.drill.fences:DrillFencePreprocessor")(self.md, self.extension)

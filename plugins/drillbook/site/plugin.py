@@ -55,6 +55,7 @@ class DrillbookPlugin(BasePlugin[DrillbookConfig]):
         self.page_assets: dict[str, assets.PageAssets] = {}
         self.mermaid: bool | str = False
         self.mermaid_source: Path | None = None
+        self.packaged_assets: list[str] = []
 
     # -- configuration -------------------------------------------------------
 
@@ -63,6 +64,7 @@ class DrillbookPlugin(BasePlugin[DrillbookConfig]):
             return config
         self.page_sources = {}
         self.page_assets = {}
+        self.packaged_assets = assets.packaged_assets()
         self.root = Path(config.config_file_path).resolve().parent
         try:
             self.keys = key_map(self.config.frontmatter)
@@ -201,7 +203,7 @@ class DrillbookPlugin(BasePlugin[DrillbookConfig]):
         if not self.config.enabled:
             return html
         extra = {assets.DRILL_RESULTS} if page.file.src_uri in self.generated else set()
-        found = assets.page_assets(html, extra, self.mermaid, assets.packaged_assets())
+        found = assets.page_assets(html, extra, self.mermaid, self.packaged_assets)
         if found:
             self.page_assets[page.file.src_uri] = found
         return html
