@@ -274,3 +274,30 @@ def test_the_drill_chooses_runbooks_with_the_sites_globs(tmp_path: Path) -> None
     }, plugin="      runbooks_exclude: ['**/README.md', 'old/**']\n")
     settings = load_settings(project / "mkdocs.yml")
     assert [path.name for path in settings.runbooks_in(settings.runbooks_dir)] == ["restart.md"]
+
+
+# -- hostile input ----------------------------------------------------------------------
+
+
+def test_a_runbooks_folder_outside_the_project_is_refused(tmp_path: Path) -> None:
+    assert failure(tmp_path, {}, plugin="      runbooks_dir: ../elsewhere\n") == [
+        "plugins.drillbook.runbooks_dir: '../elsewhere' is outside the folder of mkdocs.yml; "
+        "runbooks are named in the drill log by their path from there"
+    ]
+
+
+def test_a_health_page_outside_the_site_is_refused(tmp_path: Path) -> None:
+    assert failure(tmp_path, {"runbooks/r.md": "# R\n"}, plugin="      health_page: ../../etc/health.md\n") == [
+        "plugins.drillbook.health_page: expected the path of a page in the site, like runbooks/health.md, "
+        "got '../../etc/health.md'"
+    ]
+
+
+def test_containers_nested_three_hundred_deep_neither_crash_nor_hang() -> None:
+    text = "".join(" " * (4 * depth) + "!!! note\n\n" for depth in range(300)) + " " * 1200 + "```bash drill\n"
+    assert parse_blocks(text) == []  # drillbook looks for tagged fences ten containers deep, no deeper
+
+
+def test_a_fence_word_that_only_contains_a_tag_in_a_quoted_title_is_not_a_tag() -> None:
+    (block,) = parse_blocks('```bash title="my drill"\ntrue\n```\n')
+    assert block.tag is None and block.language == "bash"

@@ -54,9 +54,15 @@ def container_bodies(lines: list[str], skip: set[int]) -> list[tuple[int, int, i
     return bodies
 
 
-def fences_in_containers(lines: list[str], skip: set[int]) -> list[int]:
+# Containers nested deeper than this are not searched: no real page nests so far.
+MAX_DEPTH = 10
+
+
+def fences_in_containers(lines: list[str], skip: set[int], depth: int = 0) -> list[int]:
     """0-based opening lines of the fences that stand directly in a container body (not quoted in another fence)."""
     found: list[int] = []
+    if depth >= MAX_DEPTH:
+        return found
     for first, end, indent in container_bodies(lines, skip):
         body = [line.expandtabs(4)[indent:] for line in lines[first:end]]
         tokens = MarkdownIt("commonmark").parse("\n".join(body))
@@ -66,5 +72,5 @@ def fences_in_containers(lines: list[str], skip: set[int]) -> list[int]:
                 inner.update(range(*token.map))
                 if token.type == "fence":
                     found.append(first + token.map[0])
-        found += [first + line for line in fences_in_containers(body, inner)]
+        found += [first + line for line in fences_in_containers(body, inner, depth + 1)]
     return sorted(found)

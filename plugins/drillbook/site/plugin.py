@@ -131,6 +131,11 @@ class DrillbookPlugin(BasePlugin[DrillbookConfig]):
         """Find the runbooks; publish those outside docs_dir. A page of the site at the same path is an error."""
         folder = (self.root / self.config.runbooks_dir).resolve()
         docs = Path(config.docs_dir).resolve()
+        if folder != self.root and self.root not in folder.parents:
+            raise PluginError(
+                f"plugins.drillbook.runbooks_dir: '{self.config.runbooks_dir}' is outside the folder of mkdocs.yml; "
+                "runbooks are named in the drill log by their path from there"
+            )
         found = runbook_files(folder, self.config.runbooks_include, self.config.runbooks_exclude)
         runbooks: dict[str, str] = {}
         for path in found:
@@ -154,7 +159,14 @@ class DrillbookPlugin(BasePlugin[DrillbookConfig]):
 
     def health_page(self) -> str:
         if self.config.health_page:
-            return self.config.health_page.strip("/")
+            page = self.config.health_page.strip("/")
+            parts = page.split("/")
+            if not page.endswith(".md") or any(part in ("", ".", "..") for part in parts):
+                raise PluginError(
+                    "plugins.drillbook.health_page: expected the path of a page in the site, "
+                    f"like runbooks/health.md, got '{self.config.health_page}'"
+                )
+            return page
         folders = {os.path.dirname(src_uri) for src_uri in self.runbooks}
         return f"{os.path.commonpath(sorted(folders)) + '/' if any(folders) else ''}health.md"
 
