@@ -202,6 +202,7 @@ def pages_of(site: Path) -> dict[str, str]:
 def test_the_wheel_carries_every_file_of_the_package_and_the_pinned_mermaid(wheel: Path) -> None:
     tracked = run(["git", "ls-files", "plugins/drillbook"], cwd=ROOT).stdout.split()
     expected = {path.removeprefix("plugins/") for path in tracked if not path.endswith(".pyc")}
+    assert "drillbook/site/plugin.py" in expected and "drillbook/assets/js/quiz.js" in expected
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
         assert expected - names == set()

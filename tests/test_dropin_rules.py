@@ -301,3 +301,31 @@ def test_containers_nested_three_hundred_deep_neither_crash_nor_hang() -> None:
 def test_a_fence_word_that_only_contains_a_tag_in_a_quoted_title_is_not_a_tag() -> None:
     (block,) = parse_blocks('```bash title="my drill"\ntrue\n```\n')
     assert block.tag is None and block.language == "bash"
+
+
+# -- cheap when unused --------------------------------------------------------------------
+
+
+def test_loading_the_plugin_and_extension_imports_no_heavy_module() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, drillbook.site.plugin, drillbook.extension\n"
+        "print(sorted(m for m in ('pydantic', 'markdown_it', 'nbformat', 'nbclient', 'drillbook.components') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout == "[]\n", result.stderr
+
+
+def test_the_extensions_priorities_are_those_of_the_processors_it_loads_on_demand() -> None:
+    from drillbook import extension
+    from drillbook.components import lesson_header
+    from drillbook.components.quiz import QuizPlacement
+    from drillbook.drill import fences
+    from drillbook.results import treeprocessor
+
+    assert extension.QUIZ_PRIORITY == QuizPlacement.priority
+    assert (extension.DRILL_FENCES_PRIORITY, extension.DRILL_CHECK_PRIORITY) == (fences.DRILL_FENCES_PRIORITY, fences.DRILL_CHECK_PRIORITY)
+    assert extension.DRILL_RESULTS_PRIORITY == treeprocessor.DRILL_RESULTS_PRIORITY
+    assert extension.LESSON_KEY == lesson_header.LESSON_KEY

@@ -6,10 +6,10 @@ the MkDocs plugin only tells it which page it is on (:class:`PageSource`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
 import importlib
 import re
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, NoReturn
 from xml.etree import ElementTree as etree
 
