@@ -225,7 +225,7 @@ class DrillFences(Preprocessor):
     def run(self, lines: list[str]) -> list[str]:
         self.check_blocks = 0
         text = "\n".join(lines)
-        if not MAY_HOLD_A_TAG.search(text):
+        if ("dri" not in text and "timeout" not in text) or not MAY_HOLD_A_TAG.search(text):
             return lines
         if self.real is None:
             self.real = _load("drillbook.drill.fences:DrillFencePreprocessor")(self.md, self.extension)

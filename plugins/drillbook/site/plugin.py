@@ -262,6 +262,10 @@ class DrillbookPlugin(BasePlugin[DrillbookConfig]):
 
     def _shown(self, path: Path) -> str:
         """A path as a person in the repository would type it."""
+        plain = os.path.abspath(path)  # no file system calls: this runs for every page
+        prefix = str(self.root) + os.sep
+        if plain.startswith(prefix):
+            return plain[len(prefix):].replace(os.sep, "/")
         try:
             return path.resolve().relative_to(self.root).as_posix()
         except ValueError:
