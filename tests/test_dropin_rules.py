@@ -329,3 +329,12 @@ def test_the_extensions_priorities_are_those_of_the_processors_it_loads_on_deman
     assert (extension.DRILL_FENCES_PRIORITY, extension.DRILL_CHECK_PRIORITY) == (fences.DRILL_FENCES_PRIORITY, fences.DRILL_CHECK_PRIORITY)
     assert extension.DRILL_RESULTS_PRIORITY == treeprocessor.DRILL_RESULTS_PRIORITY
     assert extension.LESSON_KEY == lesson_header.LESSON_KEY
+
+
+def test_a_runbook_history_key_of_the_teams_own_can_be_turned_off(tmp_path: Path) -> None:
+    runbook = {"runbooks/restart.md": "---\nhistory: rewritten in May\n---\n# Restart\n"}
+    assert failure(tmp_path / "on", runbook) == [
+        "runbooks/restart.md:2: history: expected a list of entries (date, event, outcome, notes), got 'rewritten in May'"
+    ]
+    out = built(tmp_path / "off", runbook, plugin="      frontmatter:\n        history: false\n")
+    assert "Never drilled" in (out / "runbooks" / "restart" / "index.html").read_text(encoding="utf-8")
