@@ -338,3 +338,10 @@ def test_a_runbook_history_key_of_the_teams_own_can_be_turned_off(tmp_path: Path
     ]
     out = built(tmp_path / "off", runbook, plugin="      frontmatter:\n        history: false\n")
     assert "Never drilled" in (out / "runbooks" / "restart" / "index.html").read_text(encoding="utf-8")
+
+
+def test_enabled_false_publishes_no_runbook_and_loads_no_asset(tmp_path: Path) -> None:
+    out = built(tmp_path, {"runbooks/restart.md": "# Restart\n", "docs/x.md": f"---\nquiz:\n{QUIZ}---\n# X\n"},
+                plugin="      enabled: false\n")
+    assert not (out / "runbooks").exists() and not (out / "assets" / "drillbook").exists()
+    assert "assets/drillbook" not in (out / "x" / "index.html").read_text(encoding="utf-8")
