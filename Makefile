@@ -6,10 +6,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 SETUP_STAMP := $(VENV)/.drillbook-installed
 NPM_STAMP := node_modules/.drillbook-installed
+# The package serves Mermaid from inside itself; in this checkout it is copied from node_modules/.
+MERMAID_BUNDLE := plugins/drillbook/assets/vendor/mermaid.min.js
 
-.PHONY: setup serve site test drill bench-drill bench-site clean fuzz
+.PHONY: setup serve site test drill bench-drill bench-site bench-dropin clean fuzz
 
-setup: $(SETUP_STAMP) $(NPM_STAMP)
+setup: $(SETUP_STAMP) $(NPM_STAMP) $(MERMAID_BUNDLE)
 
 $(SETUP_STAMP): pyproject.toml
 	command -v bwrap >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq bubblewrap >/dev/null; } \
@@ -21,6 +23,10 @@ $(SETUP_STAMP): pyproject.toml
 $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
+
+$(MERMAID_BUNDLE): $(NPM_STAMP)
+	mkdir -p $(dir $@)
+	cp node_modules/mermaid/dist/mermaid.min.js $@
 
 serve: setup
 	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000 --livereload
@@ -45,6 +51,9 @@ bench-drill: setup
 N ?= 250 500 1000
 bench-site: setup
 	$(BIN)/python -m drillbook.site.bench_site --sizes "$(N)"
+
+bench-dropin: setup
+	$(BIN)/python -m drillbook.site.bench
 
 clean:
 	rm -rf site .pytest_cache

@@ -131,7 +131,10 @@ def test_history_and_components_render_together(tmp_path: Path) -> None:
 def test_a_file_named_like_a_generated_page_is_an_error(tmp_path: Path) -> None:
     result = build(tmp_path, {"health.md": "# Health checks\n"}, [])
     assert result.returncode == 1
-    assert messages(result.stderr, "ERROR") == ["runbooks/health.md: this name is taken by a generated page of drill results: rename the file"]
+    assert messages(result.stderr, "ERROR") == [
+        "runbooks/health.md: this page and drillbook's generated runbook health page are both runbooks/health.md: "
+        "set the drillbook option health_page to another path"
+    ]
 
 
 def test_build_date_must_be_an_iso_date(tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ def test_shipped_site_builds_strictly_with_every_page(built_site: Path) -> None:
 
 
 def test_built_site_ships_mermaid_and_loads_nothing_from_a_cdn(built_site: Path) -> None:
-    assert (built_site / "assets" / "vendor" / "mermaid.min.js").stat().st_size > 100_000
+    assert (built_site / "assets" / "drillbook" / "vendor" / "mermaid.min.js").stat().st_size > 100_000
     for html in built_site.rglob("*.html"):
         text = html.read_text(encoding="utf-8")
         assert "fonts.googleapis.com" not in text, html
@@ -78,9 +78,9 @@ def test_runbooks_are_published_under_runbooks_but_scenarios_are_not(tmp_path: P
     assert 'href="runbooks/rollback/"' in (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
 
 
-def test_missing_mermaid_install_is_a_clear_error(tmp_path: Path) -> None:
+def test_a_missing_mermaid_bundle_of_the_site_is_a_clear_error(tmp_path: Path) -> None:
     project = write_project(tmp_path / "p", {}, plugin_options="")
     text = (project / "mkdocs.yml").read_text(encoding="utf-8")
     (project / "mkdocs.yml").write_text(text.replace(str(ROOT / "node_modules"), str(tmp_path / "nowhere")), encoding="utf-8")
     message = build_error(project, tmp_path)
-    assert "Mermaid is not installed" in message and "run 'npm ci' or 'make setup'" in message
+    assert f"plugins.drillbook.mermaid_js: no such file: {tmp_path}/nowhere/mermaid/dist/mermaid.min.js\n" in message

@@ -9,7 +9,9 @@ A block is::
     ::
 
 The YAML part may be left out (``::quiz`` directly followed by ``::``).
-Blocks start at column 0 and are never looked for inside code.
+Blocks start at column 0 and are never looked for inside code. A line ``::word``
+starts a block only when ``word`` is a component or the next line is ``---`` or
+``::``; any other such line is the page's own text.
 """
 
 from __future__ import annotations
@@ -64,14 +66,25 @@ def heading_anchors(text: str, slugify: Callable[[str, str], str]) -> dict[str, 
     return anchors
 
 
+# Cheap test, before any parsing: could the text hold a block at all?
+MAY_HOLD_A_BLOCK = re.compile(r"^::[A-Za-z]", re.M)
+
+
 def find_blocks(text: str) -> list[Block]:
     """Every block in ``text``, in order. Raises DrillbookError on a malformed one."""
+    if not MAY_HOLD_A_BLOCK.search(text):
+        return []
+    from drillbook.components import component_names  # components import this module
+
+    known = component_names()
     lines = markdown_lines(text)
     code = code_lines(text)
     blocks: list[Block] = []
     index = 0
     while index < len(lines):
         match = OPENER.match(lines[index]) if index not in code else None
+        if match and match.group(1) not in known and not _block_form_follows(lines, index):
+            match = None  # prose that happens to start with ::
         if not match:
             index += 1
             continue
@@ -79,6 +92,11 @@ def find_blocks(text: str) -> list[Block]:
         blocks.append(block)
         index = block.end_line  # end_line is 1-based, so this is the next line
     return blocks
+
+
+def _block_form_follows(lines: list[str], index: int) -> bool:
+    """Whether the line after an opener is ``---`` (the YAML) or ``::`` (the closer)."""
+    return index + 1 < len(lines) and lines[index + 1].strip() in (YAML_FENCE, CLOSER)
 
 
 def _read_block(lines: list[str], start: int, name: str) -> Block:

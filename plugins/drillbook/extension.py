@@ -6,10 +6,12 @@ the MkDocs plugin only tells it which page it is on (:class:`PageSource`).
 
 from __future__ import annotations
 
+import importlib
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, NoReturn
+from typing import TYPE_CHECKING, Any, Callable, NoReturn
 from xml.etree import ElementTree as etree
 
 from markdown import Extension, Markdown
@@ -18,16 +20,27 @@ from markdown.treeprocessors import Treeprocessor
 
 from markdown.extensions.toc import slugify
 
-from drillbook.blocks import find_blocks, heading_anchors
-from drillbook.components import PageLink, RenderContext, render_block, split_markdown_regions
-from drillbook.components.quiz import QuizPlacement
-from drillbook.components.lesson_header import is_lesson, render_lesson_header
-from drillbook.drill.fences import DRILL_CHECK_PRIORITY, DRILL_FENCES_PRIORITY, DrillCheckDetails, DrillFencePreprocessor
 from drillbook.errors import DrillbookError
-from drillbook.page_tree import index_under_title, stashed_html
-from drillbook.results.render import RunbookPage
-from drillbook.results.treeprocessor import DRILL_RESULTS_PRIORITY, DrillResultsTreeprocessor
-from drillbook.severity import SeverityLevel, load_severity
+
+if TYPE_CHECKING:
+    from drillbook.components import PageLink, RenderContext
+    from drillbook.drill.fences import DrillFencePreprocessor
+    from drillbook.results.render import RunbookPage
+    from drillbook.severity import SeverityLevel
+
+# The heavy modules (markdown-it, pydantic, the components, the drill results) are
+# imported the first time a page needs them. One cheap test per page decides that:
+# a site with no drillbook syntax never parses a page twice.
+MAY_HOLD_A_BLOCK = re.compile(r"^::[A-Za-z]", re.M)
+# An opening fence (in a list, a quote or indented too) with a word that is a drill tag,
+# a near miss of one, or the timeout option: only such pages are parsed for drill tags.
+MAY_HOLD_A_TAG = re.compile(r"^[ \t>]*(?:(?:[-*+]|\d+[.)])[ \t]+)?(?:`{3,}|~{3,})[^\n]*?(?:\bdri|\btimeout\b)", re.M)
+LESSON_KEY = "learningObjectives"  # drillbook.components.lesson_header.LESSON_KEY
+QUIZ_PRIORITY = 29.5  # drillbook.components.quiz.QuizPlacement.priority
+# drillbook.drill.fences: before the components and superfences; after superfences.
+DRILL_FENCES_PRIORITY = 29.5
+DRILL_CHECK_PRIORITY = 24
+DRILL_RESULTS_PRIORITY = 12  # drillbook.results.treeprocessor
 
 log = logging.getLogger("drillbook")
 
@@ -47,8 +60,8 @@ class PageSource:
     line_offset: int = 0  # lines of the file before the Markdown text (the frontmatter)
     meta: dict[str, Any] = field(default_factory=dict)
     frontmatter: str = ""  # the file's text before the Markdown, so frontmatter errors name their line
-    links: list[PageLink] = field(default_factory=list)  # page links its components point at
-    drill_results: RunbookPage | None = None  # set on runbook pages: the badge, warnings and "last worked" table
+    links: "list[PageLink]" = field(default_factory=list)  # page links its components point at
+    drill_results: "RunbookPage | None" = None  # set on runbook pages: the badge, warnings and "last worked" table
 
 
 def raise_error(error: DrillbookError) -> NoReturn:
@@ -69,13 +82,20 @@ class DrillbookExtension(Extension):
     def extendMarkdown(self, md: Markdown) -> None:
         md.registerExtension(self)
         md.preprocessors.register(ComponentPreprocessor(md, self), "drillbook_components", COMPONENTS_PRIORITY)
-        md.preprocessors.register(QuizPlacement(md, self), "drillbook_quiz", QuizPlacement.priority)
+        md.preprocessors.register(
+            OnDemand(md, self, "drillbook.components.quiz:QuizPlacement", lambda lines: "quiz" in self.page.meta),
+            "drillbook_quiz", QUIZ_PRIORITY,
+        )
         md.treeprocessors.register(LessonHeaderTreeprocessor(md, self), "drillbook_lesson_header", LESSON_HEADER_PRIORITY)
-        md.treeprocessors.register(DrillResultsTreeprocessor(md, self), "drillbook_drill_results", DRILL_RESULTS_PRIORITY)
+        md.treeprocessors.register(
+            OnDemandTree(md, self, "drillbook.results.treeprocessor:DrillResultsTreeprocessor",
+                         lambda: self.page.drill_results is not None),
+            "drillbook_drill_results", DRILL_RESULTS_PRIORITY,
+        )
         # Drill tags: stripped before the components and superfences see the fences.
-        fences = DrillFencePreprocessor(md, self)
+        fences = DrillFences(md, self)
         md.preprocessors.register(fences, "drillbook_drill_fences", DRILL_FENCES_PRIORITY)
-        md.preprocessors.register(DrillCheckDetails(md, fences), "drillbook_drill_checks", DRILL_CHECK_PRIORITY)
+        md.preprocessors.register(DrillChecks(md, fences), "drillbook_drill_checks", DRILL_CHECK_PRIORITY)
 
     def fail(self, error: DrillbookError) -> NoReturn:
         """Report ``error`` placed in the current page's file."""
@@ -84,6 +104,8 @@ class DrillbookExtension(Extension):
     @property
     def severity_levels(self) -> list[SeverityLevel]:
         if self._severity_levels is None:
+            from drillbook.severity import load_severity
+
             path = self.getConfig("severity_file")
             self._severity_levels = load_severity(Path(path)) if path else []
         return self._severity_levels
@@ -92,7 +114,9 @@ class DrillbookExtension(Extension):
         """Report ``error`` as a warning placed in the current page's file."""
         self.on_warning(error.located(path=error.path or self.page.path, line_offset=self.page.line_offset))
 
-    def render_context(self) -> RenderContext:
+    def render_context(self) -> "RenderContext":
+        from drillbook.components import RenderContext
+
         return RenderContext(
             path=self.page.path, meta=self.page.meta, severity_levels=self.severity_levels, links=self.page.links,
             line_offset=self.page.line_offset, warn=self.warn,
@@ -107,8 +131,13 @@ class ComponentPreprocessor(Preprocessor):
         self.extension = extension
 
     def run(self, lines: list[str]) -> list[str]:
+        text = "\n".join(lines)
+        if not MAY_HOLD_A_BLOCK.search(text):
+            return lines
+        from drillbook.blocks import find_blocks, heading_anchors
+        from drillbook.components import render_block
+
         try:
-            text = "\n".join(lines)
             blocks = find_blocks(text)
             context = self.extension.render_context()
             if any(block.name == "decision" for block in blocks):
@@ -133,6 +162,8 @@ class ComponentPreprocessor(Preprocessor):
 
     def _stashed_lines(self, html: str) -> list[str]:
         """The block's replacement lines: HTML stashed, Markdown regions left for Markdown."""
+        from drillbook.components import split_markdown_regions
+
         lines: list[str] = []
         for is_markdown, text in split_markdown_regions(html):
             lines += [*text.splitlines(), ""] if is_markdown else [self.md.htmlStash.store(text), ""]
@@ -148,14 +179,95 @@ class LessonHeaderTreeprocessor(Treeprocessor):
 
     def run(self, root: etree.Element) -> None:
         page = self.extension.page
-        if not is_lesson(page.meta):
+        if LESSON_KEY not in page.meta:
             return
+        from drillbook.components.lesson_header import render_lesson_header
+        from drillbook.page_tree import index_under_title, stashed_html
+
         try:
             html = render_lesson_header(page.meta, page.frontmatter)
         except DrillbookError as error:
             # Frontmatter lines already count from the top of the file: no line offset to add.
             self.extension.on_error(error.located(path=page.path))
         root.insert(index_under_title(root), stashed_html(self.md, html))
+
+
+def _load(target: str) -> Any:
+    module, _, name = target.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+class OnDemand(Preprocessor):
+    """A preprocessor whose module is imported the first time a page needs it."""
+
+    def __init__(self, md: Markdown, extension: DrillbookExtension, target: str, needed: Callable[[list[str]], bool]) -> None:
+        super().__init__(md)
+        self.extension = extension
+        self.target = target
+        self.needed = needed
+        self.real: Preprocessor | None = None
+
+    def run(self, lines: list[str]) -> list[str]:
+        if not self.needed(lines):
+            return lines
+        if self.real is None:
+            self.real = _load(self.target)(self.md, self.extension)
+        return self.real.run(lines)
+
+
+class OnDemandTree(Treeprocessor):
+    """A tree processor whose module is imported the first time a page needs it."""
+
+    def __init__(self, md: Markdown, extension: DrillbookExtension, target: str, needed: Callable[[], bool]) -> None:
+        super().__init__(md)
+        self.extension = extension
+        self.target = target
+        self.needed = needed
+        self.real: Treeprocessor | None = None
+
+    def run(self, root: etree.Element) -> None:
+        if not self.needed():
+            return None
+        if self.real is None:
+            self.real = _load(self.target)(self.md, self.extension)
+        return self.real.run(root)
+
+
+class DrillFences(Preprocessor):
+    """Drill tags on fences (:class:`drillbook.drill.fences.DrillFencePreprocessor`), on pages that may have one."""
+
+    def __init__(self, md: Markdown, extension: DrillbookExtension) -> None:
+        super().__init__(md)
+        self.extension = extension
+        self.real: "DrillFencePreprocessor | None" = None
+        self.check_blocks = 0
+
+    def run(self, lines: list[str]) -> list[str]:
+        self.check_blocks = 0
+        text = "\n".join(lines)
+        if ("dri" not in text and "timeout" not in text) or not MAY_HOLD_A_TAG.search(text):
+            return lines
+        if self.real is None:
+            self.real = _load("drillbook.drill.fences:DrillFencePreprocessor")(self.md, self.extension)
+        out = self.real.run(lines)
+        self.check_blocks = self.real.check_blocks
+        return out
+
+
+class DrillChecks(Preprocessor):
+    """Folds drill-check blocks (:class:`drillbook.drill.fences.DrillCheckDetails`) on pages that have one."""
+
+    def __init__(self, md: Markdown, fences: DrillFences) -> None:
+        super().__init__(md)
+        self.fences = fences
+        self.real: Preprocessor | None = None
+
+    def run(self, lines: list[str]) -> list[str]:
+        if not self.fences.check_blocks:
+            return lines
+        if self.real is None:
+            self.real = _load("drillbook.drill.fences:DrillCheckDetails")(self.md, self.fences)
+        return self.real.run(lines)
 
 
 def makeExtension(**kwargs: Any) -> DrillbookExtension:

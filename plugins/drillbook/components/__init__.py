@@ -172,6 +172,12 @@ def lookup(block: Block) -> Component:
         raise DrillbookError(f"unknown component '{block.name}' (known: {known})", line=block.line) from None
 
 
+def component_names() -> frozenset[str]:
+    """The names a ``::name`` line may start a block with."""
+    _load_all()
+    return frozenset(REGISTRY)
+
+
 def render_block(block: Block, context: RenderContext) -> str:
     """Validate ``block`` and render it to HTML."""
     found = lookup(block)

@@ -22,7 +22,7 @@ from drillbook.drill.log import append_record
 from drillbook.drill.models import Runbook, Step
 from drillbook.drill.parsing import parse_runbook
 from drillbook.drill.sandbox import JailUnavailable, Scenario, find_scenario, jail_problem
-from drillbook.drill.settings import DrillSettings, load_settings, runbook_files
+from drillbook.drill.settings import DrillSettings, load_settings
 from drillbook.drill.shard import shard_argument
 from drillbook.errors import DrillbookError
 from drillbook.yaml_source import read_text
@@ -166,7 +166,7 @@ def collect(settings: DrillSettings, paths: list[Path]) -> list[Drill]:
     files: list[Path] = []
     for path in paths or [settings.runbooks_dir]:
         if path.is_dir():
-            files += runbook_files(path)
+            files += settings.runbooks_in(path)
         elif path.is_file():
             files.append(path)
             explicit.append(path)

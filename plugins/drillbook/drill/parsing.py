@@ -7,6 +7,7 @@ runs is exactly a block the site shows (or hides). Every bad input raises
 
 from __future__ import annotations
 
+import difflib
 import re
 from typing import Any, Callable
 
@@ -25,6 +26,7 @@ from drillbook.drill.models import (
     Tag,
 )
 from drillbook.errors import DrillbookError, quote
+from drillbook.syntax_lines import container_bodies, fences_in_containers
 from drillbook.yaml_source import Frontmatter, load_mapping, load_yaml, markdown_lines, split_frontmatter
 
 # A token like <PR_NUMBER>: a human placeholder the frontmatter must bind for the drill.
@@ -131,25 +133,33 @@ def parse_blocks(text: str, line_offset: int = 0) -> list[CodeBlock]:
     tokens = MarkdownIt("commonmark").parse(text)
     blocks: list[CodeBlock] = []
     covered: set[int] = set()
+    indented_code: set[int] = set()
     heading = ""
     quoted = 0  # blockquotes the current token is inside
     for index, token in enumerate(tokens):
         if token.type == "heading_open" and index + 1 < len(tokens):
             heading = _plain_text(tokens[index + 1])
         quoted += {"blockquote_open": 1, "blockquote_close": -1}.get(token.type, 0)
+        if token.type == "code_block" and token.map:
+            indented_code.update(range(*token.map))
         if token.type != "fence" or not token.map:
             continue
         start, end = token.map
         covered.update(range(start, end))
-        block = _read_block(token, lines, start, end, heading, line_offset, quoted=quoted > 0)
-        blocks.append(block)
-    for number, raw in enumerate(lines):
-        if number not in covered and TAGGED_OPENER.match(raw):
-            raise DrillbookError(
-                "this tagged block is not a fenced block at the left margin or in a list, "
-                "so it would neither run nor render; move it out of the admonition, tab or indented block",
-                line=number + 1 + line_offset,
-            )
+        blocks.append(_read_block(token, lines, start, end, heading, line_offset, quoted=quoted > 0))
+    # Fences in tabs, admonitions and details are rendered but never drilled; what is
+    # quoted inside them, and any other indented code, is text and never read.
+    read = covered | indented_code | {
+        line for first, end, _ in container_bodies(lines, covered) for line in range(first, end)
+    }
+    stray = [line for line in fences_in_containers(lines, covered) if TAGGED_OPENER.match(lines[line])]
+    stray += [number for number, raw in enumerate(lines) if number not in read and TAGGED_OPENER.match(raw)]
+    if stray:
+        raise DrillbookError(
+            "this tagged block is not a fenced block at the left margin or in a list, "
+            "so it would neither run nor render; move it out of the admonition, tab or indented block",
+            line=min(stray) + 1 + line_offset,
+        )
     return blocks
 
 
@@ -211,6 +221,8 @@ def parse_info(info: str, line: int) -> tuple[str, Tag | None, BlockOptions]:
         )
     if not info or info.startswith("{"):
         return info, None, BlockOptions()  # no language, or pymdownx's {.lang ...} form: not ours
+    if not _mentions_a_tag(info):
+        return info.split()[0], None, BlockOptions()  # another tool's fence: its words are not ours
     words = _split_info(info, line)
     language = words[0][1]
     if words[0][0] == "option" or language in TAGS:
@@ -244,6 +256,17 @@ def parse_info(info: str, line: int) -> tuple[str, Tag | None, BlockOptions]:
             line=line,
         )
     return language, tag, _validate_options(values, line)
+
+
+def _mentions_a_tag(info: str) -> bool:
+    """Whether a fence's words are drillbook's to check: a tag, a near miss of one, or a drill option."""
+    for word in info.split():
+        name = word.partition("=")[0]
+        if name in TAGS or name == "timeout" or (
+            name.startswith("dri") and difflib.get_close_matches(name, TAGS, n=1, cutoff=0.8)
+        ):
+            return True
+    return False
 
 
 def _split_info(info: str, line: int) -> list[tuple[str, str, str]]:

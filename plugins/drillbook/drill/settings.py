@@ -9,9 +9,10 @@ plugin's own MkDocs config class.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import yaml
 
@@ -31,9 +32,44 @@ def in_scenario_folder(path: Path, folder: Path) -> bool:
     return SCENARIOS in parts[:-1]
 
 
-def runbook_files(folder: Path) -> list[Path]:
-    """The runbooks under ``folder``: its Markdown files, except those of scenario folders."""
-    return sorted(path for path in folder.rglob("*.md") if not in_scenario_folder(path, folder))
+DEFAULT_INCLUDE = ("**/*.md",)
+DEFAULT_EXCLUDE = ("**/README.md",)
+
+
+def glob_pattern(glob: str) -> re.Pattern[str]:
+    """A path glob as a regex on ``/``-separated relative paths: ``**/`` spans folders, ``*`` stays in one."""
+    out = ""
+    index = 0
+    while index < len(glob):
+        if glob.startswith("**/", index):
+            out, index = out + "(?:.*/)?", index + 3
+        elif glob.startswith("**", index):
+            out, index = out + ".*", index + 2
+        elif glob[index] == "*":
+            out, index = out + "[^/]*", index + 1
+        elif glob[index] == "?":
+            out, index = out + "[^/]", index + 1
+        else:
+            out, index = out + re.escape(glob[index]), index + 1
+    return re.compile(out + r"\Z")
+
+
+def runbook_files(
+    folder: Path, include: Sequence[str] = DEFAULT_INCLUDE, exclude: Sequence[str] = DEFAULT_EXCLUDE
+) -> list[Path]:
+    """The runbooks under ``folder``: files matching an ``include`` glob and no ``exclude`` glob
+    (relative to ``folder``), except those of scenario folders."""
+    included = [glob_pattern(glob) for glob in include]
+    excluded = [glob_pattern(glob) for glob in exclude]
+    found = []
+    for path in folder.rglob("*"):
+        relative = path.relative_to(folder).as_posix()
+        if (
+            path.is_file() and not in_scenario_folder(path, folder)
+            and any(p.match(relative) for p in included) and not any(p.match(relative) for p in excluded)
+        ):
+            found.append(path)
+    return sorted(found)
 
 
 @dataclass(frozen=True)
@@ -42,6 +78,12 @@ class DrillSettings:
     runbooks_dir: Path
     drill_log: Path
     transcripts_dir: Path
+    runbooks_include: tuple[str, ...] = DEFAULT_INCLUDE
+    runbooks_exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+
+    def runbooks_in(self, folder: Path) -> list[Path]:
+        """The runbooks under ``folder``, chosen by the site's include and exclude globs."""
+        return runbook_files(folder, self.runbooks_include, self.runbooks_exclude)
 
     @property
     def scenarios_dir(self) -> Path:
@@ -123,4 +165,6 @@ def load_settings(config_file: Path | None = None, start: Path | None = None) ->
         runbooks_dir=root / config.runbooks_dir,
         drill_log=root / config.drill_log,
         transcripts_dir=root / config.transcripts_dir,
+        runbooks_include=tuple(config.runbooks_include),
+        runbooks_exclude=tuple(config.runbooks_exclude),
     )

@@ -20,6 +20,12 @@ class RunbookResults:
     rows: list[LastWorkedRow]
     transcript: Transcript | None
     recorded: int = 0  # drills and history entries in all, of which ``rows`` shows the latest
+    page: str = ""  # path of the runbook's page in the site, when it is not ``runbook`` (a runbook inside docs_dir)
+
+    @property
+    def published(self) -> str:
+        """The runbook's page path in the site, as links and generated page paths use it."""
+        return self.page or self.runbook
 
     @property
     def badge(self) -> Badge:
@@ -30,7 +36,7 @@ class RunbookResults:
         """Source path of the generated transcript page: runbooks/x.md -> runbooks/x/transcript.md."""
         if self.transcript is None:
             return None
-        return transcript_page_path(self.runbook)
+        return transcript_page_path(self.published)
 
     @property
     def warnings(self) -> list[str]:

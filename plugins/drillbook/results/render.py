@@ -153,7 +153,7 @@ def health_rows(results: list[RunbookResults], health_page: str, href: Callable[
         transcript = item.transcript_page if _transcript_is_latest(item) else None
         rows.append(HealthRow(
             title=item.title,
-            link=href(item.runbook),
+            link=href(item.published),
             last_drill=drill.started.astimezone(timezone.utc).date().isoformat() if drill else "Never drilled",
             outcome=drill_outcome(drill) if drill else "—",
             transcript_link=href(transcript) if transcript else None,
@@ -203,7 +203,7 @@ def transcript_markdown(results: RunbookResults) -> str:
     return TEMPLATES.get_template("transcript.md.j2").render(
         title=results.title,
         runbook=results.runbook,
-        runbook_link=posixpath.relpath(results.runbook, posixpath.dirname(page)),
+        runbook_link=posixpath.relpath(results.published, posixpath.dirname(page)),
         section_id=SECTION_ID,
         started=record.started.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         commit=(record.commit or "")[:7],

@@ -1,4 +1,8 @@
-"""Options of the ``drillbook`` MkDocs plugin (``plugins: - drillbook: {...}``)."""
+"""Options of the ``drillbook`` MkDocs plugin (``plugins: - drillbook: {...}``).
+
+Every option, its default and what it changes is documented in the authoring guide's
+"Use drillbook in your site" page.
+"""
 
 from __future__ import annotations
 
@@ -19,13 +23,27 @@ class AtLeastOne(opt.Type):
             raise ValidationError(f"expected a whole number, 1 or more, got {quote(value)}")
         return value
 
+MERMAID_MODES = ("auto", "all", "off")
+
 
 class DrillbookConfig(Config):
     enabled = opt.Type(bool, default=True)
-    # Executable runbooks, published under runbooks/ beside the pages in docs/.
+    # Executable runbooks. A folder beside docs/ is published under its own path; a
+    # folder inside docs_dir marks pages the site already has as runbooks.
     runbooks_dir = opt.Type(str, default="runbooks")
-    # Mermaid's browser bundle, installed from the npm registry and copied into the site.
-    mermaid_js = opt.Type(str, default="node_modules/mermaid/dist/mermaid.min.js")
+    # Which Markdown files of runbooks_dir are runbooks: globs relative to the folder.
+    runbooks_include = opt.ListOfItems(opt.Type(str), default=["**/*.md"])
+    runbooks_exclude = opt.ListOfItems(opt.Type(str), default=["**/README.md"])
+    # Where the generated "Runbook health" page goes (a path in the site, as in nav);
+    # empty: health.md in the folder the runbooks are published in.
+    health_page = opt.Type(str, default="")
+    # Mermaid for drillbook's decision charts: auto (bundled unless extra_javascript
+    # loads a Mermaid), all (bundled on every page with a Mermaid diagram), off.
+    mermaid = opt.Choice(MERMAID_MODES, default="auto")
+    # A Mermaid bundle to ship instead of the one inside the package (path from mkdocs.yml).
+    mermaid_js = opt.Type(str, default="")
+    # Frontmatter keys drillbook reads, renamed (quiz: drill_quiz) or turned off (quiz: false).
+    frontmatter = opt.Type(dict, default={})
     # Drill results: the append-only log `drillbook drill` writes, and the latest
     # executed notebook (transcript) of each runbook.
     drill_log = opt.Type(str, default="runbooks/drill-log.jsonl")

@@ -6,10 +6,10 @@ Glue only: the models and rendering live in :mod:`drillbook.results`.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Mapping
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File, Files, InclusionLevel
@@ -27,6 +27,7 @@ from drillbook.results.render import RunbookPage, health_markdown, transcript_ma
 from drillbook.results.status import build_date
 from drillbook.results.transcript import Transcript, read_transcript
 from drillbook.site.config import DrillbookConfig
+from drillbook.site.frontmatter_keys import KeyMap, drillbook_frontmatter
 
 log = logging.getLogger("mkdocs.plugins.drillbook")
 
@@ -50,10 +51,11 @@ class DrillResults:
             transcript_url = get_relative_url(transcript.url, page_url)
         return RunbookPage(results, transcript_url)
 
-    def generated_files(self, config: MkDocsConfig, files: Files) -> list[File]:
+    def generated_files(self, config: MkDocsConfig, files: Files, shown: Callable[[Path], str]) -> list[File]:
         """The "Runbook health" page and one transcript page per runbook that has a transcript.
 
         They are left out of the automatic navigation; list the health page in ``nav`` to show it.
+        A page of the site at the same path is an error naming both and the option that resolves it.
         """
         def url(path: str) -> str:
             return File(path, None, config.site_dir, config.use_directory_urls).url
@@ -67,38 +69,55 @@ class DrillResults:
             if results.transcript_page:
                 pages[results.transcript_page] = transcript_markdown(results)
         for path in pages:
-            if files.get_file_from_path(path) is not None:
-                raise DrillbookError("this name is taken by a generated page of drill results: rename the file", path=path)
+            taken = files.get_file_from_path(path)
+            if taken is None:
+                continue
+            page = shown(Path(taken.abs_src_path)) if taken.abs_src_path else path
+            if path == self.health_page:
+                raise DrillbookError(
+                    f"this page and drillbook's generated runbook health page are both {path}: "
+                    "set the drillbook option health_page to another path", path=page,
+                )
+            runbook = next(r.runbook for r in self.results.values() if r.transcript_page == path)
+            raise DrillbookError(
+                f"this page and drillbook's generated drill transcript of {runbook} are both {path}: "
+                "rename the page, or leave the runbook out with the drillbook option runbooks_exclude", path=page,
+            )
         return [
             File.generated(config, path, content=content, inclusion=InclusionLevel.NOT_IN_NAV)
             for path, content in pages.items()
         ]
 
 
-def load_drill_results(root: Path, runbooks: list[str], config: DrillbookConfig, environ: Mapping[str, str]) -> DrillResults:
+def load_drill_results(
+    root: Path, runbooks: Mapping[str, str], config: DrillbookConfig, environ: Mapping[str, str],
+    health_page: str, keys: KeyMap,
+) -> DrillResults:
     """Read the drill log, each runbook's frontmatter and transcript: once per build.
 
-    ``runbooks`` are paths relative to ``root``. A malformed log line or transcript is
-    logged at INFO and skipped; a bad ``history`` entry is a DrillbookError.
+    ``runbooks`` maps each runbook's page path to its path from ``root``. A malformed log
+    line or transcript is logged at INFO and skipped; a bad ``history`` entry is a DrillbookError.
     """
     today = build_date(environ)
     records, problems = read_log(root / config.drill_log, shown_as=config.drill_log)
     for problem in problems:
         log.info(f"{problem}; skipped this line (it stays in the log)")
     frontmatter: dict[str, RunbookFrontmatter] = {}
-    for runbook in runbooks:
+    for runbook in runbooks.values():
         text = read_text(root / runbook, runbook)
-        frontmatter[runbook] = read_runbook_frontmatter(text, runbook)
+        frontmatter[runbook] = read_runbook_frontmatter(drillbook_frontmatter(text, keys), runbook)
         check_drill_spec(text, runbook, root / config.runbooks_dir / SCENARIOS)
-    transcripts = _read_transcripts(root, config.transcripts_dir, runbooks)
+    transcripts = _read_transcripts(root, config.transcripts_dir, list(runbooks.values()))
     results = collect_results(frontmatter, records, transcripts, today, config.stale_after_days, config.last_worked_rows)
+    pages = {runbook: page for page, runbook in runbooks.items() if page != runbook}
+    results = {runbook: replace(item, page=pages.get(runbook, "")) for runbook, item in results.items()}
     for item in results.values():
         for warning in item.warnings:
             log.warning(warning)
     return DrillResults(
         today=today,
         results=results,
-        health_page=f"{config.runbooks_dir.strip('/')}/health.md",
+        health_page=health_page,
         stale_after_days=config.stale_after_days,
     )
 
