@@ -550,7 +550,7 @@ def test_an_unknown_template_name_is_quoted_on_one_line(tmp_path: Path) -> None:
     result = subprocess.run([*DRILLBOOK, "template", "roll\nback"], cwd=tmp_path, capture_output=True)
     assert (result.returncode, result.stderr.decode()) == (2, (
         "drillbook template: error: unknown template 'roll\\nback' "
-        "(known: customer-email, declare-hotfix, hotfix-commit, hotfix-pr, pir, status-update)\n"
+        "(known: customer-email, declare-hotfix, hotfix-commit, hotfix-deployed, hotfix-pr, internal-update, pir, status-update)\n"
     ))
 
 
