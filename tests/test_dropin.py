@@ -234,7 +234,7 @@ def test_a_team_site_is_the_same_with_and_without_drillbook(fresh_python: Path, 
 
 def test_a_decision_chart_gets_mermaid_from_the_wheel_with_no_node_modules(fresh_python: Path, tmp_path: Path) -> None:
     chart = (
-        "# Roll back?\n\n::decision\n---\nid: roll-back\ntitle: Roll back?\nstart: q\nnodes:\n"
+        "# Roll back?\n\n::decision\n---\nid: roll-back-choice\ntitle: Roll back?\nstart: q\nnodes:\n"
         "  q:\n    question: Did the deploy break it?\n    answers:\n"
         "      - {label: 'Yes', goto: back}\n      - {label: 'No', goto: fix}\n"
         "  back:\n    outcome: Roll back\n  fix:\n    outcome: Fix forward\n---\n::\n"

@@ -233,10 +233,12 @@ class DrillbookPlugin(BasePlugin[DrillbookConfig]):
         the page's components need."""
         if not self.config.enabled:
             return html
-        if page.title is not None:
-            page.title = escape(str(page.title), quote=False)
+        # Only a title that needs escaping is set: setting it pins MkDocs' title, which could
+        # otherwise still change after this event (from the page's first heading).
+        if page.title is not None and (escaped := escape(str(page.title), quote=False)) != page.title:
+            page.title = escaped
         if isinstance(page.meta.get("title"), str):  # the theme also reads page.meta.title directly
-            page.meta["title"] = page.title
+            page.meta["title"] = escape(page.meta["title"], quote=False)
         extra = {assets.DRILL_RESULTS} if page.file.src_uri in self.generated else set()
         found = assets.page_assets(html, extra, self.mermaid, self.packaged_assets)
         if found:
