@@ -24,6 +24,7 @@ from drillbook.extension import DrillbookExtension, PageSource
 from drillbook.severity import check_page_severity
 from drillbook.site.config import DrillbookConfig
 from drillbook.site.page_links import link_problem
+from drillbook.site.search_rank import set_search_rank
 from drillbook.site.drill_results import DrillResults, load_drill_results
 
 log = logging.getLogger("mkdocs.plugins.drillbook")
@@ -45,6 +46,7 @@ class DrillbookPlugin(BasePlugin[DrillbookConfig]):
         self.root = Path.cwd()
         self.page_sources: dict[str, PageSource] = {}  # by src_uri, for checks once every page has rendered
         self.drill_results: DrillResults | None = None
+        self.runbook_uris: set[str] = set()  # src_uri of every runbook page
 
     # -- configuration -------------------------------------------------------
 
@@ -86,6 +88,7 @@ class DrillbookPlugin(BasePlugin[DrillbookConfig]):
         if not self.config.enabled:
             return files
         runbooks = runbook_files(self.root / self.config.runbooks_dir)
+        self.runbook_uris = {path.relative_to(self.root).as_posix() for path in runbooks}
         for path in runbooks:
             files.append(
                 File(
@@ -122,6 +125,7 @@ class DrillbookPlugin(BasePlugin[DrillbookConfig]):
     def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str | None:
         if not self.config.enabled:
             return markdown
+        set_search_rank(page, is_runbook=page.file.src_uri in self.runbook_uris, is_transcript=self._is_transcript(page))
         if page.file.abs_src_path is None:  # a page generated in memory: the health page, a transcript
             self.extension.page = PageSource(page.file.src_uri, 0, dict(page.meta))
             return markdown
@@ -157,6 +161,10 @@ class DrillbookPlugin(BasePlugin[DrillbookConfig]):
         server.watch(str(self.root / self.config.runbooks_dir))
         server.watch(str(ASSETS_DIR))
         return server
+
+    def _is_transcript(self, page: Page) -> bool:
+        results = self.drill_results.results.values() if self.drill_results else []
+        return any(item.transcript_page == page.file.src_uri for item in results)
 
     def _shown(self, path: Path) -> str:
         """A path as a person in the repository would type it."""
