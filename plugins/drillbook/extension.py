@@ -23,6 +23,7 @@ from drillbook.drill.fences import DRILL_CHECK_PRIORITY, DRILL_FENCES_PRIORITY, 
 from drillbook.errors import DrillbookError
 from drillbook.page_tree import index_under_title, stashed_html
 from drillbook.results.render import RunbookPage
+from drillbook.runbook_opening import RUNBOOK_OPENING_PRIORITY, RunbookOpeningTreeprocessor
 from drillbook.results.treeprocessor import DRILL_RESULTS_PRIORITY, DrillResultsTreeprocessor
 from drillbook.severity import SeverityLevel, load_severity
 
@@ -44,6 +45,7 @@ class PageSource:
     frontmatter: str = ""  # the file's text before the Markdown, so frontmatter errors name their line
     links: list[PageLink] = field(default_factory=list)  # page links its components point at
     drill_results: RunbookPage | None = None  # set on runbook pages: the badge, warnings and "last worked" table
+    is_runbook: bool = False  # opens with "Do this now" and the incident form
 
 
 def raise_error(error: DrillbookError) -> NoReturn:
@@ -66,6 +68,7 @@ class DrillbookExtension(Extension):
         md.preprocessors.register(QuizPlacement(md, self), "drillbook_quiz", QuizPlacement.priority)
         md.treeprocessors.register(LessonHeaderTreeprocessor(md, self), "drillbook_lesson_header", LESSON_HEADER_PRIORITY)
         md.treeprocessors.register(DrillResultsTreeprocessor(md, self), "drillbook_drill_results", DRILL_RESULTS_PRIORITY)
+        md.treeprocessors.register(RunbookOpeningTreeprocessor(md, self), "drillbook_runbook_opening", RUNBOOK_OPENING_PRIORITY)
         # Drill tags: stripped before the components and superfences see the fences.
         fences = DrillFencePreprocessor(md, self)
         md.preprocessors.register(fences, "drillbook_drill_fences", DRILL_FENCES_PRIORITY)

@@ -133,6 +133,7 @@ class DrillbookPlugin(BasePlugin[DrillbookConfig]):
         shown = self._shown(source)
         frontmatter = _frontmatter_text(source, markdown)
         self.extension.page = PageSource(shown, frontmatter.count("\n"), dict(page.meta), frontmatter=frontmatter)
+        self.extension.page.is_runbook = page.file.src_uri in self.runbook_uris
         self.page_sources[page.file.src_uri] = self.extension.page
         if self.drill_results is not None:
             self.extension.page.drill_results = self.drill_results.page(shown, page.url, files)
