@@ -58,8 +58,27 @@ class RunbookPage:
     transcript_url: str | None = None  # relative to the page
 
 
+@dataclass(frozen=True)
+class PageDates:
+    """The dates a page embeds, so the browser recomputes "N days ago" and staleness on the day it is read."""
+
+    drilled: str  # latest drill, UTC date; "" if never
+    worked: str  # newest passing drill or history entry; "" if never
+    stale_after_days: int
+
+
+def page_dates(results: RunbookResults) -> PageDates:
+    fresh = results.freshness
+    drill = fresh.latest_drill
+    return PageDates(
+        drilled=drill.started.astimezone(timezone.utc).date().isoformat() if drill else "",
+        worked=fresh.last_worked.isoformat() if fresh.last_worked else "",
+        stale_after_days=fresh.stale_after_days,
+    )
+
+
 def badge_html(page: RunbookPage) -> str:
-    return TEMPLATES.get_template("badge.html").render(badge=page.results.badge, section_id=SECTION_ID).strip()
+    return TEMPLATES.get_template("badge.html").render(badge=page.results.badge, section_id=SECTION_ID, dates=page_dates(page.results)).strip()
 
 
 def warnings_html(page: RunbookPage) -> list[str]:
@@ -75,9 +94,11 @@ def warnings_html(page: RunbookPage) -> list[str]:
             runbook=page.results.runbook,
             transcript_url=page.transcript_url if _transcript_is_latest(page.results) else None,
         ).strip())
-    if fresh.stale:
+    if fresh.last_worked is not None:
+        # Rendered hidden when the page is fresh today: the browser shows it the day the page turns stale.
         fragments.append(template.render(
             kind="stale", days=fresh.days_since_worked, message=stale_message(fresh), runbook=page.results.runbook,
+            hidden=not fresh.stale,
         ).strip())
     return fragments
 
@@ -106,6 +127,7 @@ class HealthRow:
     days_since: str
     stale: str
     state: str  # fresh, stale, failing or never: for readers scanning the table
+    dates: PageDates | None = None  # for the browser to recompute "Days since" and "Stale"
 
 
 def health_rows(results: list[RunbookResults], health_page: str) -> list[HealthRow]:
@@ -132,6 +154,7 @@ def health_rows(results: list[RunbookResults], health_page: str) -> list[HealthR
             days_since=str(fresh.days_since_drill) if drill else "—",
             stale=stale,
             state=state,
+            dates=page_dates(item),
         ))
     order = {"failing": 0, "stale": 1, "never": 2, "fresh": 3}
     return sorted(rows, key=lambda row: (order[row.state], row.title.lower()))
