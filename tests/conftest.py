@@ -140,8 +140,6 @@ def page_watch() -> PageWatch:
 def page(context: "object", page_watch: PageWatch) -> Iterator["object"]:
     """A fresh tab. Requests to any host but 127.0.0.1 are recorded and blocked."""
     page = context.new_page()
-    # The browser's today is the build's, so dates counted in the page match the built text.
-    page.clock.set_fixed_time(f"{BUILD_DATE}T12:00:00Z")
 
     def route(route: "object") -> None:
         host = urlparse(route.request.url).hostname

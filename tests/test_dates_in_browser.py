@@ -14,6 +14,7 @@ LATER = (date.fromisoformat(BUILD_DATE) + timedelta(days=100)).isoformat()
 
 
 def test_on_the_build_day_the_page_says_what_the_build_said(site_url: str, page) -> None:
+    page.clock.set_fixed_time(f"{BUILD_DATE}T12:00:00Z")
     page.goto(site_url + "runbooks/rollback/")
     assert page.locator(".drill-badge").inner_text() == "Drilled today ✓"
     assert not page.locator(".drill-stale").is_visible()

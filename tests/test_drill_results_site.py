@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, mkdocs_build, serve
+from conftest import BUILD_DATE, ROOT, mkdocs_build, serve
 from drill_fixtures import Drill, Step, article, table_rows, write_site
 
 PASSED = Drill("runbooks/passed.md", "2026-11-19T10:00:00Z", "passed", 2.4, [
@@ -249,6 +249,7 @@ def test_browser_shows_badge_table_and_follows_transcript_link(fixture_site, pag
     _, site, _ = fixture_site
     server, url = serve(site)
     try:
+        page.clock.set_fixed_time(f"{BUILD_DATE}T12:00:00Z")  # the page counts days from the reader's today
         page.goto(url + "runbooks/passed/", wait_until="networkidle")
         badge = page.locator("[data-component=drill-badge] .drill-badge")
         assert badge.is_visible() and badge.inner_text() == "Drilled 3 days ago ✓"
