@@ -54,6 +54,7 @@
     if (worked > limit) {
       stale.textContent = "Yes: last worked " + daysAgo(worked) + " (limit " + limit + " days)";
       stale.closest("tr").classList.add("drill-row--stale");
+      stale.classList.add("drill-stale-cell--stale");
     } else {
       stale.textContent = "No";
     }
