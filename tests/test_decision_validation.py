@@ -44,7 +44,7 @@ TWO_WAY = """
 def test_a_sound_tree_renders_its_walker_chart_and_outcome_links() -> None:
     html = render(TWO_WAY.replace("fix: {outcome: Fix it}", "fix: {outcome: Fix it, link: runbooks/rollback.md#steps}"))
     assert 'data-component="decision"' in html
-    assert '<pre class="mermaid"><code>flowchart TD' in html
+    assert '<pre class="mermaid"><code>%%{init: {&#34;flowchart&#34;: {&#34;useMaxWidth&#34;: false}}}%%\nflowchart TD' in html
     assert '<li><a href="runbooks/rollback.md#steps">Fix it</a></li>' in html
     assert "<li>Wait</li>" in html
 

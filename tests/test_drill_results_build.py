@@ -124,7 +124,7 @@ def test_history_and_components_render_together(tmp_path: Path) -> None:
     page = article(tmp_path / "site", "runbooks/both")
     assert page.find_all("table", id="last-worked")
     assert [element.attrs["data-component"] for element in page.iter() if "data-component" in element.attrs] == [
-        "drill-badge", "severity-table", "last-worked",
+        "drill-badge", "incident-form", "severity-table", "last-worked",
     ]
 
 

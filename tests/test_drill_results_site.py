@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, mkdocs_build, serve
+from conftest import BUILD_DATE, ROOT, mkdocs_build, serve
 from drill_fixtures import Drill, Step, article, table_rows, write_site
 
 PASSED = Drill("runbooks/passed.md", "2026-11-19T10:00:00Z", "passed", 2.4, [
@@ -88,7 +88,7 @@ def test_passed_drill_shows_badge_and_row_linking_its_transcript(fixture_site) -
     _, site, _ = fixture_site
     page = article(site, "runbooks/passed")
     assert page.find(class_="drill-badge").text == "Drilled 3 days ago ✓"
-    assert page.find_all(class_="admonition") == []
+    assert [shown for shown in page.find_all(class_="admonition") if "hidden" not in shown.attrs] == []
     table = page.find("table", id="last-worked")
     assert [th.text for th in table.find_all("th")] == ["Date", "Event", "Outcome", "Notes"]
     assert table_rows(table) == [["2026-11-19", "Drill (sandbox)", "Passed in 2.4 s", "3 steps; commit 1a2b3c4"]]
@@ -141,7 +141,7 @@ def test_never_drilled_page_says_so_without_warning(fixture_site) -> None:
     _, site, _ = fixture_site
     page = article(site, "runbooks/never")
     assert page.find(class_="drill-badge").text == "Never drilled"
-    assert page.find_all(class_="admonition") == []
+    assert [shown for shown in page.find_all(class_="admonition") if "hidden" not in shown.attrs] == []
     assert table_rows(page.find("table", id="last-worked")) == [
         ["Never drilled: no drill in the drill log and no history in the frontmatter."]
     ]
@@ -158,7 +158,7 @@ def test_drills_and_history_merge_newest_first_up_to_the_configured_rows(fixture
     ]
     assert page.find("p", class_="drill-last-worked__more").text == "The latest 4 of 5 are shown. The drill log keeps every drill."
     # 174 days since the game day: fresh, because its frontmatter allows 200.
-    assert page.find_all(class_="admonition") == []
+    assert [shown for shown in page.find_all(class_="admonition") if "hidden" not in shown.attrs] == []
     assert page.find(class_="drill-badge").text == "Drilled 191 days ago ✓"
 
 
@@ -250,6 +250,7 @@ def test_browser_shows_badge_table_and_follows_transcript_link(fixture_site, pag
     _, site, _ = fixture_site
     server, url = serve(site)
     try:
+        page.clock.set_fixed_time(f"{BUILD_DATE}T12:00:00Z")  # the page counts days from the reader's today
         page.goto(url + "runbooks/passed/", wait_until="networkidle")
         badge = page.locator("[data-component=drill-badge] .drill-badge")
         assert badge.is_visible() and badge.inner_text() == "Drilled 3 days ago ✓"

@@ -41,6 +41,7 @@ QUIZ_PRIORITY = 29.5  # drillbook.components.quiz.QuizPlacement.priority
 DRILL_FENCES_PRIORITY = 29.5
 DRILL_CHECK_PRIORITY = 24
 DRILL_RESULTS_PRIORITY = 12  # drillbook.results.treeprocessor
+RUNBOOK_OPENING_PRIORITY = 13  # drillbook.runbook_opening
 
 log = logging.getLogger("drillbook")
 
@@ -62,6 +63,7 @@ class PageSource:
     frontmatter: str = ""  # the file's text before the Markdown, so frontmatter errors name their line
     links: "list[PageLink]" = field(default_factory=list)  # page links its components point at
     drill_results: "RunbookPage | None" = None  # set on runbook pages: the badge, warnings and "last worked" table
+    is_runbook: bool = False  # opens with "Do this now" and the incident form
 
 
 def raise_error(error: DrillbookError) -> NoReturn:
@@ -91,6 +93,10 @@ class DrillbookExtension(Extension):
             OnDemandTree(md, self, "drillbook.results.treeprocessor:DrillResultsTreeprocessor",
                          lambda: self.page.drill_results is not None),
             "drillbook_drill_results", DRILL_RESULTS_PRIORITY,
+        )
+        md.treeprocessors.register(
+            OnDemandTree(md, self, "drillbook.runbook_opening:RunbookOpeningTreeprocessor", lambda: self.page.is_runbook),
+            "drillbook_runbook_opening", RUNBOOK_OPENING_PRIORITY,
         )
         # Drill tags: stripped before the components and superfences see the fences.
         fences = DrillFences(md, self)

@@ -162,7 +162,9 @@ def mermaid_label(text: str) -> str:
 def mermaid_source(tree: Decision) -> str:
     """A top-down Mermaid flowchart of ``tree``; node ids are generated so no name can break the syntax."""
     ids = {name: f"n{index}" for index, name in enumerate(_in_walk_order(tree))}
-    lines = ["flowchart TD"]
+    # Drawn at its natural size, never shrunk to the column: its text stays readable and a
+    # phone scrolls the chart sideways (decision.css).
+    lines = ['%%{init: {"flowchart": {"useMaxWidth": false}}}%%', "flowchart TD"]
     for name, node_id in ids.items():
         node = tree.nodes[name]
         if node.outcome:

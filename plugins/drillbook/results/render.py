@@ -59,8 +59,27 @@ class RunbookPage:
     transcript_url: str | None = None  # relative to the page
 
 
+@dataclass(frozen=True)
+class PageDates:
+    """The dates a page embeds, so the browser recomputes "N days ago" and staleness on the day it is read."""
+
+    drilled: str  # latest drill, UTC date; "" if never
+    worked: str  # newest passing drill or history entry; "" if never
+    stale_after_days: int
+
+
+def page_dates(results: RunbookResults) -> PageDates:
+    fresh = results.freshness
+    drill = fresh.latest_drill
+    return PageDates(
+        drilled=drill.started.astimezone(timezone.utc).date().isoformat() if drill else "",
+        worked=fresh.last_worked.isoformat() if fresh.last_worked else "",
+        stale_after_days=fresh.stale_after_days,
+    )
+
+
 def badge_html(page: RunbookPage) -> str:
-    return TEMPLATES.get_template("badge.html").render(badge=page.results.badge, section_id=SECTION_ID).strip()
+    return TEMPLATES.get_template("badge.html").render(badge=page.results.badge, section_id=SECTION_ID, dates=page_dates(page.results)).strip()
 
 
 def warnings_html(page: RunbookPage) -> list[str]:
@@ -76,9 +95,11 @@ def warnings_html(page: RunbookPage) -> list[str]:
             runbook=page.results.runbook,
             transcript_url=page.transcript_url if _transcript_is_latest(page.results) else None,
         ).strip())
-    if fresh.stale:
+    if fresh.last_worked is not None:
+        # Rendered hidden when the page is fresh today: the browser shows it the day the page turns stale.
         fragments.append(template.render(
             kind="stale", days=fresh.days_since_worked, message=stale_message(fresh), runbook=page.results.runbook,
+            hidden=not fresh.stale,
         ).strip())
     return fragments
 
@@ -111,6 +132,7 @@ class HealthRow:
     days_since: str
     stale: str
     state: str  # fresh, stale, failing or never: for readers scanning the table
+    dates: PageDates | None = None  # for the browser to recompute "Days since" and "Stale"
 
     @property
     def status(self) -> str:
@@ -160,6 +182,7 @@ def health_rows(results: list[RunbookResults], health_page: str, href: Callable[
             days_since=str(fresh.days_since_drill) if drill else "—",
             stale=stale,
             state=state,
+            dates=page_dates(item),
         ))
     order = {state: rank for rank, state in enumerate(HEALTH_STATES)}
     return sorted(rows, key=lambda row: (order[row.state], row.title.lower()))
@@ -174,7 +197,9 @@ def health_markdown(
     each row's state; ``href`` gives each link as the built page needs it (see :func:`health_rows`).
     """
     rows = health_rows(results, health_page, href)
-    table = TEMPLATES.get_template("health_table.html").render(rows=rows, counts=health_counts(rows), total=len(rows)).strip()
+    table = TEMPLATES.get_template("health_table.html").render(
+        rows=rows, counts=health_counts(rows), total=len(rows), stale_after_days=stale_after_days,
+    ).strip()
     return TEMPLATES.get_template("health.md.j2").render(
         rows=rows, table=table, today=today.isoformat(), stale_after_days=stale_after_days,
     )

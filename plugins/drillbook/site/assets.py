@@ -28,14 +28,16 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "illustration-checklist": ("css/components.css",),
     "illustration-linear-flow": ("css/components.css",),
     "illustration-comparison-map": ("css/components.css",),
-    "severity-table": ("css/components.css",),
+    "severity-table": ("css/components.css", "css/stacked-tables.css"),
     "lesson-header": ("css/lesson.css",),
-    DRILL_RESULTS: ("css/drill-results.css",),
-    "drill-badge": ("css/drill-results.css",),
-    "drill-stale": ("css/drill-results.css",),
+    DRILL_RESULTS: ("css/drill-results.css", "css/stacked-tables.css", "js/dates.js", "js/health.js", "js/stacked-tables.js"),
+    "drill-badge": ("css/drill-results.css", "js/dates.js"),
+    "drill-stale": ("css/drill-results.css", "js/dates.js"),
     "drill-failing": ("css/drill-results.css",),
     "last-worked": ("css/drill-results.css",),
     "drill-check": ("css/drill-results.css",),
+    "do-this-now": ("css/do-this-now.css",),
+    "incident-form": ("css/incident.css", "js/incident.js"),
 }
 # Components drawn by Mermaid.
 CHARTS = frozenset({"decision"})

@@ -27,6 +27,7 @@ from drillbook.errors import DrillbookError
 from drillbook.site import assets
 from drillbook.site.config import DrillbookConfig
 from drillbook.site.frontmatter_keys import KeyMap, drillbook_frontmatter, drillbook_meta, key_map
+from drillbook.site.search_rank import set_search_rank
 from drillbook.yaml_source import read_page
 
 if TYPE_CHECKING:
@@ -208,6 +209,7 @@ class DrillbookPlugin(BasePlugin[DrillbookConfig]):
         from drillbook.extension import PageSource
 
         meta = drillbook_meta(page.meta, self.keys)
+        set_search_rank(page, is_runbook=page.file.src_uri in self.runbooks, is_transcript=self._is_transcript(page))
         if page.file.abs_src_path is None:  # a page generated in memory: the health page, a transcript
             self.extension.page = PageSource(page.file.src_uri, 0, meta)
             return markdown
@@ -215,6 +217,7 @@ class DrillbookPlugin(BasePlugin[DrillbookConfig]):
         shown = self._shown(source)
         frontmatter = drillbook_frontmatter(_frontmatter_text(source, markdown), self.keys)
         self.extension.page = PageSource(shown, frontmatter.count("\n"), meta, frontmatter=frontmatter)
+        self.extension.page.is_runbook = page.file.src_uri in self.runbooks
         self.page_sources[page.file.src_uri] = self.extension.page
         if self.drill_results is not None and page.file.src_uri in self.runbooks:
             self.extension.page.drill_results = self.drill_results.page(self.runbooks[page.file.src_uri], page.url, files)
@@ -284,6 +287,10 @@ class DrillbookPlugin(BasePlugin[DrillbookConfig]):
             server.watch(str(self.root / self.config.runbooks_dir))
         server.watch(str(ASSETS_DIR))
         return server
+
+    def _is_transcript(self, page: Page) -> bool:
+        results = self.drill_results.results.values() if self.drill_results else []
+        return any(item.transcript_page == page.file.src_uri for item in results)
 
     def _shown(self, path: Path) -> str:
         """A path as a person in the repository would type it."""

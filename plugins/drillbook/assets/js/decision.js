@@ -13,6 +13,22 @@
     return node;
   }
 
+  /* The author's order, except that a Yes/No pair is always Yes then No, so a reader's
+     hand learns where each is. */
+  function shownAnswers(answers) {
+    var labels = answers.map(function (answer) { return answer.label.trim().toLowerCase(); });
+    if (answers.length === 2 && labels[0] === "no" && labels[1] === "yes") return [answers[1], answers[0]];
+    return answers;
+  }
+
+  /* Yes is filled, No is outlined, others follow the author's order: first filled, the rest outlined. */
+  function answerClass(answer, index) {
+    var label = answer.label.trim().toLowerCase();
+    var filled = label === "yes" || (label !== "no" && index === 0);
+    var kind = label === "yes" || label === "no" ? " db-decision__answer--" + label : "";
+    return "md-button db-decision__answer" + (filled ? " md-button--primary" : " db-decision__answer--outlined") + kind;
+  }
+
   function fragmentOf() {
     try {
       return decodeURIComponent(window.location.hash.slice(1));
@@ -109,8 +125,8 @@
       var answers = element("div", "db-decision__answers");
       answers.setAttribute("role", "group");
       answers.setAttribute("aria-label", "Answers");
-      node.answers.forEach(function (answer) {
-        var button = element("button", "md-button md-button--primary db-decision__answer", answer.label);
+      shownAnswers(node.answers).forEach(function (answer, index) {
+        var button = element("button", answerClass(answer, index), answer.label);
         button.type = "button";
         button.addEventListener("click", this.go.bind(this, this.path.concat([answer.goto])));
         answers.appendChild(button);

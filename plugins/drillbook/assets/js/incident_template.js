@@ -44,6 +44,25 @@
     });
   }
 
+  /* The incident's values, shared with the runbook pages' incident form (incident.js):
+     sessionStorage "drillbook.incident", keyed by the field name in upper case. */
+  var STORE = "drillbook.incident";
+
+  function storedValues() {
+    try {
+      var stored = JSON.parse(window.sessionStorage.getItem(STORE) || "{}");
+      return stored && typeof stored === "object" && !Array.isArray(stored) ? stored : {};
+    } catch (error) {
+      return {};
+    }
+  }
+
+  function storeValue(name, value) {
+    var values = storedValues();
+    if (value) values[name.toUpperCase()] = value; else delete values[name.toUpperCase()];
+    try { window.sessionStorage.setItem(STORE, JSON.stringify(values)); } catch (error) { /* storage off */ }
+  }
+
   function TemplateForm(root) {
     var data = JSON.parse(root.querySelector(".db-template__data").textContent);
     this.program = data.program;
@@ -52,7 +71,15 @@
     this.preview = root.querySelector(".db-template__preview");
     this.status = root.querySelector(".db-template__status");
     var self = this;
-    this.form.addEventListener("input", function () { self.render(); });
+    var stored = storedValues();
+    this.fields.forEach(function (field) {
+      var value = stored[field.name.toUpperCase()];
+      if (typeof value === "string") this.control(field.name).value = value;
+    }, this);
+    this.form.addEventListener("input", function (event) {
+      if (event.target.name) storeValue(event.target.name, event.target.value.trim());
+      self.render();
+    });
     this.form.addEventListener("submit", function (event) { event.preventDefault(); });
     root.querySelector(".db-template__copy").addEventListener("click", function () { self.copy(); });
     this.render();

@@ -1,0 +1,44 @@
+"""The site's search, typed into in headless Chromium: runbooks first, transcripts never."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+# What an on-call engineer types, and the page they need first.
+FIRST_RESULT = {
+    "rollback": ("runbooks/rollback/", "Roll back a release"),
+    "roll back": ("runbooks/rollback/", "Roll back a release"),
+    "hotfix": ("runbooks/hotfix-lane/", "Hotfix lane"),
+    "backport": ("runbooks/backport/", "Backport a hotfix"),
+    "severity": ("reference/emergency-release/", "Emergency release"),
+}
+
+
+def search(page, site_url: str, query: str) -> list[tuple[str, str]]:
+    """(page path, title) of each page in the results, in the order shown."""
+    page.goto(site_url + "?" + urlencode({"q": query}))  # material's search link: opens search with the query typed
+    page.locator(".md-search-result__item").first.wait_for()
+    results = page.locator(".md-search-result__item > a.md-search-result__link").evaluate_all(
+        "links => links.map(a => [new URL(a.href).pathname, a.querySelector('h1, h2').textContent.trim()])"
+    )
+    return [(path.lstrip("/"), title) for path, title in results]
+
+
+@pytest.mark.parametrize("query", sorted(FIRST_RESULT))
+def test_the_first_result_is_the_page_about_it(site_url: str, page, query: str) -> None:
+    results = search(page, site_url, query)
+    assert results[0] == FIRST_RESULT[query]
+
+
+@pytest.mark.parametrize("query", sorted(FIRST_RESULT))
+def test_runbooks_rank_above_the_authoring_guide_and_transcripts_are_not_found(site_url: str, page, query: str) -> None:
+    paths = [path for path, _ in search(page, site_url, query)]
+    assert not [path for path in paths if "/transcript/" in path]
+    runbooks = [index for index, path in enumerate(paths) if path.startswith("runbooks/")]
+    guide = [index for index, path in enumerate(paths) if path.startswith("authoring/")]
+    assert runbooks, paths
+    assert not guide or max(runbooks) < min(guide), paths
