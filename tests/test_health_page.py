@@ -67,17 +67,16 @@ def test_the_counts_at_the_top_add_up_to_the_table(large_site: Path, health_rows
     assert options == [f"All runbooks ({RUNBOOKS})"] + [f"{status} ({counted[status]})" for status in STATUSES]
 
 
-def test_a_site_without_runbooks_says_so(tmp_path: Path) -> None:
+def test_a_site_without_runbooks_has_no_health_page(tmp_path: Path) -> None:
     (tmp_path / "docs" / "data").mkdir(parents=True)
     (tmp_path / "docs" / "data" / "severity.yml").write_bytes((ROOT / "docs" / "data" / "severity.yml").read_bytes())
     (tmp_path / "docs" / "index.md").write_text("# Nothing yet\n")
     write_config(tmp_path, "mkdocs.yml", drillbook=True, mermaid=ROOT / "node_modules" / "mermaid" / "dist" / "mermaid.min.js",
-                 nav=["index.md", "runbooks/health.md"])
+                 nav=["index.md"])
     result = mkdocs_build(tmp_path, tmp_path / "site")
     assert result.returncode == 0, result.stderr
-    page = article(tmp_path / "site", "runbooks/health")
-    assert page.find_all("table") == [] and page.find_all("select") == []
-    assert page.find_all("p")[-1].text == "There are no runbooks yet."
+    assert not (tmp_path / "site" / "runbooks").exists()
+    assert "health" not in (tmp_path / "site" / "sitemap.xml").read_text()
 
 
 # -- in a browser ---------------------------------------------------------------------

@@ -44,14 +44,16 @@
     warning.setAttribute("data-component", "drill-stale");
   }
 
-  /* A row of the health table (results/health_table.html): its dates are on the <tr>,
-     "Days since" and "Stale" are its 5th and 6th cells. */
+  /* A row of the health table (results/health_table.html): "Last drill", "Days since" and
+     "Stale" are its 3rd, 5th and 6th cells; data-worked is there only where the runbook last
+     worked on another day than its last drill (empty: never). */
   function updateHealthRow(row, table) {
     var cells = row.children;
+    var lastDrill = cells[2] ? cells[2].textContent.trim() : "";
     var since = cells[4], stale = cells[5];
-    var drilled = daysSince(row.getAttribute("data-drilled"));
+    var drilled = daysSince(lastDrill);
     if (since && drilled !== null) since.textContent = String(drilled);
-    var worked = daysSince(row.getAttribute("data-worked"));
+    var worked = daysSince(row.hasAttribute("data-worked") ? row.getAttribute("data-worked") : lastDrill);
     var limit = row.hasAttribute("data-stale-after") ? limitOf(row) : limitOf(table);
     if (!stale || worked === null || limit === null) return;
     if (worked > limit) {
