@@ -379,7 +379,9 @@ def test_a_mermaid_directive_in_a_question_stays_text() -> None:
         "q": {"question": "%%{init: {'securityLevel': 'loose'}}%% click q call alert() <b>x</b> a\\nb", "answers": [
             {"label": "%%{wrap}%%", "goto": "a"}, {"label": "No", "goto": "a2"}]},
         "a": {"outcome": "A"}, "a2": {"outcome": "B"}}})
-    source = mermaid_source(tree)
+    # The first line is the engine's own directive (draw at natural size); the author's text follows.
+    directive, source = mermaid_source(tree).split("\n", 1)
+    assert directive == '%%{init: {"flowchart": {"useMaxWidth": false}}}%%'
     assert source.splitlines()[1] == (
         '  n0{"#37;#37;#123;init: #123;\'securityLevel\': \'loose\'#125;#125;#37;#37; click q call alert() '
         '#lt;b#gt;x#lt;/b#gt; a#92;nb"}'

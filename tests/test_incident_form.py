@@ -38,7 +38,7 @@ def fill(page, label: str, value: str) -> None:
 
 def test_the_form_lists_the_standard_fields_then_the_pages_own_placeholders(lane) -> None:
     labels = lane.locator(".db-incident label").evaluate_all("labels => labels.map(l => l.textContent.trim())")
-    assert labels[:4] == ["Incident ID <INCIDENT_ID>", "Short name <short-name>", "Approver <APPROVER>", "Cleanup owner <CLEANUP_OWNER>"]
+    assert labels[:4] == ["Incident ID <INCIDENT_ID>", "Short name <SHORT_NAME>", "Approver <APPROVER>", "Cleanup owner <CLEANUP_OWNER>"]
     assert "PR number <PR_NUMBER>" in labels and "Next tag <NEXT_TAG>" in labels
 
 
@@ -56,7 +56,7 @@ def test_copy_copies_the_filled_command(lane) -> None:
     block = block_with(lane, "git switch -c hotfix/")
     copied = copy(lane, block)
     assert "git switch -c hotfix/INC-7-tenant-header" in copied.splitlines()
-    assert "<INCIDENT_ID>" not in copied and "<short-name>" not in copied
+    assert "<INCIDENT_ID>" not in copied and "<SHORT_NAME>" not in copied
 
 
 def test_copy_refuses_a_command_with_an_unfilled_placeholder_and_says_what_to_fill(lane) -> None:

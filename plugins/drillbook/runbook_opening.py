@@ -52,7 +52,7 @@ class RunbookOpeningTreeprocessor(Treeprocessor):
         separator = getattr(toc, "sep", "-")
         used = {element.get("id") for element in root.iter() if element.get("id")}
         steps = []
-        for heading in root.iter("h2"):
+        for heading in (element for element in root.iter() if element.tag in ("h2", "h3")):
             name = step_name("".join(heading.itertext()))
             if name is None:
                 continue

@@ -19,7 +19,8 @@ from drillbook.errors import DrillbookError
 
 KEY = "do_this_now"
 # "Step 3: Push and open the pull request (≤ 2 minutes)": the number, then the step's name.
-STEP_HEADING = re.compile(r"^\s*Step\s+(\d+)\s*[:.\u2013\u2014-]\s*(.+?)\s*$", re.IGNORECASE)
+# A letter may lead the number where a runbook has alternative paths ("Step A1", "Step B1").
+STEP_HEADING = re.compile(r"^\s*Step\s+([A-Z]?\d+)\s*[:.\u2013\u2014-]\s*(.+?)\s*$", re.IGNORECASE)
 
 
 class DoThisNow(BaseModel):
