@@ -53,6 +53,8 @@ RC_FILE = Path(__file__).with_name("kernel_rc.sh")
 # from the environment before bash starts).
 JAIL_ENV = "DRILLBOOK_JAIL"
 STATUS_DIR_ENV = "DRILLBOOK_STATUS_DIR"
+# The sandbox's path on the host and inside the jail, as a JSON pair: the shell sees the latter.
+SHELL_ROOT_ENV = "DRILLBOOK_SHELL_ROOT"
 # The runbook's path and the opening-fence line of each step, so that bash's own messages
 # and $LINENO name the runbook's lines: "runbooks/x.md: line 12: cd: …".
 SCRIPT_NAME_ENV = "DRILLBOOK_SCRIPT_NAME"
@@ -197,8 +199,10 @@ class DrillShell:
     """The jailed bash of one drill and the pipes the kernel drives it through."""
 
     def __init__(self, jail: list[str], status_dir: Path, env: dict[str, str], cwd: str,
-                 script_name: str = "drill", step_lines: list[int] | None = None) -> None:
+                 script_name: str = "drill", step_lines: list[int] | None = None,
+                 shell_status_dir: Path | None = None) -> None:
         self.status_dir = status_dir
+        self.shell_status_dir = shell_status_dir or status_dir  # the same folder, as the jailed shell sees it
         self.step_lines = list(step_lines or [])
         self.lines_sent = 0
         self.exit_reason: str | None = None
@@ -240,7 +244,7 @@ class DrillShell:
         ok = self.status_dir / f"{nonce}.ok"
         os.mkfifo(ok, 0o600)
         ok_fd = os.open(ok, os.O_RDONLY | os.O_NONBLOCK)
-        script = step_script(code, nonce, str(self.status_dir))
+        script = step_script(code, nonce, str(self.shell_status_dir))
         # Blank lines put the step's line at its opening fence's line, when the fence is ahead.
         fence = self.step_lines.pop(0) if self.step_lines else 0
         script = "\n" * max(0, fence - (self.lines_sent + 1)) + script
@@ -360,7 +364,12 @@ class DrillKernel(Kernel):
         status_dir = Path(env.pop(STATUS_DIR_ENV))
         script_name = env.pop(SCRIPT_NAME_ENV, "drill")
         step_lines = [int(line) for line in env.pop(STEP_LINES_ENV, "").split(",") if line.isdigit()]
-        self.drill_shell = DrillShell(jail, status_dir, env, os.getcwd(), script_name, step_lines)
+        host_root, shell_root = (Path(path) for path in json.loads(env.pop(SHELL_ROOT_ENV, '["/", "/"]')))
+        cwd = Path(os.getcwd())
+        if cwd.is_relative_to(host_root):
+            cwd = shell_root / cwd.relative_to(host_root)
+        self.drill_shell = DrillShell(jail, status_dir, env, str(cwd), script_name, step_lines,
+                                      shell_root / status_dir.relative_to(host_root))
 
     def _stream(self, text: str) -> None:
         self.send_response(self.iopub_socket, "stream", {"name": "stdout", "text": text})
