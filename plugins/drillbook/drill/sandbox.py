@@ -148,7 +148,11 @@ def read_scenario_settings(path: Path) -> dict[str, Any]:
             raise DrillbookError(f"unknown key '{shown}' (known: {', '.join(SCENARIO_KEYS)})", str(path), line)
         if key in settings:
             raise DrillbookError(f"'{key}' is set twice", str(path), line)
-        value = yaml.SafeLoader(text).construct_object(value_node, deep=True) if isinstance(value_node, yaml.ScalarNode) else None
+        try:
+            value = yaml.SafeLoader("").construct_object(value_node, deep=True) if isinstance(value_node, yaml.ScalarNode) else None
+        except yaml.YAMLError as error:  # a tag the safe loader does not know
+            raise DrillbookError(f"YAML does not parse: {getattr(error, 'problem', None) or error}", str(path),
+                                 value_node.start_mark.line + 1) from None
         if not isinstance(value, bool):
             shown = repr(value) if isinstance(value_node, yaml.ScalarNode) and value is not None else (
                 "nothing" if value is None and isinstance(value_node, yaml.ScalarNode) else "a list or mapping")
