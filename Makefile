@@ -34,8 +34,11 @@ test: setup
 drill: setup
 	$(BIN)/drillbook drill
 
+# COPIES: how many copies of the shipped runbooks the batch drills, JOBS at a time.
+COPIES ?= 100
+JOBS ?= 2
 bench-drill: setup
-	$(BIN)/python -m drillbook.drill.bench
+	$(BIN)/python -m drillbook.drill.bench --copies $(COPIES) --jobs $(JOBS)
 
 clean:
 	rm -rf site .pytest_cache
