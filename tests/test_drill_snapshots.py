@@ -161,8 +161,9 @@ SETTINGS_FILE = "runbooks/scenarios/default/scenario.yml"
     ("snapshot: false\nsnapshot: true\n", "2: 'snapshot' is set twice"),
     ("- snapshot: false\n", "1: expected a mapping of settings (known: snapshot), like 'snapshot: false'"),
     ("false\n", "1: expected a mapping of settings (known: snapshot), like 'snapshot: false'"),
-    ("[1, 2]: x\n", "1: unknown key 'a non-text key' (known: snapshot)"),
-    ("snapshot: [false\n", "2: YAML does not parse: expected ',' or ']', but got '<stream end>'"),
+    ("[1, 2]: x\n", "1: unknown key that is a list or mapping (known: snapshot)"),
+    ("snapshot: true\n---\nsnapshot: false\n", "2: YAML does not parse: expected a single document in the stream; but found another document"),
+    ("snapshot: [false\n", "2: YAML does not parse: while parsing a flow sequence; expected ',' or ']', but got '<stream end>'"),
     ("snapshot: !!python/name:os.system false\n", "1: YAML does not parse: could not determine a constructor "
      "for the tag 'tag:yaml.org,2002:python/name:os.system'"),
 ])

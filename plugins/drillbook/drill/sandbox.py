@@ -132,7 +132,7 @@ def read_scenario_settings(path: Path) -> dict[str, Any]:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        raise DrillbookError(f"YAML does not parse: {getattr(error, 'problem', None) or error}", str(path),
+        raise DrillbookError(f"YAML does not parse: {_yaml_problem(error)}", str(path),
                              mark.line + 1 if mark else None) from None
     if node is None:
         return {}
@@ -142,21 +142,22 @@ def read_scenario_settings(path: Path) -> dict[str, Any]:
     settings: dict[str, Any] = {}
     for key_node, value_node in node.value:
         line = key_node.start_mark.line + 1
-        key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
-        if key not in SCENARIO_KEYS:
-            shown = key if isinstance(key, str) else "a non-text key"
-            raise DrillbookError(f"unknown key '{shown}' (known: {', '.join(SCENARIO_KEYS)})", str(path), line)
+        if not isinstance(key_node, yaml.ScalarNode) or key_node.value not in SCENARIO_KEYS:
+            shown = f"'{key_node.value}'" if isinstance(key_node, yaml.ScalarNode) else "that is a list or mapping"
+            raise DrillbookError(f"unknown key {shown} (known: {', '.join(SCENARIO_KEYS)})", str(path), line)
+        key = key_node.value
         if key in settings:
             raise DrillbookError(f"'{key}' is set twice", str(path), line)
+        value_line = value_node.start_mark.line + 1
+        if not isinstance(value_node, yaml.ScalarNode):
+            raise DrillbookError(f"{key}: expected true or false, got a list or mapping", str(path), value_line)
         try:
-            value = yaml.SafeLoader("").construct_object(value_node, deep=True) if isinstance(value_node, yaml.ScalarNode) else None
+            value = yaml.SafeLoader("").construct_object(value_node)
         except yaml.YAMLError as error:  # a tag the safe loader does not know
-            raise DrillbookError(f"YAML does not parse: {getattr(error, 'problem', None) or error}", str(path),
-                                 value_node.start_mark.line + 1) from None
+            raise DrillbookError(f"YAML does not parse: {_yaml_problem(error)}", str(path), value_line) from None
         if not isinstance(value, bool):
-            shown = repr(value) if isinstance(value_node, yaml.ScalarNode) and value is not None else (
-                "nothing" if value is None and isinstance(value_node, yaml.ScalarNode) else "a list or mapping")
-            raise DrillbookError(f"{key}: expected true or false, got {shown}", str(path), value_node.start_mark.line + 1)
+            shown = "nothing" if value is None else repr(value)
+            raise DrillbookError(f"{key}: expected true or false, got {shown}", str(path), value_line)
         settings[key] = value
     return settings
 
@@ -169,6 +170,12 @@ class ScenarioFailed(Exception):
         self.scenario = scenario
         self.reason = reason
         self.output = output
+
+
+def _yaml_problem(error: yaml.YAMLError) -> str:
+    """What PyYAML says is wrong, without its excerpt of the file: "expected a single document…; but found…"."""
+    said = [getattr(error, "context", None), getattr(error, "problem", None)]
+    return "; ".join(part for part in said if part) or str(error)
 
 
 def jail_argv(writable: Path, cwd: Path, read_only: tuple[Path, ...] = (), seen_at: Path | None = None) -> list[str]:
