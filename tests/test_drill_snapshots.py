@@ -206,3 +206,25 @@ def test_shipped_scenarios_have_valid_settings() -> None:
     scenarios = Path(__file__).resolve().parent.parent / "runbooks" / "scenarios"
     assert {path.parent.name: find_scenario(scenarios, path.parent.name).snapshot
             for path in scenarios.glob("*/setup.sh")} == {"breakglass": True, "default": True, "flags": True}
+
+
+def test_a_drill_stopped_seconds_into_its_steps_prints_only_the_stop_line(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    slow = "# Slow\n\n```bash drill\ntouch \"$DRILL_SANDBOX/started-$RANDOM\"\nsleep 60\n```\n"
+    project = scenario_project(tmp_path / "p", {"a.md": slow, "b.md": slow})
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    process = subprocess.Popen([sys.executable, "-m", "drillbook.cli", "drill", "-j", "2"], cwd=project, text=True,
+                               env={**os.environ, "TMPDIR": str(temporary)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while len(list(temporary.glob("drill-*/started-*"))) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(2.5)  # long enough for nbclient to have checked the kernel is alive
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=120)
+    assert (process.returncode, out, err) == (143, "", "\nSIGTERM: the running drills were stopped and not recorded\n")
+    assert list(temporary.iterdir()) == []

@@ -164,7 +164,8 @@ def batch(copies: int, jobs: int) -> bool:
         records, problems = read_log(root / "runbooks" / "drill-log.jsonl")
     passed = {record.runbook for record in records if record.outcome == "passed"}
     intact = len(records) == copies and not problems and len(passed) == copies
-    print(f"batch: {copies} drills at -j {jobs} in {took:.1f} s: {copies / took * 60:.0f} drills per minute; "
+    print(f"batch: {len(records)} of {copies} drills at -j {jobs} in {took:.1f} s: "
+          f"{len(records) / took * 60:.0f} drills per minute; "
           f"log: {len(records)} records, {len(passed)} passed, {len(problems)} unreadable lines "
           f"({'intact' if intact else 'NOT intact'})")
     if result.returncode:
@@ -174,7 +175,7 @@ def batch(copies: int, jobs: int) -> bool:
         print(f"batch target: ≤ {target_s:g} s ({'met' if took <= target_s else 'missed'})")
         return intact and took <= target_s
     print(f"(target: {target_copies} copies at -j {target_jobs} in ≤ {target_s:g} s; "
-          f"at this rate {target_copies / (copies / took):.0f} s)")
+          f"at this rate {target_copies / max(len(records), 1) * took:.0f} s)")
     return intact
 
 

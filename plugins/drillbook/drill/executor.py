@@ -362,9 +362,10 @@ def terminal_view(text: str) -> str:
 
 
 async def _stop_kernel(client: NotebookClient, manager: AsyncKernelManager) -> None:
+    # client.kc stays set: a step cancelled by Ctrl-C or SIGTERM can leave nbclient's
+    # kernel-alive check running, which must find the stopped kernel, not no client.
     if client.kc is not None:
         client.kc.stop_channels()
-        client.kc = None
     if manager.has_kernel:
         await manager.shutdown_kernel(now=True)
     await manager.cleanup_resources()
