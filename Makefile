@@ -44,8 +44,11 @@ fuzz: setup
 drill: setup
 	$(BIN)/drillbook drill
 
+# COPIES: how many copies of the shipped runbooks the batch drills, JOBS at a time.
+COPIES ?= 100
+JOBS ?= 2
 bench-drill: setup
-	$(BIN)/python -m drillbook.drill.bench
+	$(BIN)/python -m drillbook.drill.bench --copies $(COPIES) --jobs $(JOBS)
 
 # Sizes to build, e.g. `make bench-site N=100` or `make bench-site N="100 200"`.
 N ?= 250 500 1000

@@ -397,8 +397,8 @@ def test_an_interrupted_drill_records_nothing_and_leaves_nothing(tmp_path: Path,
     process = subprocess.Popen([sys.executable, "-m", "drillbook.cli", "drill"], cwd=project, text=True,
                                env={**os.environ, "TMPDIR": str(temporary)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
-    while not list(temporary.glob("drill-*/started")) and time.monotonic() < deadline:
-        time.sleep(0.1)
+    while not (list(temporary.glob("drill-*/started")) and alive(marker)) and time.monotonic() < deadline:
+        time.sleep(0.1)  # `started` is touched just before the marker process starts
     assert alive(marker)
     process.send_signal(signum)
     out, err = process.communicate(timeout=120)

@@ -6,15 +6,21 @@ included in both), and their ratio; the drill's time without the jail (what the 
 costs); the drill kernel's start time and the overhead per step, measured on a
 runbook of one-command steps; and output speed: a step printing 50 MB, and one
 printing 1 MB on a single line. Targets: a suite ratio of 1.5 or less, kernel start
-at most 0.5 s, at most 5 ms per step. Not a test: the figures depend on the machine
-and its load.
+at most 0.5 s, at most 5 ms per step. Then a batch: ``drillbook drill -j JOBS`` of
+COPIES copies of the shipped runbooks (their scenarios built once, as snapshots),
+in drills per minute, and whether the log holds one intact passing line per copy;
+target 1,000 copies at ``-j 2`` in 5 minutes or less. Not a test: the figures
+depend on the machine and its load.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -22,6 +28,7 @@ from pathlib import Path
 
 from drillbook.drill.command import Drill, collect
 from drillbook.drill.executor import run_drill
+from drillbook.drill.log import read_log
 from drillbook.drill.models import Runbook
 from drillbook.drill.parsing import parse_runbook
 from drillbook.drill.sandbox import Sandbox, Scenario
@@ -31,6 +38,7 @@ TARGET_RATIO = 1.5
 TARGET_KERNEL_START_S = 0.5
 TARGET_STEP_OVERHEAD_S = 0.005
 OUTPUT_BYTES = 50_000_000
+TARGET_BATCH = (1000, 2, 300.0)  # copies, jobs, seconds
 
 
 async def replay(runbook: Runbook, scenario: Scenario) -> float:
@@ -136,11 +144,52 @@ async def bench(rounds: int) -> int:
     return 0 if met else 1
 
 
+def batch(copies: int, jobs: int) -> bool:
+    """Drill ``copies`` copies of the shipped runbooks with ``jobs`` at a time; print drills per minute."""
+    settings = load_settings()
+    shipped = [settings.root / item.runbook.path for item in collect(settings, [])]
+    with tempfile.TemporaryDirectory(prefix="drill-bench-batch-") as folder:
+        root = Path(folder)
+        shutil.copytree(settings.scenarios_dir, root / "runbooks" / "scenarios")
+        for index in range(copies):
+            source = shipped[index % len(shipped)]
+            (root / "runbooks" / f"{source.stem}-{index:04d}.md").write_text(source.read_text(encoding="utf-8"),
+                                                                              encoding="utf-8")
+        (root / "mkdocs.yml").write_text("site_name: bench\nplugins:\n  - drillbook\n", encoding="utf-8")
+        began = time.monotonic()
+        result = subprocess.run([sys.executable, "-m", "drillbook.cli", "drill", "-j", str(jobs)], cwd=root,
+                                env=os.environ, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)
+        took = time.monotonic() - began
+        records, problems = read_log(root / "runbooks" / "drill-log.jsonl")
+    passed = {record.runbook for record in records if record.outcome == "passed"}
+    intact = len(records) == copies and not problems and len(passed) == copies
+    print(f"batch: {len(records)} of {copies} drills at -j {jobs} in {took:.1f} s: "
+          f"{len(records) / took * 60:.0f} drills per minute; "
+          f"log: {len(records)} records, {len(passed)} passed, {len(problems)} unreadable lines "
+          f"({'intact' if intact else 'NOT intact'})")
+    if result.returncode:
+        print("\n".join(result.stdout.splitlines()[-20:]))
+    target_copies, target_jobs, target_s = TARGET_BATCH
+    if (copies, jobs) == (target_copies, target_jobs):
+        print(f"batch target: ≤ {target_s:g} s ({'met' if took <= target_s else 'missed'})")
+        return intact and took <= target_s
+    print(f"(target: {target_copies} copies at -j {target_jobs} in ≤ {target_s:g} s; "
+          f"at this rate {target_copies / max(len(records), 1) * took:.0f} s)")
+    return intact
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m drillbook.drill.bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=1, help="runs of each measurement; the median is shown")
+    parser.add_argument("--copies", type=int, default=100, help="copies of the shipped runbooks in the batch (0: none)")
+    parser.add_argument("--jobs", type=int, default=2, help="drills the batch runs at a time")
+    parser.add_argument("--batch-only", action="store_true", help="measure only the batch")
     args = parser.parse_args(argv)
-    return asyncio.run(bench(args.rounds))
+    status = 0 if args.batch_only else asyncio.run(bench(args.rounds))
+    if args.copies > 0 and not batch(args.copies, args.jobs):
+        status = 1
+    return status
 
 
 if __name__ == "__main__":

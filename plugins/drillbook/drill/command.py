@@ -195,6 +195,8 @@ def scenario_of(runbook: Runbook, settings: DrillSettings) -> Scenario:
     try:
         return find_scenario(settings.scenarios_dir, runbook.drill.scenario)
     except DrillbookError as error:
+        if error.path is not None:  # the scenario's own scenario.yml is wrong
+            raise DrillbookError(error.message, settings.shown(Path(error.path)), error.line) from None
         raise DrillbookError(error.message, runbook.path, runbook.drill.scenario_line or runbook.drill.line) from None
 
 
@@ -213,9 +215,11 @@ async def drill_all(
 ) -> "list[DrillResult]":
     """Drill each runbook, ``jobs`` at a time; record each result as soon as it is known."""
     from drillbook.drill.executor import git_head, run_drill, write_transcript
+    from drillbook.drill.sandbox import ScenarioSnapshots
 
     commit = git_head(settings.root)
     slots = asyncio.Semaphore(jobs)
+    snapshots = ScenarioSnapshots()
 
     async def drill(item: Drill) -> "DrillResult":
         async with slots:
@@ -223,7 +227,7 @@ async def drill_all(
                 print(f"warning: {item.runbook.path}: drilled without the jail (--no-jail): its steps can change "
                       "and reach anything you can", file=sys.stderr, flush=True)
             result = await run_drill(item.runbook, item.scenario, commit=commit, progress=progress,
-                                     keep_sandbox=keep_sandbox, jail=jail)
+                                     keep_sandbox=keep_sandbox, jail=jail, snapshots=snapshots)
         if record:
             append_record(settings.drill_log, result.record)
             write_transcript(settings.transcripts_dir, result)
@@ -232,7 +236,10 @@ async def drill_all(
         return result
 
     # Let every drill finish (and clean up its sandbox) even if one of them breaks unexpectedly.
-    results = await asyncio.gather(*(drill(item) for item in drills), return_exceptions=True)
+    try:
+        results = await asyncio.gather(*(drill(item) for item in drills), return_exceptions=True)
+    finally:
+        await snapshots.close()
     for outcome in results:
         if isinstance(outcome, BaseException):
             raise outcome

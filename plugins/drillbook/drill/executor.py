@@ -33,7 +33,7 @@ from nbformat import NotebookNode
 from drillbook.drill.kernel import KERNEL_NAME, DrillKernelSpecManager, kernel_spec
 from drillbook.drill.log import DrillRecord, StepOutcome, StepRecord, transcript_name
 from drillbook.drill.models import Runbook, Step
-from drillbook.drill.sandbox import JailUnavailable, Sandbox, Scenario, ScenarioFailed, jail_problem
+from drillbook.drill.sandbox import JailUnavailable, Sandbox, Scenario, ScenarioFailed, ScenarioSnapshots, jail_problem
 
 OUTPUT_TAIL_LINES = 40
 # nbclient logs a step's timeout or failure as an error; the drill reports it itself.
@@ -171,11 +171,14 @@ async def run_drill(
     keep_sandbox: bool = False,
     sandbox_parent: Path | None = None,
     jail: bool = True,
+    snapshots: ScenarioSnapshots | None = None,
 ) -> DrillResult:
     """Drill ``runbook`` in a fresh sandbox built by ``scenario``; never raises for a failing step.
 
     With ``jail`` (the default) the scenario and every step run in a bubblewrap jail; when
-    bubblewrap cannot run, the drill fails before anything runs.
+    bubblewrap cannot run, the drill fails before anything runs. With ``snapshots``, the
+    sandbox is a copy of the scenario's build shared by the drills of one run, where the
+    scenario allows it.
     """
     progress = progress or NoProgress()
     started_at = utc_now()
@@ -201,7 +204,7 @@ async def run_drill(
                             on_cell_error=note_failed_line)
     kernel_start_s: float | None = None
     try:
-        kernel_start_s = await _prepare(run, client, sandbox, scenario, kernel_log)
+        kernel_start_s = await _prepare(run, client, sandbox, scenario, kernel_log, snapshots)
         if run.failure is None:
             await _run_steps(run, client, progress)
     finally:
@@ -222,7 +225,8 @@ def _finish(run: _Run, started_at: str, clock: float, commit: str | None, kept: 
     return DrillResult(run.runbook, record, run.results, run.notebook, run.failure, kept, kernel_start_s, run.setup_s)
 
 
-async def _prepare(run: _Run, client: NotebookClient, sandbox: Sandbox, scenario: Scenario, kernel_log: IO[bytes]) -> float | None:
+async def _prepare(run: _Run, client: NotebookClient, sandbox: Sandbox, scenario: Scenario, kernel_log: IO[bytes],
+                   snapshots: ScenarioSnapshots | None) -> float | None:
     """Build the sandbox and start the kernel at the same time; returns the kernel's start time."""
 
     async def start_kernel() -> float:
@@ -240,7 +244,10 @@ async def _prepare(run: _Run, client: NotebookClient, sandbox: Sandbox, scenario
 
     async def set_up() -> None:
         began = time.monotonic()
-        await sandbox.run_scenario(scenario)
+        if snapshots is not None and snapshots.serves(scenario, sandbox):
+            await snapshots.fill(sandbox, scenario)
+        else:
+            await sandbox.run_scenario(scenario)
         run.setup_s = time.monotonic() - began
 
     setup, kernel = await asyncio.gather(set_up(), start_kernel(), return_exceptions=True)
@@ -355,9 +362,10 @@ def terminal_view(text: str) -> str:
 
 
 async def _stop_kernel(client: NotebookClient, manager: AsyncKernelManager) -> None:
+    # client.kc stays set: a step cancelled by Ctrl-C or SIGTERM can leave nbclient's
+    # kernel-alive check running, which must find the stopped kernel, not no client.
     if client.kc is not None:
         client.kc.stop_channels()
-        client.kc = None
     if manager.has_kernel:
         await manager.shutdown_kernel(now=True)
     await manager.cleanup_resources()

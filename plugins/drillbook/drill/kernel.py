@@ -39,12 +39,12 @@ import select
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ipykernel.kernelbase import Kernel
 from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
 
 KERNEL_NAME = "drillbook-bash"
@@ -53,6 +53,8 @@ RC_FILE = Path(__file__).with_name("kernel_rc.sh")
 # from the environment before bash starts).
 JAIL_ENV = "DRILLBOOK_JAIL"
 STATUS_DIR_ENV = "DRILLBOOK_STATUS_DIR"
+# The sandbox's path on the host and inside the jail, as a JSON pair: the shell sees the latter.
+SHELL_ROOT_ENV = "DRILLBOOK_SHELL_ROOT"
 # The runbook's path and the opening-fence line of each step, so that bash's own messages
 # and $LINENO name the runbook's lines: "runbooks/x.md: line 12: cd: …".
 SCRIPT_NAME_ENV = "DRILLBOOK_SCRIPT_NAME"
@@ -197,8 +199,10 @@ class DrillShell:
     """The jailed bash of one drill and the pipes the kernel drives it through."""
 
     def __init__(self, jail: list[str], status_dir: Path, env: dict[str, str], cwd: str,
-                 script_name: str = "drill", step_lines: list[int] | None = None) -> None:
+                 script_name: str = "drill", step_lines: list[int] | None = None,
+                 shell_status_dir: Path | None = None) -> None:
         self.status_dir = status_dir
+        self.shell_status_dir = shell_status_dir or status_dir  # the same folder, as the jailed shell sees it
         self.step_lines = list(step_lines or [])
         self.lines_sent = 0
         self.exit_reason: str | None = None
@@ -240,7 +244,7 @@ class DrillShell:
         ok = self.status_dir / f"{nonce}.ok"
         os.mkfifo(ok, 0o600)
         ok_fd = os.open(ok, os.O_RDONLY | os.O_NONBLOCK)
-        script = step_script(code, nonce, str(self.status_dir))
+        script = step_script(code, nonce, str(self.shell_status_dir))
         # Blank lines put the step's line at its opening fence's line, when the fence is ahead.
         fence = self.step_lines.pop(0) if self.step_lines else 0
         script = "\n" * max(0, fence - (self.lines_sent + 1)) + script
@@ -345,35 +349,136 @@ class DrillShell:
                 pass
 
 
-class DrillKernel(Kernel):
-    implementation = KERNEL_NAME
-    implementation_version = "2"
-    language = "bash"
-    language_version = "5"
-    language_info = {"name": "bash", "codemirror_mode": "shell", "mimetype": "text/x-sh", "file_extension": ".sh"}
-    banner = "bash, run by drillbook drills under set -eo pipefail"
+PROTOCOL_VERSION = "5.3"
+LANGUAGE_INFO = {"name": "bash", "codemirror_mode": "shell", "mimetype": "text/x-sh", "file_extension": ".sh"}
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+
+class DrillKernel:
+    """The Jupyter kernel nbclient drives: the messaging protocol over ZeroMQ, spoken directly.
+
+    A drill needs five requests: ``kernel_info``, ``execute``, ``shutdown`` and
+    ``interrupt`` (SIGINT, as the kernel spec says), plus the heartbeat. Answering
+    them with pyzmq and jupyter_client's :class:`Session` (which signs and checks
+    every message) starts in a fraction of ipykernel's time.
+    """
+
+    def __init__(self, connection: dict[str, Any]) -> None:
+        import zmq
+        from jupyter_client.session import Session
+
+        self.zmq = zmq
+        self.session = Session(key=connection.get("key", "").encode("ascii"),
+                               signature_scheme=connection.get("signature_scheme", "hmac-sha256"))
+        self.context = zmq.Context()
+        transport, ip = connection.get("transport", "tcp"), connection["ip"]
+
+        def url(channel: str) -> str:
+            port = connection[f"{channel}_port"]
+            return f"ipc://{ip}-{port}" if transport == "ipc" else f"{transport}://{ip}:{port}"
+
+        self.shell = self._bind(zmq.ROUTER, url("shell"))
+        self.control = self._bind(zmq.ROUTER, url("control"))
+        self.stdin = self._bind(zmq.ROUTER, url("stdin"))
+        self.iopub = self._bind(zmq.PUB, url("iopub"))
+        heartbeat = self._bind(zmq.ROUTER, url("hb"))
+        threading.Thread(target=self._echo, args=(heartbeat,), daemon=True).start()
+        self.execution_count = 0
+        self.executing = False
+        self.running = True
         env = dict(os.environ)
         jail = json.loads(env.pop(JAIL_ENV, "[]"))
         status_dir = Path(env.pop(STATUS_DIR_ENV))
         script_name = env.pop(SCRIPT_NAME_ENV, "drill")
         step_lines = [int(line) for line in env.pop(STEP_LINES_ENV, "").split(",") if line.isdigit()]
-        self.drill_shell = DrillShell(jail, status_dir, env, os.getcwd(), script_name, step_lines)
+        host_root, shell_root = (Path(path) for path in json.loads(env.pop(SHELL_ROOT_ENV, '["/", "/"]')))
+        cwd = Path(os.getcwd())
+        if cwd.is_relative_to(host_root):
+            cwd = shell_root / cwd.relative_to(host_root)
+        self.drill_shell = DrillShell(jail, status_dir, env, str(cwd), script_name, step_lines,
+                                      shell_root / status_dir.relative_to(host_root))
 
-    def _stream(self, text: str) -> None:
-        self.send_response(self.iopub_socket, "stream", {"name": "stdout", "text": text})
+    def _bind(self, kind: int, address: str) -> Any:
+        socket = self.context.socket(kind)
+        socket.linger = 1000
+        socket.bind(address)
+        return socket
 
-    def do_execute(  # type: ignore[override]
-        self,
-        code: str,
-        silent: bool,
-        store_history: bool = True,
-        user_expressions: dict[str, Any] | None = None,
-        allow_stdin: bool = False,
-        **kwargs: Any,
-    ) -> dict[str, Any]:
+    def _echo(self, heartbeat: Any) -> None:
+        try:
+            self.zmq.proxy(heartbeat, heartbeat)
+        except self.zmq.ZMQError:  # the context was closed: the kernel is ending
+            pass
+
+    def serve(self) -> None:
+        """Answer requests until a shutdown request comes."""
+        poller = self.zmq.Poller()
+        for socket in (self.control, self.shell, self.stdin):
+            poller.register(socket, self.zmq.POLLIN)
+        while self.running:
+            for socket, _ in poller.poll():
+                idents, message = self._receive(socket)
+                if message is not None and socket is not self.stdin:
+                    self._handle(socket, idents, message)
+        self.drill_shell.close()
+        self.context.destroy(linger=1000)
+
+    def _receive(self, socket: Any) -> tuple[list[bytes], dict[str, Any] | None]:
+        frames = socket.recv_multipart()
+        try:
+            idents, parts = self.session.feed_identities(frames, copy=True)
+            return idents, self.session.deserialize(parts, content=True, copy=True)
+        except (ValueError, KeyError, TypeError):  # unsigned or malformed: not from the drill's client
+            return [], None
+
+    def _reply(self, socket: Any, idents: list[bytes], parent: dict[str, Any], msg_type: str,
+               content: dict[str, Any]) -> None:
+        self.session.send(socket, msg_type, content, parent=parent, ident=idents)
+
+    def _publish(self, parent: dict[str, Any], msg_type: str, content: dict[str, Any]) -> None:
+        self.session.send(self.iopub, msg_type, content, parent=parent, ident=f"kernel.{msg_type}".encode())
+
+    def _handle(self, socket: Any, idents: list[bytes], message: dict[str, Any]) -> None:
+        msg_type = message["header"].get("msg_type", "")
+        self._publish(message, "status", {"execution_state": "busy"})
+        try:
+            if msg_type == "kernel_info_request":
+                self._reply(socket, idents, message, "kernel_info_reply", self.kernel_info())
+            elif msg_type == "execute_request":
+                self._reply(socket, idents, message, "execute_reply", self.execute(message))
+            elif msg_type == "shutdown_request":
+                self.drill_shell.close()
+                self.running = False
+                self._reply(socket, idents, message, "shutdown_reply", {"status": "ok", "restart": False})
+            elif msg_type == "interrupt_request":  # the step's SIGINT arrives as a signal (interrupt_mode)
+                self._reply(socket, idents, message, "interrupt_reply", {"status": "ok"})
+            elif msg_type.endswith("_request"):
+                self._reply(socket, idents, message, msg_type.replace("_request", "_reply"),
+                            {"status": "error", "ename": "NotSupported", "evalue": f"{msg_type} is not supported",
+                             "traceback": []})
+        finally:
+            self._publish(message, "status", {"execution_state": "idle"})
+
+    def kernel_info(self) -> dict[str, Any]:
+        return {
+            "status": "ok",
+            "protocol_version": PROTOCOL_VERSION,
+            "implementation": KERNEL_NAME,
+            "implementation_version": "3",
+            "language_info": LANGUAGE_INFO,
+            "banner": "bash, run by drillbook drills under set -eo pipefail",
+            "help_links": [],
+        }
+
+    def execute(self, message: dict[str, Any]) -> dict[str, Any]:
+        content = message.get("content", {})
+        code = content.get("code", "")
+        silent = bool(content.get("silent", False))
+        if not silent and content.get("store_history", True):
+            self.execution_count += 1
+        if not silent:
+            self._publish(message, "execute_input", {"code": code, "execution_count": self.execution_count})
+        if not isinstance(code, str):
+            return self._failed("the step is not text")
         if self.drill_shell.exit_reason is not None:
             return self._failed(f"not run: {self.drill_shell.exit_reason}")
         if not code.strip():
@@ -382,7 +487,8 @@ class DrillKernel(Kernel):
             return self._failed("the step contains a NUL character, which bash cannot run")
         if code.rstrip().endswith("\\"):
             return self._failed("the step ends with a backslash, so its last command is incomplete")
-        output = StepOutput(lambda text: None if silent else self._stream(text))
+        output = StepOutput(lambda text: None if silent else self._publish(message, "stream", {"name": "stdout", "text": text}))
+        self.executing = True
         try:
             end = self.drill_shell.run(code.rstrip("\n"), output)
         except KeyboardInterrupt:
@@ -390,14 +496,17 @@ class DrillKernel(Kernel):
             self.drill_shell.exit_reason = "the drill was interrupted"
             output.finish()
             return {"status": "abort", "execution_count": self.execution_count}
+        finally:
+            self.executing = False
         output.finish()
         if end.passed:
             return self._ok()
         return self._failed(end.reason, end.line)
 
-    def do_shutdown(self, restart: bool) -> dict[str, Any]:  # type: ignore[override]
-        self.drill_shell.close()
-        return {"status": "ok", "restart": False}
+    def interrupted(self, signum: int, frame: Any) -> None:
+        """SIGINT stops the running step; between steps there is nothing to stop."""
+        if self.executing:
+            raise KeyboardInterrupt
 
     def _ok(self) -> dict[str, Any]:
         return {"status": "ok", "execution_count": self.execution_count, "payload": [], "user_expressions": {}}
@@ -417,7 +526,17 @@ class DrillKernel(Kernel):
         }
 
 
-if __name__ == "__main__":
-    from ipykernel.kernelapp import IPKernelApp
+def main(argv: list[str]) -> int:
+    """``python -m drillbook.drill.kernel -f CONNECTION_FILE``."""
+    if len(argv) != 2 or argv[0] != "-f":
+        print("usage: python -m drillbook.drill.kernel -f CONNECTION_FILE", file=sys.stderr)
+        return 2
+    connection = json.loads(Path(argv[1]).read_text(encoding="utf-8"))
+    kernel = DrillKernel(connection)
+    signal.signal(signal.SIGINT, kernel.interrupted)
+    kernel.serve()
+    return 0
 
-    IPKernelApp.launch_instance(kernel_class=DrillKernel)
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

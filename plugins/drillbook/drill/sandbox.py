@@ -17,7 +17,10 @@ The scenario's setup.sh and the drill's shell each run in a bubblewrap jail
 (:meth:`Sandbox.jail`): the host's filesystem read-only, only the sandbox
 writable, a private ``/tmp``, no network (a network namespace of its own, not even
 the host's loopback), no capabilities, and a PID namespace of its own, so every
-process started in it is killed when its shell ends.
+process started in it is killed when its shell ends. Inside the jail the sandbox is
+always mounted at one fixed path, :data:`JAIL_SANDBOX` (:attr:`Sandbox.seen`), so a
+scenario built once (a :class:`ScenarioSnapshots` snapshot, holding absolute paths
+such as a clone's ``origin`` remote) is valid in every copy of it.
 """
 
 from __future__ import annotations
@@ -31,6 +34,9 @@ import tempfile
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from drillbook.errors import DrillbookError
 
@@ -46,6 +52,10 @@ UNREACHABLE_PROXY = "http://127.0.0.1:9"  # the discard port: any HTTP client fa
 SETUP_TIMEOUT_S = 120.0
 JAIL_PROGRAM = "bwrap"
 JAIL_PACKAGE = "bubblewrap"
+# Where every jailed drill and scenario sees its sandbox: inside the jail's private /tmp.
+JAIL_SANDBOX = Path("/tmp/drill-sandbox")
+SCENARIO_SETTINGS = "scenario.yml"
+SCENARIO_KEYS = ("snapshot",)
 GITCONFIG = """\
 [user]
 \tname = Drill Runner
@@ -76,14 +86,23 @@ exit 127
 
 @dataclass(frozen=True)
 class Scenario:
-    """A folder ``runbooks/scenarios/NAME/`` whose ``setup.sh`` builds the fake production."""
+    """A folder ``runbooks/scenarios/NAME/`` whose ``setup.sh`` builds the fake production.
+
+    ``snapshot`` (``scenario.yml``'s ``snapshot:``, default true): whether drills of one
+    run may start from copies of one build instead of running ``setup.sh`` each.
+    """
 
     name: str
     directory: Path
+    snapshot: bool = True
 
     @property
     def setup_script(self) -> Path:
         return self.directory / "setup.sh"
+
+    @property
+    def settings_file(self) -> Path:
+        return self.directory / SCENARIO_SETTINGS
 
 
 def known_scenarios(scenarios_dir: Path) -> list[str]:
@@ -98,7 +117,49 @@ def find_scenario(scenarios_dir: Path, name: str) -> Scenario:
     if not scenario.setup_script.is_file():
         known = ", ".join(known_scenarios(scenarios_dir)) or "none"
         raise DrillbookError(f"drill.scenario: no scenario '{name}': {scenario.setup_script} does not exist (known: {known})")
+    if scenario.settings_file.exists():
+        return Scenario(name, scenario.directory, **read_scenario_settings(scenario.settings_file))
     return scenario
+
+
+def read_scenario_settings(path: Path) -> dict[str, Any]:
+    """The settings of a ``scenario.yml``; DrillbookError naming its path and line when they are wrong."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise DrillbookError(f"cannot read: {getattr(error, 'strerror', None) or error}", str(path)) from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        raise DrillbookError(f"YAML does not parse: {_yaml_problem(error)}", str(path),
+                             mark.line + 1 if mark else None) from None
+    if node is None:
+        return {}
+    if not isinstance(node, yaml.MappingNode):
+        raise DrillbookError(f"expected a mapping of settings (known: {', '.join(SCENARIO_KEYS)}), like 'snapshot: false'",
+                             str(path), node.start_mark.line + 1)
+    settings: dict[str, Any] = {}
+    for key_node, value_node in node.value:
+        line = key_node.start_mark.line + 1
+        if not isinstance(key_node, yaml.ScalarNode) or key_node.value not in SCENARIO_KEYS:
+            shown = f"'{key_node.value}'" if isinstance(key_node, yaml.ScalarNode) else "that is a list or mapping"
+            raise DrillbookError(f"unknown key {shown} (known: {', '.join(SCENARIO_KEYS)})", str(path), line)
+        key = key_node.value
+        if key in settings:
+            raise DrillbookError(f"'{key}' is set twice", str(path), line)
+        value_line = value_node.start_mark.line + 1
+        if not isinstance(value_node, yaml.ScalarNode):
+            raise DrillbookError(f"{key}: expected true or false, got a list or mapping", str(path), value_line)
+        try:
+            value = yaml.SafeLoader("").construct_object(value_node)
+        except yaml.YAMLError as error:  # a tag the safe loader does not know
+            raise DrillbookError(f"YAML does not parse: {_yaml_problem(error)}", str(path), value_line) from None
+        if not isinstance(value, bool):
+            shown = "nothing" if value is None else repr(value)
+            raise DrillbookError(f"{key}: expected true or false, got {shown}", str(path), value_line)
+        settings[key] = value
+    return settings
 
 
 class ScenarioFailed(Exception):
@@ -111,13 +172,22 @@ class ScenarioFailed(Exception):
         self.output = output
 
 
-def jail_argv(writable: Path, cwd: Path, read_only: tuple[Path, ...] = ()) -> list[str]:
-    """The bwrap command line that runs a program jailed, ``writable`` the only folder it may change."""
+def _yaml_problem(error: yaml.YAMLError) -> str:
+    """What PyYAML says is wrong, without its excerpt of the file: "expected a single document…; but found…"."""
+    said = [getattr(error, "context", None), getattr(error, "problem", None)]
+    return "; ".join(part for part in said if part) or str(error)
+
+
+def jail_argv(writable: Path, cwd: Path, read_only: tuple[Path, ...] = (), seen_at: Path | None = None) -> list[str]:
+    """The bwrap command line that runs a program jailed, ``writable`` the only folder it may change.
+
+    ``writable`` is mounted at ``seen_at`` (default: its own path); ``cwd`` is a path inside the jail.
+    """
     argv = [JAIL_PROGRAM, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
     for path in read_only:
         argv += ["--ro-bind", str(path), str(path)]
-    argv += ["--bind", str(writable), str(writable), "--unshare-all", "--die-with-parent", "--cap-drop", "ALL",
-             "--chdir", str(cwd), "--"]
+    argv += ["--bind", str(writable), str(seen_at or writable), "--unshare-all", "--die-with-parent",
+             "--cap-drop", "ALL", "--chdir", str(cwd), "--"]
     return argv
 
 
@@ -150,8 +220,17 @@ class JailUnavailable(DrillbookError):
 
 @dataclass(frozen=True)
 class Sandbox:
-    root: Path
+    root: Path  # where the sandbox is on the host
     jailed: bool = True
+
+    @property
+    def seen(self) -> Path:
+        """The sandbox's path as its scenario and steps see it: ``DRILL_SANDBOX``."""
+        return JAIL_SANDBOX if self.jailed else self.root
+
+    def inside(self, path: Path) -> Path:
+        """``path``, a host path in the sandbox, as the jail sees it."""
+        return self.seen / path.relative_to(self.root)
 
     @property
     def home(self) -> Path:
@@ -176,8 +255,11 @@ class Sandbox:
         return self.private / "status"
 
     def jail(self, cwd: Path, read_only: tuple[Path, ...] = ()) -> list[str]:
-        """The command prefix that jails a program of this drill (empty without the jail)."""
-        return jail_argv(self.root, cwd, read_only) if self.jailed else []
+        """The command prefix that jails a program of this drill (empty without the jail).
+
+        ``cwd`` is a host path in the sandbox; the program starts at it as the jail sees it.
+        """
+        return jail_argv(self.root, self.inside(cwd), read_only, self.seen) if self.jailed else []
 
     @classmethod
     def create(cls, parent: Path | None = None, *, jailed: bool = True) -> "Sandbox":
@@ -195,18 +277,23 @@ class Sandbox:
         stub.write_text(BLOCKED_STUB, encoding="utf-8")
         stub.chmod(0o755)
         for tool in BLOCKED_TOOLS:
-            (sandbox.private / "blocked" / tool).symlink_to(stub)
+            (sandbox.private / "blocked" / tool).symlink_to(Path("..") / stub.name)  # valid wherever it is mounted
         sandbox.status.mkdir(mode=0o300)
         sandbox.status.chmod(0o300)  # whatever the umask: names in it cannot be listed
         return sandbox
 
     def environment(self) -> dict[str, str]:
-        """The whole environment of the scenario script, the kernel and every step."""
+        """The whole environment of the scenario script, the kernel and every step.
+
+        Paths are as the jail sees them, except the Jupyter folders, which only the
+        kernel (outside the jail) uses.
+        """
         jupyter = self.private / "jupyter"
+        seen, private = self.seen, self.inside(self.private)
         env = {
-            "DRILL_SANDBOX": str(self.root),
-            "HOME": str(self.home),
-            "PATH": f"{self.bin}:{self.private / 'bin'}:{self.private / 'blocked'}:{SYSTEM_PATH}",
+            "DRILL_SANDBOX": str(seen),
+            "HOME": str(seen / "home"),
+            "PATH": f"{seen / 'bin'}:{private / 'bin'}:{private / 'blocked'}:{SYSTEM_PATH}",
             "USER": "drill",
             "LOGNAME": "drill",
             "SHELL": shutil.which("bash") or "/bin/bash",
@@ -215,7 +302,7 @@ class Sandbox:
             "TZ": "UTC",
             "TERM": "dumb",
             "NO_COLOR": "1",
-            "TMPDIR": str(self.root / "tmp"),
+            "TMPDIR": str(seen / "tmp"),
             "PAGER": "cat",
             "GIT_PAGER": "cat",
             "EDITOR": "true",
@@ -238,12 +325,13 @@ class Sandbox:
 
     def kernel_environment(self, runbook: str = "drill", step_lines: tuple[int, ...] = ()) -> dict[str, str]:
         """The kernel's environment: the steps' one, its jail, and the runbook's name and step lines."""
-        from drillbook.drill.kernel import JAIL_ENV, SCRIPT_NAME_ENV, STATUS_DIR_ENV, STEP_LINES_ENV
+        from drillbook.drill.kernel import JAIL_ENV, SCRIPT_NAME_ENV, SHELL_ROOT_ENV, STATUS_DIR_ENV, STEP_LINES_ENV
 
         return {
             **self.environment(),
             JAIL_ENV: json.dumps(self.jail(self.private / "script")),
             STATUS_DIR_ENV: str(self.status),
+            SHELL_ROOT_ENV: json.dumps([str(self.root), str(self.seen)]),
             SCRIPT_NAME_ENV: runbook,
             STEP_LINES_ENV: ",".join(str(line) for line in step_lines),
         }
@@ -289,6 +377,79 @@ class Sandbox:
         if self.status.is_dir():
             self.status.chmod(0o700)
         shutil.rmtree(self.root, onerror=allow_and_retry)
+
+
+class ScenarioSnapshots:
+    """Each scenario built once per drill run; each drill starts from its own copy of that build.
+
+    A scenario's setup.sh sees the sandbox's environment only, never a runbook's
+    ``drill.vars``, so one build per scenario serves every runbook that names it. The
+    build runs jailed with the sandbox at :data:`JAIL_SANDBOX`, where every copy is
+    mounted too, so absolute paths it wrote (a clone's ``origin``, a symlink) stay
+    valid. Scenarios with ``snapshot: false``, and drills without the jail (whose
+    sandboxes each have a path of their own), run setup.sh for every drill.
+    """
+
+    def __init__(self, parent: Path | None = None) -> None:
+        self.parent = parent
+        self.builds: dict[Path, asyncio.Future[Sandbox]] = {}
+
+    @staticmethod
+    def serves(scenario: Scenario, sandbox: Sandbox) -> bool:
+        return scenario.snapshot and sandbox.jailed
+
+    async def fill(self, sandbox: Sandbox, scenario: Scenario) -> None:
+        """Copy the scenario's build into ``sandbox``, building it first if no drill of this run has."""
+        key = scenario.directory.resolve()
+        if key not in self.builds:
+            self.builds[key] = asyncio.ensure_future(self._build(scenario))
+        snapshot = await asyncio.shield(self.builds[key])
+        await copy_into(snapshot.root, sandbox.root, scenario.name)
+
+    async def _build(self, scenario: Scenario) -> Sandbox:
+        snapshot = Sandbox.create(self.parent, jailed=True)
+        try:
+            await snapshot.run_scenario(scenario)
+        except BaseException:
+            snapshot.remove()
+            raise
+        return snapshot
+
+    async def close(self) -> None:
+        """Stop builds still running and delete every snapshot."""
+        for build in self.builds.values():
+            build.cancel()
+        for build in self.builds.values():
+            try:
+                snapshot = await build
+            except BaseException:  # failed or stopped: nothing left on disk
+                continue
+            snapshot.remove()
+        self.builds.clear()
+
+
+async def copy_into(snapshot: Path, root: Path, scenario: str) -> None:
+    """Copy what the scenario built (not the drill's own ``.drill/``) into the sandbox at ``root``.
+
+    Copy-on-write where the filesystem can (``cp --reflink=auto``); hard links and
+    symlinks are kept as they are.
+    """
+    entries = sorted(str(path) for path in snapshot.iterdir() if path.name != ".drill")
+    if not entries:
+        return
+    process = await asyncio.create_subprocess_exec(
+        "cp", "-a", "--reflink=auto", "-t", str(root), "--", *entries,
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )
+    try:
+        output, _ = await process.communicate()
+    except BaseException:
+        if process.returncode is None:
+            process.kill()
+        await asyncio.shield(process.wait())
+        raise
+    if process.returncode:
+        raise ScenarioFailed(scenario, "left a sandbox that cannot be copied", output.decode("utf-8", errors="replace"))
 
 
 def _kill_group(pid: int) -> None:
