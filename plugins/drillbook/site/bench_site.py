@@ -105,7 +105,7 @@ def runbook_text(number: int) -> str:
     for step in range(1, 2 + number % 5):
         body.append(f"## Step {step}: check the {service} release (about {step * 2} minutes)\n")
         body.append(f"Look at what production runs now, then compare it with release <RELEASE>.\n")
-        body.append(f"```bash drill\ncd \"$DRILL_SANDBOX\"\nls -1 prod/releases | sort -n\necho <SERVICE> step {step}\n```\n")
+        body.append(f"```bash drill\ncd \"$DRILL_SANDBOX\"\nls -1 prod/releases | sort -n\necho <SERVICE> step {step} of release <RELEASE>\n```\n")
         if step % 2 == 0:
             body.append(f"```bash drill-hidden\necho preparing step {step}\n```\n")
     body.append(f"```bash drill-check title=\"{service} answers again\"\ntest -d \"$DRILL_SANDBOX/work\"\n```\n")
