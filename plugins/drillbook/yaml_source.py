@@ -205,11 +205,16 @@ def split_frontmatter(text: str) -> Frontmatter:
 def read_page(path: Path, shown: str) -> str:
     """A page's text, once its frontmatter (if any) is known to be a YAML mapping this loader accepts."""
     text = read_text(path, shown)
+    frontmatter = split_frontmatter(text)
     try:
-        split_frontmatter(text).load()
+        _readable_frontmatter.get(frontmatter.yaml, lambda: bool(frontmatter.load()) or True)
     except DrillbookError as error:
         raise error.located(path=shown) from None
     return text
+
+
+# Frontmatter texts already known to load: pages unchanged since the last build are not read again.
+_readable_frontmatter: ContentCache[bool] = ContentCache(KEPT_DOCUMENTS)
 
 
 def load_mapping(text: str, what: str) -> dict[str, Any]:

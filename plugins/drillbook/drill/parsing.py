@@ -128,8 +128,17 @@ def frontmatter_title(frontmatter: str) -> str | None:
 # -- fenced blocks --------------------------------------------------------------
 
 
+# Blocks by text and line offset, so a page unchanged since the last build is not read again.
+KEPT_BLOCK_LISTS = 8192
+_block_lists: ContentCache[tuple[CodeBlock, ...]] = ContentCache(KEPT_BLOCK_LISTS)
+
+
 def parse_blocks(text: str, line_offset: int = 0) -> list[CodeBlock]:
     """Every fenced block of the Markdown ``text``, in order; lines are shifted by ``line_offset``."""
+    return list(_block_lists.get((text, line_offset), lambda: tuple(_parse_blocks(text, line_offset))))
+
+
+def _parse_blocks(text: str, line_offset: int) -> list[CodeBlock]:
     lines = markdown_lines(text)
     tokens = markdown_tokens(text)
     blocks: list[CodeBlock] = []
