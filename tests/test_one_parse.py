@@ -99,3 +99,28 @@ def test_a_runbook_parses_the_same_whichever_text_the_parse_is_shared_with(body:
     text = f"---\ntitle: T\n---\n{body}"
     page = split_frontmatter(text)
     assert list(parse_runbook(text, "runbooks/t.md").blocks) == parse_blocks(page.body, line_offset=page.body_offset)
+
+
+CHECKLIST = "::illustration-checklist\n---\ntitle: Ready\nitems:\n  - text: Go\n---\n::\n"
+
+
+@pytest.mark.parametrize("page", [
+    f"# Top\n\n```bash drill-hidden\necho a\n```\n{CHECKLIST}",
+    f"- step\n  ```bash drill-hidden\n  echo a\n  ```\n{CHECKLIST}\n## After {{#after}}\n",
+    f"Text right above\n```bash drill-hidden\necho a\n```\n---\n\n{CHECKLIST}",
+    f"```bash drill-hidden\necho a\n```\n    indented after\n\n{CHECKLIST}Heading\n===\n",
+    f"~~~bash drill title=\"Tilde {{fence}}\"\n{CHECKLIST}~~~\n\n{CHECKLIST}",
+    f"1. one\n\n   ```bash drill-check\n   true\n   ```\n\n```bash drill-hidden\n{CHECKLIST}```\n# Last\n",
+])
+def test_the_page_before_drill_tags_were_stripped_reads_the_same_as_after(page: str) -> None:
+    """The component step reads the parse made before drill tags were stripped: it must find what its own parse would."""
+    from drillbook.blocks import _find_blocks as find_blocks  # uncached, so both calls really read
+    from drillbook.blocks import heading_anchors
+    from drillbook.drill.fences import rewrite_for_site
+    from markdown.extensions.toc import slugify
+
+    lines = page.split("\n")
+    stripped = "\n".join(rewrite_for_site(lines, parse_blocks(page)))
+    assert stripped != page
+    assert find_blocks(stripped, page) == find_blocks(stripped, None)
+    assert heading_anchors(stripped, slugify, read_as=page) == heading_anchors(stripped, slugify)

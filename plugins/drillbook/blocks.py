@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from drillbook.content_cache import ContentCache
 from drillbook.errors import DrillbookError
 from drillbook.markdown_tokens import tokens as markdown_tokens
 from drillbook.yaml_source import load_mapping, markdown_lines
@@ -72,6 +73,11 @@ def heading_anchors(text: str, slugify: Callable[[str, str], str], read_as: str 
 MAY_HOLD_A_BLOCK = re.compile(r"^::[A-Za-z]", re.M)
 
 
+# Blocks by page text, so a page unchanged since the last build is not read again.
+KEPT_BLOCK_LISTS = 8192
+_block_lists: ContentCache[tuple[Block, ...]] = ContentCache(KEPT_BLOCK_LISTS)
+
+
 def find_blocks(text: str, read_as: str | None = None) -> list[Block]:
     """Every block in ``text``, in order. Raises DrillbookError on a malformed one.
 
@@ -80,6 +86,11 @@ def find_blocks(text: str, read_as: str | None = None) -> list[Block]:
     """
     if not MAY_HOLD_A_BLOCK.search(text):
         return []
+    # read_as changes how the text is read, never what is found in it: the text alone is the key.
+    return list(_block_lists.get(text, lambda: tuple(_find_blocks(text, read_as))))
+
+
+def _find_blocks(text: str, read_as: str | None) -> list[Block]:
     from drillbook.components import component_names  # components import this module
 
     known = component_names()

@@ -143,9 +143,10 @@ def _yaml_error(exc: yaml.YAMLError, what: str, text: str) -> DrillbookError:
     return DrillbookError(f"{what}: YAML does not parse: {quote(problem, 200)[1:-1] if len(problem) > 200 else problem}", line=line)
 
 
-# Composed YAML documents by their text: frontmatter is read by several checks in a build,
-# and again on every ``mkdocs serve`` rebuild. Nodes are small; keep a thousand runbooks' worth.
-KEPT_DOCUMENTS = 8192
+# Composed YAML documents by their text: the checks of one build read a runbook's frontmatter
+# one after another, several times. Node trees are large, so only the recent ones are kept;
+# what is read from them (runbooks, history, component blocks) is kept for rebuilds instead.
+KEPT_DOCUMENTS = 32
 _documents: ContentCache[Any] = ContentCache(KEPT_DOCUMENTS)
 
 
@@ -214,7 +215,8 @@ def read_page(path: Path, shown: str) -> str:
 
 
 # Frontmatter texts already known to load: pages unchanged since the last build are not read again.
-_readable_frontmatter: ContentCache[bool] = ContentCache(KEPT_DOCUMENTS)
+KEPT_PAGES = 8192
+_readable_frontmatter: ContentCache[bool] = ContentCache(KEPT_PAGES)
 
 
 def load_mapping(text: str, what: str) -> dict[str, Any]:

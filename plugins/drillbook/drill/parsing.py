@@ -359,16 +359,17 @@ def _body_blocks(page: Frontmatter) -> list[CodeBlock]:
     MkDocs drops the blank lines after the frontmatter and Python-Markdown adds two empty
     lines at the end; neither changes what CommonMark reads, so when that is the only
     difference the site reuses this parse. An unclosed fence reaches the end of the text,
-    so there the added lines would show: such a body is parsed as it stands.
+    so there the added lines would show: such a body is parsed as it stands. The
+    blocks are kept in the runbook, so they are not kept again here.
     """
     markdown = page.body.lstrip("\n") if page.present else page.body
     if NORMALISED.search(markdown):
-        return parse_blocks(page.body, line_offset=page.body_offset)
+        return _parse_blocks(page.body, page.body_offset)
     skipped = page.body.count("\n", 0, len(page.body) - len(markdown))
-    blocks = parse_blocks(markdown + "\n\n", line_offset=page.body_offset + skipped)
+    blocks = _parse_blocks(markdown + "\n\n", page.body_offset + skipped)
     last_line = page.body_offset + skipped + markdown.count("\n") + 1
     if any(block.end_line > last_line for block in blocks):
-        return parse_blocks(page.body, line_offset=page.body_offset)
+        return _parse_blocks(page.body, page.body_offset)
     return blocks
 
 
