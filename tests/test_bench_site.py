@@ -22,6 +22,11 @@ def test_bench_site_prints_both_builds_for_each_size() -> None:
     assert [line.split("  ")[0] for line in lines[1:4]] == ["2 runbooks", "3 runbooks", "3 plain pages"]
     assert all(re.fullmatch(r"\d+ (runbooks|plain pages)" + figures, line) for line in lines[1:4]), lines
     assert re.fullmatch(r"linear fit: plain -?\d+\.\d ms/page \+ -?\d+\.\d\d s; drillbook -?\d+\.\d ms/page \+ -?\d+\.\d\d s", lines[5])
+    assert re.fullmatch(
+        r"rebuild after editing one of 3 runbooks \(in one process, as mkdocs serve does\): plain \d+\.\d\ds, "
+        r"drillbook \d+\.\d\ds, drillbook's part [+-]\d+\.\d\ds \(ratio \d+\.\d\d\); Markdown texts drillbook parsed: 1",
+        lines[6],
+    ), lines
     assert lines[-1] in ("all targets met", "some targets missed")
 
 

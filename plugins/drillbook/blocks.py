@@ -20,9 +20,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from markdown_it import MarkdownIt
-
+from drillbook.content_cache import ContentCache
 from drillbook.errors import DrillbookError
+from drillbook.markdown_tokens import tokens as markdown_tokens
 from drillbook.yaml_source import load_mapping, markdown_lines
 
 HEADING_ID = re.compile(r"\{[^}]*#([\w-]+)[^}]*\}\s*$")
@@ -46,16 +46,19 @@ class Block:
 def code_lines(text: str) -> set[int]:
     """0-based indexes of the lines inside fenced or indented code."""
     inside: set[int] = set()
-    for token in MarkdownIt("commonmark").parse(text):
+    for token in markdown_tokens(text):
         if token.type in ("fence", "code_block") and token.map:
             inside.update(range(token.map[0], token.map[1]))
     return inside
 
 
-def heading_anchors(text: str, slugify: Callable[[str, str], str]) -> dict[str, int]:
-    """Each heading's anchor (``{#id}`` or its slug) -> the heading's 1-based line."""
+def heading_anchors(text: str, slugify: Callable[[str, str], str], read_as: str | None = None) -> dict[str, int]:
+    """Each heading's anchor (``{#id}`` or its slug) -> the heading's 1-based line.
+
+    ``read_as``: a text with the same headings and line count whose parse can stand in for ``text``'s.
+    """
     anchors: dict[str, int] = {}
-    tokens = MarkdownIt("commonmark").parse(text)
+    tokens = markdown_tokens(read_as or text)
     for index, token in enumerate(tokens):
         if token.type != "heading_open" or not token.map or index + 1 >= len(tokens):
             continue
@@ -70,15 +73,29 @@ def heading_anchors(text: str, slugify: Callable[[str, str], str]) -> dict[str, 
 MAY_HOLD_A_BLOCK = re.compile(r"^::[A-Za-z]", re.M)
 
 
-def find_blocks(text: str) -> list[Block]:
-    """Every block in ``text``, in order. Raises DrillbookError on a malformed one."""
+# Blocks by page text, so a page unchanged since the last build is not read again.
+KEPT_BLOCK_LISTS = 8192
+_block_lists: ContentCache[tuple[Block, ...]] = ContentCache(KEPT_BLOCK_LISTS)
+
+
+def find_blocks(text: str, read_as: str | None = None) -> list[Block]:
+    """Every block in ``text``, in order. Raises DrillbookError on a malformed one.
+
+    ``read_as``: a text with the same code at the left margin and the same line count
+    (``text`` before drill tags were stripped) whose parse can stand in for ``text``'s.
+    """
     if not MAY_HOLD_A_BLOCK.search(text):
         return []
+    # read_as changes how the text is read, never what is found in it: the text alone is the key.
+    return list(_block_lists.get(text, lambda: tuple(_find_blocks(text, read_as))))
+
+
+def _find_blocks(text: str, read_as: str | None) -> list[Block]:
     from drillbook.components import component_names  # components import this module
 
     known = component_names()
     lines = markdown_lines(text)
-    code = code_lines(text)
+    code = code_lines(read_as or text)
     blocks: list[Block] = []
     index = 0
     while index < len(lines):

@@ -83,7 +83,8 @@ class DrillbookExtension(Extension):
 
     def extendMarkdown(self, md: Markdown) -> None:
         md.registerExtension(self)
-        md.preprocessors.register(ComponentPreprocessor(md, self), "drillbook_components", COMPONENTS_PRIORITY)
+        fences = DrillFences(md, self)
+        md.preprocessors.register(ComponentPreprocessor(md, self, fences), "drillbook_components", COMPONENTS_PRIORITY)
         md.preprocessors.register(
             OnDemand(md, self, "drillbook.components.quiz:QuizPlacement", lambda lines: "quiz" in self.page.meta),
             "drillbook_quiz", QUIZ_PRIORITY,
@@ -99,7 +100,6 @@ class DrillbookExtension(Extension):
             "drillbook_runbook_opening", RUNBOOK_OPENING_PRIORITY,
         )
         # Drill tags: stripped before the components and superfences see the fences.
-        fences = DrillFences(md, self)
         md.preprocessors.register(fences, "drillbook_drill_fences", DRILL_FENCES_PRIORITY)
         md.preprocessors.register(DrillChecks(md, fences), "drillbook_drill_checks", DRILL_CHECK_PRIORITY)
 
@@ -132,9 +132,10 @@ class DrillbookExtension(Extension):
 class ComponentPreprocessor(Preprocessor):
     """Replaces each ``::component`` block with its rendered HTML."""
 
-    def __init__(self, md: Markdown, extension: DrillbookExtension) -> None:
+    def __init__(self, md: Markdown, extension: DrillbookExtension, fences: "DrillFences") -> None:
         super().__init__(md)
         self.extension = extension
+        self.fences = fences
 
     def run(self, lines: list[str]) -> list[str]:
         text = "\n".join(lines)
@@ -143,11 +144,14 @@ class ComponentPreprocessor(Preprocessor):
         from drillbook.blocks import find_blocks, heading_anchors
         from drillbook.components import render_block
 
+        # Stripping drill tags changes no code region, heading or line count: the parse
+        # of the page as it was before serves, and the page is parsed once.
+        read_as = self.fences.tags_read_from if text == self.fences.tags_stripped else None
         try:
-            blocks = find_blocks(text)
+            blocks = find_blocks(text, read_as)
             context = self.extension.render_context()
             if any(block.name == "decision" for block in blocks):
-                context.heading_anchors = heading_anchors(text, self._slugify())
+                context.heading_anchors = heading_anchors(text, self._slugify(), read_as)
             context.stash = self.md.htmlStash.store
             rendered = [(block, render_block(block, context)) for block in blocks]
         except DrillbookError as error:
@@ -247,9 +251,12 @@ class DrillFences(Preprocessor):
         self.extension = extension
         self.real: "DrillFencePreprocessor | None" = None
         self.check_blocks = 0
+        self.tags_read_from: str | None = None  # the page's text when this step last changed it
+        self.tags_stripped: str | None = None  # and the text it made of it
 
     def run(self, lines: list[str]) -> list[str]:
         self.check_blocks = 0
+        self.tags_read_from = self.tags_stripped = None
         text = "\n".join(lines)
         if ("dri" not in text and "timeout" not in text) or not MAY_HOLD_A_TAG.search(text):
             return lines
@@ -257,6 +264,8 @@ class DrillFences(Preprocessor):
             self.real = _load("drillbook.drill.fences:DrillFencePreprocessor")(self.md, self.extension)
         out = self.real.run(lines)
         self.check_blocks = self.real.check_blocks
+        if out != lines:
+            self.tags_read_from, self.tags_stripped = text, "\n".join(out)
         return out
 
 

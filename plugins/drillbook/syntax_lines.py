@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from markdown_it import MarkdownIt
+from drillbook.markdown_tokens import tokens as markdown_tokens
 
 # The first line of a block whose indented body Python-Markdown reads as Markdown:
 # admonitions (!!!), details (??? and ???+), content tabs (===) and generic blocks (///).
@@ -25,7 +25,7 @@ def fence_and_code_lines(text: str) -> tuple[set[int], set[int]]:
     """0-based lines inside fences, and inside indented code, as CommonMark reads ``text``."""
     fences: set[int] = set()
     code: set[int] = set()
-    for token in MarkdownIt("commonmark").parse(text):
+    for token in markdown_tokens(text):
         if token.map and token.type in ("fence", "code_block"):
             (fences if token.type == "fence" else code).update(range(*token.map))
     return fences, code
@@ -65,7 +65,7 @@ def fences_in_containers(lines: list[str], skip: set[int], depth: int = 0) -> li
         return found
     for first, end, indent in container_bodies(lines, skip):
         body = [line.expandtabs(4)[indent:] for line in lines[first:end]]
-        tokens = MarkdownIt("commonmark").parse("\n".join(body))
+        tokens = markdown_tokens("\n".join(body))
         inner: set[int] = set()
         for token in tokens:
             if token.map and token.type in ("fence", "code_block"):

@@ -18,6 +18,7 @@ from typing import Any, Sequence
 import yaml
 from yaml.events import AliasEvent, CollectionStartEvent, NodeEvent
 
+from drillbook.content_cache import ContentCache
 from drillbook.errors import DrillbookError, quote
 
 # A page's frontmatter exactly as MkDocs recognises it (mkdocs.utils.meta): a first
@@ -142,10 +143,26 @@ def _yaml_error(exc: yaml.YAMLError, what: str, text: str) -> DrillbookError:
     return DrillbookError(f"{what}: YAML does not parse: {quote(problem, 200)[1:-1] if len(problem) > 200 else problem}", line=line)
 
 
+# Composed YAML documents by their text: the checks of one build read a runbook's frontmatter
+# one after another, several times. Node trees are large, so only the recent ones are kept;
+# what is read from them (runbooks, history, component blocks) is kept for rebuilds instead.
+KEPT_DOCUMENTS = 32
+_documents: ContentCache[Any] = ContentCache(KEPT_DOCUMENTS)
+
+
+def compose(text: str) -> yaml.Node | None:
+    """The node tree of ``text`` by the safe loader, composed once per text. Do not modify it."""
+    if "<<" in text:  # a merge key: constructing flattens the tree in place, so it is never shared
+        return yaml.compose(text, Loader=SafeYamlLoader)
+    return _documents.get(text, lambda: yaml.compose(text, Loader=SafeYamlLoader))
+
+
 def load_yaml(text: str, what: str) -> Any:
     """Parse ``text`` with the safe loader; errors are DrillbookError with the 1-based line in ``text``."""
     try:
-        return yaml.load(text, Loader=SafeYamlLoader)
+        node = compose(text)
+        # A fresh loader builds fresh Python values from the shared node tree.
+        return None if node is None else SafeYamlLoader("").construct_document(node)
     except yaml.YAMLError as exc:
         raise _yaml_error(exc, what, text) from None
     except RecursionError:  # not reachable under MAX_DEPTH; kept so no input can crash the build
@@ -189,11 +206,17 @@ def split_frontmatter(text: str) -> Frontmatter:
 def read_page(path: Path, shown: str) -> str:
     """A page's text, once its frontmatter (if any) is known to be a YAML mapping this loader accepts."""
     text = read_text(path, shown)
+    frontmatter = split_frontmatter(text)
     try:
-        split_frontmatter(text).load()
+        _readable_frontmatter.get(frontmatter.yaml, lambda: bool(frontmatter.load()) or True)
     except DrillbookError as error:
         raise error.located(path=shown) from None
     return text
+
+
+# Frontmatter texts already known to load: pages unchanged since the last build are not read again.
+KEPT_PAGES = 8192
+_readable_frontmatter: ContentCache[bool] = ContentCache(KEPT_PAGES)
 
 
 def load_mapping(text: str, what: str) -> dict[str, Any]:
@@ -212,7 +235,7 @@ def load_mapping(text: str, what: str) -> dict[str, Any]:
 def line_of(text: str, loc: Sequence[str | int]) -> int:
     """1-based line in ``text`` of the deepest node along the key path ``loc``."""
     try:
-        node = yaml.compose(text, Loader=SafeYamlLoader)
+        node = compose(text)
     except (yaml.YAMLError, RecursionError):
         return 1
     if node is None:

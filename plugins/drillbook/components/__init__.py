@@ -18,6 +18,7 @@ import jinja2
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from drillbook.blocks import Block
+from drillbook.content_cache import ContentCache
 from drillbook.errors import DrillbookError, OptionError, quote
 from drillbook.yaml_source import line_of
 
@@ -128,9 +129,19 @@ def describe_error(error: dict[str, Any]) -> str:
     return f"{where}{message}, got {quote(error['input'])}" if kind not in ("value_error", "assertion_error") else f"{where}{message}"
 
 
+# Valid options by component and YAML text (the data is read from that text alone): an
+# unchanged block is not validated again on a rebuild. Failures are not kept.
+KEPT_OPTIONS = 8192
+_valid_options: ContentCache[Options] = ContentCache(KEPT_OPTIONS)
+
+
 def validate(block: Block) -> Options:
     """The block's options, validated against its component's model."""
     found = lookup(block)
+    return _valid_options.get((block.name, block.yaml_text), lambda: _validate(found, block))
+
+
+def _validate(found: Component, block: Block) -> Options:
     try:
         return found.options.model_validate(block.data)
     except ValidationError as exc:

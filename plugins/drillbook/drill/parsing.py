@@ -11,7 +11,6 @@ import difflib
 import re
 from typing import Any, Callable
 
-from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from drillbook.drill.models import (
@@ -25,7 +24,9 @@ from drillbook.drill.models import (
     Step,
     Tag,
 )
+from drillbook.content_cache import ContentCache
 from drillbook.errors import DrillbookError, quote
+from drillbook.markdown_tokens import tokens as markdown_tokens
 from drillbook.syntax_lines import container_bodies, fences_in_containers
 from drillbook.yaml_source import Frontmatter, load_mapping, load_yaml, markdown_lines, split_frontmatter
 
@@ -127,10 +128,19 @@ def frontmatter_title(frontmatter: str) -> str | None:
 # -- fenced blocks --------------------------------------------------------------
 
 
+# Blocks by text and line offset, so a page unchanged since the last build is not read again.
+KEPT_BLOCK_LISTS = 8192
+_block_lists: ContentCache[tuple[CodeBlock, ...]] = ContentCache(KEPT_BLOCK_LISTS)
+
+
 def parse_blocks(text: str, line_offset: int = 0) -> list[CodeBlock]:
     """Every fenced block of the Markdown ``text``, in order; lines are shifted by ``line_offset``."""
+    return list(_block_lists.get((text, line_offset), lambda: tuple(_parse_blocks(text, line_offset))))
+
+
+def _parse_blocks(text: str, line_offset: int) -> list[CodeBlock]:
     lines = markdown_lines(text)
-    tokens = MarkdownIt("commonmark").parse(text)
+    tokens = markdown_tokens(text)
     blocks: list[CodeBlock] = []
     covered: set[int] = set()
     indented_code: set[int] = set()
@@ -316,17 +326,51 @@ def has_tagged_fence(text: str) -> bool:
     return any(TAGGED_OPENER.match(line) or BRACED_OPENER.match(line) for line in markdown_lines(text))
 
 
+# Runbooks by their file text and path: unchanged runbooks are not parsed again on a rebuild.
+KEPT_RUNBOOKS = 8192
+_runbooks: ContentCache[Runbook] = ContentCache(KEPT_RUNBOOKS)
+
+
 def parse_runbook(text: str, path: str) -> Runbook:
     """A runbook from its file text; every error names ``path`` and the line."""
+    return _runbooks.get((text, path), lambda: _parse_runbook(text, path))
+
+
+def _parse_runbook(text: str, path: str) -> Runbook:
     text = text.replace("\r\n", "\n").replace("\r", "\n")  # as Markdown reads it
     try:
         page = split_frontmatter(text)
         spec = parse_drill_spec(page)
-        blocks = parse_blocks(page.body, line_offset=page.body_offset)
+        blocks = _body_blocks(page)
         steps = bind_placeholders(blocks, spec)
     except DrillbookError as error:
         raise error.located(path=path) from None
     return Runbook(path, frontmatter_title(page.yaml), spec, tuple(blocks), tuple(steps))
+
+
+# What Python-Markdown's whitespace normalisation would change in a line; a body without
+# any of it reaches the site's preprocessors as itself plus two empty lines.
+NORMALISED = re.compile(r"[\t\x02\x03]|(?:^|\n) +(?:\n|$)")
+
+
+def _body_blocks(page: Frontmatter) -> list[CodeBlock]:
+    """The body's fenced blocks, parsed from the very text the site's preprocessors will see.
+
+    MkDocs drops the blank lines after the frontmatter and Python-Markdown adds two empty
+    lines at the end; neither changes what CommonMark reads, so when that is the only
+    difference the site reuses this parse. An unclosed fence reaches the end of the text,
+    so there the added lines would show: such a body is parsed as it stands. The
+    blocks are kept in the runbook, so they are not kept again here.
+    """
+    markdown = page.body.lstrip("\n") if page.present else page.body
+    if NORMALISED.search(markdown):
+        return _parse_blocks(page.body, page.body_offset)
+    skipped = page.body.count("\n", 0, len(page.body) - len(markdown))
+    blocks = _parse_blocks(markdown + "\n\n", page.body_offset + skipped)
+    last_line = page.body_offset + skipped + markdown.count("\n") + 1
+    if any(block.end_line > last_line for block in blocks):
+        return _parse_blocks(page.body, page.body_offset)
+    return blocks
 
 
 def bind_placeholders(blocks: list[CodeBlock], spec: DrillSpec) -> list[Step]:

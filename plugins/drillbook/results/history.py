@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from drillbook.components import describe_error, error_loc
+from drillbook.content_cache import ContentCache
 from drillbook.errors import DrillbookError, quote
 from drillbook.yaml_source import markdown_lines, split_frontmatter
 
@@ -85,11 +86,20 @@ class RunbookFrontmatter:
     stale_after_days: int | None = None
 
 
+# By file text and path: an unchanged runbook's history is not read again on a rebuild.
+KEPT_FRONTMATTER = 8192
+_frontmatter: ContentCache[RunbookFrontmatter] = ContentCache(KEPT_FRONTMATTER)
+
+
 def read_runbook_frontmatter(text: str, shown: str) -> RunbookFrontmatter:
     """The history, staleness limit and title of the runbook whose file content is ``text``.
 
     Every problem is a DrillbookError naming ``shown`` and the line in the file.
     """
+    return _frontmatter.get((text, shown), lambda: _read_runbook_frontmatter(text, shown))
+
+
+def _read_runbook_frontmatter(text: str, shown: str) -> RunbookFrontmatter:
     page = split_frontmatter(text)
     try:
         data = page.load()  # the one safe loader: dates stay text, so a bad date is our error

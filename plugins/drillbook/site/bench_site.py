@@ -252,6 +252,69 @@ def bench_runbooks(workspace: Path, count: int, mermaid: Path, severity: Path, r
     return Row(count, plain, drilled)
 
 
+@dataclass(frozen=True)
+class Rebuild:
+    """The second of two builds in one process (as ``mkdocs serve`` does), one runbook edited in between."""
+
+    seconds: float
+    parsed: int  # texts markdown-it parsed during the rebuild
+
+
+def rebuild_in_process(config: Path, edited: Path, site_dir: Path) -> Rebuild:
+    """Build, append a line to ``edited``, build again in the same process; the second build's figures.
+
+    Like ``mkdocs serve``: the configuration is read again for the rebuild, and what the
+    first build kept by content is still there.
+    """
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+
+    from drillbook import markdown_tokens
+
+    def build_once() -> None:
+        loaded = load_config(str(config), site_dir=str(site_dir))
+        loaded.plugins.on_startup(command="serve", dirty=False)
+        mkdocs_build(loaded)
+
+    build_once()
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nEdited while serving.\n", encoding="utf-8")
+    parsed = 0
+    parse = markdown_tokens.parse
+
+    def counting_parse(text: str) -> list:
+        nonlocal parsed
+        parsed += 1
+        return parse(text)
+
+    markdown_tokens.parse = counting_parse
+    began = time.monotonic()
+    build_once()
+    return Rebuild(time.monotonic() - began, parsed)
+
+
+def rebuild(config: Path, edited: Path, site_dir: Path) -> Rebuild:
+    """:func:`rebuild_in_process` in a child process, so each measurement starts cold."""
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DRILLBOOK_TODAY": BUILD_DATE.isoformat()}
+    result = subprocess.run(
+        [sys.executable, "-m", "drillbook.site.bench_site", "--rebuild", str(config), str(edited), str(site_dir)],
+        cwd=config.parent, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+    )
+    if result.returncode != 0:
+        tail = "\n".join((result.stdout + result.stderr).splitlines()[-20:])
+        raise SystemExit(f"rebuild of {config} failed (exit {result.returncode}):\n{tail}")
+    shutil.rmtree(site_dir, ignore_errors=True)
+    return Rebuild(**json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+def bench_rebuild(workspace: Path, count: int) -> tuple[Rebuild, Rebuild]:
+    """A rebuild after editing one runbook, plain and with drillbook, on the site :func:`bench_runbooks` made."""
+    root = workspace / f"runbooks-{count}"
+    edited = runbook_name(max(1, count // 2))
+    plain = rebuild(root / "mkdocs-plain.yml", root / "plain" / "runbooks" / edited, workspace / "site-plain")
+    drilled = rebuild(root / "mkdocs.yml", root / "runbooks" / edited, workspace / "site-drillbook")
+    return plain, drilled
+
+
 def bench_no_content(workspace: Path, count: int, mermaid: Path, severity: Path, rounds: int) -> Row:
     """N ordinary pages: the plugin and extension turned on (``drillbook``) against off (``plain``)."""
     root = workspace / f"pages-{count}"
@@ -296,6 +359,7 @@ def bench(sizes: list[int], rounds: int, root: Path) -> int:
         for count in sizes:
             rows.append(bench_runbooks(workspace, count, mermaid, severity, rounds))
             print_row(f"{count} runbooks", rows[-1])
+        plain_rebuild, drilled_rebuild = bench_rebuild(workspace, max(sizes))
         no_content = bench_no_content(workspace, max(sizes), mermaid, severity, rounds)
     print_row(f"{max(sizes)} plain pages", no_content)
     print(f"  (plain pages: 'drillbook' is the same site with drillbook's plugin and extension on, "
@@ -307,6 +371,11 @@ def bench(sizes: list[int], rounds: int, root: Path) -> int:
               f"drillbook {drill_slope * 1000:.1f} ms/page + {drill_fixed:.2f} s")
     largest = rows[-1] if rows else None
     assert largest is not None
+    print(f"rebuild after editing one of {largest.pages} runbooks (in one process, as mkdocs serve does): "
+          f"plain {plain_rebuild.seconds:.2f}s, drillbook {drilled_rebuild.seconds:.2f}s, "
+          f"drillbook's part {drilled_rebuild.seconds - plain_rebuild.seconds:+.2f}s "
+          f"(ratio {drilled_rebuild.seconds / plain_rebuild.seconds:.2f}); "
+          f"Markdown texts drillbook parsed: {drilled_rebuild.parsed}")
     print(f"at {largest.pages} runbooks: ratio {largest.ratio:.2f} (target ≤ {TARGET_RATIO:g}, stretch {STRETCH_RATIO:g}), "
           f"peak memory {largest.memory_ratio:.2f}× plain (target ≤ {TARGET_MEMORY_RATIO:g})")
     met = largest.ratio <= TARGET_RATIO and largest.memory_ratio <= TARGET_MEMORY_RATIO
@@ -329,7 +398,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=_sizes, default=[250, 500, 1000], metavar="'N ...'",
                         help="numbers of runbooks to build, spaces or commas between (default: '250 500 1000')")
     parser.add_argument("--rounds", type=int, default=1, help="builds of each site; the median time is shown")
+    parser.add_argument("--rebuild", nargs=3, metavar=("CONFIG", "EDITED", "SITE_DIR"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.rebuild:  # the child process of one rebuild measurement
+        import logging
+
+        logging.getLogger("mkdocs").setLevel(logging.ERROR)
+        config, edited, site_dir = (Path(arg) for arg in args.rebuild)
+        print(json.dumps(rebuild_in_process(config, edited, site_dir).__dict__))
+        return 0
     return bench(args.sizes, max(1, args.rounds), Path.cwd())
 
 

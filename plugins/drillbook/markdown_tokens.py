@@ -1,0 +1,53 @@
+"""One markdown-it parse per Markdown text, shared by every drillbook step that reads a page's structure.
+
+The drill-tag check, the component finder, the heading anchors and the drill's own
+runbook parser all read the same token stream: a page is parsed once, and a page
+whose text did not change is not parsed again on a ``mkdocs serve`` rebuild.
+The tokens are shared, so no caller may change them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from drillbook.content_cache import ContentCache
+
+if TYPE_CHECKING:
+    from markdown_it.token import Token
+
+# Only the tokens some step reads are kept (a tenth of a page's stream), so a thousand
+# runbooks' worth fits: the build reads every runbook before it renders any page.
+KEPT_PARSES = 8192
+READ_TYPES = frozenset({"fence", "code_block", "heading_open", "blockquote_open", "blockquote_close"})
+
+_parser: Any = None
+_parses: ContentCache[list["Token"]] = ContentCache(KEPT_PARSES)
+
+
+def tokens(text: str) -> list["Token"]:
+    """The CommonMark tokens of ``text`` that drillbook reads, parsed once per text. Do not modify them.
+
+    Fences, indented code, headings (each followed by its inline token) and blockquote
+    edges, in document order.
+    """
+    return _parses.get(text, lambda: _structure(parse(text)))
+
+
+def _structure(stream: list["Token"]) -> list["Token"]:
+    kept: list["Token"] = []
+    for index, token in enumerate(stream):
+        if token.type in READ_TYPES:
+            kept.append(token)
+            if token.type == "heading_open" and index + 1 < len(stream):
+                kept.append(stream[index + 1])
+    return kept
+
+
+def parse(text: str) -> list["Token"]:
+    """markdown-it's parse of ``text``, uncached: the one place drillbook calls the parser."""
+    global _parser
+    if _parser is None:
+        from markdown_it import MarkdownIt
+
+        _parser = MarkdownIt("commonmark")
+    return _parser.parse(text)
