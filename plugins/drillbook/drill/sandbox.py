@@ -51,6 +51,8 @@ SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 UNREACHABLE_PROXY = "http://127.0.0.1:9"  # the discard port: any HTTP client fails at once
 SETUP_TIMEOUT_S = 120.0
 JAIL_PROGRAM = "bwrap"
+# Host folders every jail must see: the drillbook package and the running Python environment.
+HOST_PATHS = (Path(__file__).resolve().parent.parent, Path(sys.prefix).resolve())
 JAIL_PACKAGE = "bubblewrap"
 # Where every jailed drill and scenario sees its sandbox: inside the jail's private /tmp.
 JAIL_SANDBOX = Path("/tmp/drill-sandbox")
@@ -184,7 +186,9 @@ def jail_argv(writable: Path, cwd: Path, read_only: tuple[Path, ...] = (), seen_
     ``writable`` is mounted at ``seen_at`` (default: its own path); ``cwd`` is a path inside the jail.
     """
     argv = [JAIL_PROGRAM, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
-    for path in read_only:
+    # The private /tmp hides whatever the host keeps there: the package (the kernel's rc file) and
+    # the Python environment may live under /tmp (a CI checkout), so they are mounted back, read-only.
+    for path in (*HOST_PATHS, *read_only):
         argv += ["--ro-bind", str(path), str(path)]
     argv += ["--bind", str(writable), str(seen_at or writable), "--unshare-all", "--die-with-parent",
              "--cap-drop", "ALL", "--chdir", str(cwd), "--"]
