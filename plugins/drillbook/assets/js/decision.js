@@ -73,7 +73,11 @@
     return "#" + [this.tree.id].concat(path).join("/");
   };
 
+  /* Show the next step at once (so focus is on it before the next key press), then
+     record it in the URL; the hashchange that follows finds the walk already there. */
   Walker.prototype.go = function (path) {
+    this.path = path;
+    this.render(true);
     window.location.hash = this.fragment(path);
   };
 
@@ -146,6 +150,7 @@
     var fragment = fragmentOf();
     var path = this.parse(fragment);
     if (path === null && fragment !== "") return;
+    if (path !== null && path.join("/") === this.path.join("/")) return;
     var hadFocus = this.root.contains(document.activeElement);
     this.path = path || [];
     this.render(path !== null || hadFocus);
