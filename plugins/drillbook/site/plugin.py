@@ -209,7 +209,7 @@ class DrillbookPlugin(BasePlugin[DrillbookConfig]):
         from drillbook.extension import PageSource
 
         meta = drillbook_meta(page.meta, self.keys)
-        set_search_rank(page, is_runbook=page.file.src_uri in self.runbooks, is_transcript=self._is_transcript(page))
+        set_search_rank(page, is_runbook=page.file.src_uri in self.runbooks, is_drill_report=page.file.src_uri in self.generated)
         if page.file.abs_src_path is None:  # a page generated in memory: the health page, a transcript
             self.extension.page = PageSource(page.file.src_uri, 0, meta)
             return markdown
@@ -287,10 +287,6 @@ class DrillbookPlugin(BasePlugin[DrillbookConfig]):
             server.watch(str(self.root / self.config.runbooks_dir))
         server.watch(str(ASSETS_DIR))
         return server
-
-    def _is_transcript(self, page: Page) -> bool:
-        results = self.drill_results.results.values() if self.drill_results else []
-        return any(item.transcript_page == page.file.src_uri for item in results)
 
     def _shown(self, path: Path) -> str:
         """A path as a person in the repository would type it."""
