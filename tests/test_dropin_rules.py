@@ -318,16 +318,10 @@ def test_loading_the_plugin_and_extension_imports_no_heavy_module() -> None:
     assert result.stdout == "[]\n", result.stderr
 
 
-def test_the_extensions_priorities_are_those_of_the_processors_it_loads_on_demand() -> None:
+def test_the_extension_knows_the_lesson_key_without_loading_the_lesson_header() -> None:
     from drillbook import extension
     from drillbook.components import lesson_header
-    from drillbook.components.quiz import QuizPlacement
-    from drillbook.drill import fences
-    from drillbook.results import treeprocessor
 
-    assert extension.QUIZ_PRIORITY == QuizPlacement.priority
-    assert (extension.DRILL_FENCES_PRIORITY, extension.DRILL_CHECK_PRIORITY) == (fences.DRILL_FENCES_PRIORITY, fences.DRILL_CHECK_PRIORITY)
-    assert extension.DRILL_RESULTS_PRIORITY == treeprocessor.DRILL_RESULTS_PRIORITY
     assert extension.LESSON_KEY == lesson_header.LESSON_KEY
 
 

@@ -36,21 +36,28 @@ MAY_HOLD_A_BLOCK = re.compile(r"^::[A-Za-z]", re.M)
 # a near miss of one, or the timeout option: only such pages are parsed for drill tags.
 MAY_HOLD_A_TAG = re.compile(r"^[ \t>]*(?:(?:[-*+]|\d+[.)])[ \t]+)?(?:`{3,}|~{3,})[^\n]*?(?:\bdri|\btimeout\b)", re.M)
 LESSON_KEY = "learningObjectives"  # drillbook.components.lesson_header.LESSON_KEY
-QUIZ_PRIORITY = 29.5  # drillbook.components.quiz.QuizPlacement.priority
-# drillbook.drill.fences: before the components and superfences; after superfences.
-DRILL_FENCES_PRIORITY = 29.5
-DRILL_CHECK_PRIORITY = 24
-DRILL_RESULTS_PRIORITY = 12  # drillbook.results.treeprocessor
-RUNBOOK_OPENING_PRIORITY = 13  # drillbook.runbook_opening
 
 log = logging.getLogger("drillbook")
 
-# After normalize_whitespace (30), which would strip the stash placeholders, and before
-# pymdownx.superfences (25), while line numbers are still the author's.
+# Where each processor runs among Python-Markdown's own (higher runs first). The modules
+# loaded on demand do not repeat these: this is the one place that orders them.
+#
+# Preprocessors. The drill fences: before the components, which change the number of
+# lines, and superfences (25). The quiz placement: after normalize_whitespace (30), before
+# the components. The components: after normalize_whitespace, which would strip the stash
+# placeholders, and before superfences, while line numbers are still the author's. The
+# drill checks: after superfences has stored each fence's HTML in the stash.
+DRILL_FENCES_PRIORITY = 29.5
+QUIZ_PRIORITY = 29.5
 COMPONENTS_PRIORITY = 29
-# After the inline patterns (20), so the card's stash placeholder is left alone; working on
-# the element tree leaves the text, and so every line number, untouched.
+DRILL_CHECK_PRIORITY = 24
+# Treeprocessors, all after the inline patterns (20), so text is final and the lesson card's
+# stash placeholder is left alone. The runbook opening before the drill results, which put
+# the badge right under the title and so above it; both before attr_list (8) and toc (5), so
+# their headings get permalinks and a place in the table of contents.
 LESSON_HEADER_PRIORITY = 15
+RUNBOOK_OPENING_PRIORITY = 13
+DRILL_RESULTS_PRIORITY = 12
 
 
 @dataclass

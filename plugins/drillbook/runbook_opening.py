@@ -17,9 +17,6 @@ from drillbook.page_tree import index_under_title, stashed_html
 if TYPE_CHECKING:
     from drillbook.extension import DrillbookExtension
 
-# Before the drill results (12), which put the badge right under the title and so above
-# this; after inline processing (20), so the headings' text is final.
-RUNBOOK_OPENING_PRIORITY = 13
 
 
 class RunbookOpeningTreeprocessor(Treeprocessor):

@@ -228,8 +228,6 @@ class QuizPlacement(Preprocessor):
     only ever added after the last one, so error line numbers stay the author's.
     """
 
-    priority = 29.5  # after normalize_whitespace (30), before the components (29)
-
     def __init__(self, md: Markdown, extension: "DrillbookExtension") -> None:
         super().__init__(md)
         self.extension = extension

@@ -25,10 +25,6 @@ from drillbook.errors import DrillbookError
 if TYPE_CHECKING:
     from drillbook.extension import DrillbookExtension
 
-# Before the components (29), which change the number of lines, and superfences (25).
-DRILL_FENCES_PRIORITY = 29.5
-# After superfences (25) has stored each fence's HTML in the stash.
-DRILL_CHECK_PRIORITY = 24
 CHECK_CLASS = "drill-check"
 FIRST_TAG_CLASSES = re.compile(r'^\s*<[A-Za-z][\w-]*\b[^>]*?\bclass="([^"]*)"')
 

@@ -18,9 +18,6 @@ from drillbook.results.render import SECTION_ID, SECTION_TITLE, badge_html, last
 if TYPE_CHECKING:
     from drillbook.extension import DrillbookExtension
 
-# After inline processing (20), so the heading needs none; before attr_list (8) and
-# toc (5), so the section heading gets a permalink and a place in the table of contents.
-DRILL_RESULTS_PRIORITY = 12
 
 
 class DrillResultsTreeprocessor(Treeprocessor):
