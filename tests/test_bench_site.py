@@ -37,3 +37,15 @@ def test_bench_site_refuses_a_size_that_is_not_a_count() -> None:
         "python -m drillbook.site.bench_site: error: argument --sizes: "
         "expected page counts of at least 1, such as '250 500 1000'; got '100 many'"
     )
+
+
+def test_the_plain_site_gets_the_runbooks_fences_as_a_site_without_drillbook_writes_them() -> None:
+    from drillbook.site.bench_site import runbook_text, without_drill_tags
+
+    text = runbook_text(4)
+    plain = without_drill_tags(text)
+    assert "```bash drill" in text and 'drill-check title="' in text
+    assert [line for line in plain.splitlines() if line.startswith("```")] == ["```bash", "```"] * text.count("```bash")
+    assert [line for line in plain.splitlines() if not line.startswith("```")] == [
+        line for line in text.splitlines() if not line.startswith("```")
+    ]

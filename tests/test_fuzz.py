@@ -33,7 +33,8 @@ from drillbook.errors import DrillbookError
 from drillbook.extension import DrillbookExtension, PageSource
 from drillbook.results.history import read_runbook_frontmatter
 from drillbook.severity import load_severity
-from drillbook.yaml_source import read_page
+from drillbook import yaml_source
+from drillbook.yaml_source import LIBYAML_MAY_DIFFER, SafeYamlLoader, read_page, split_frontmatter
 
 ROOT = Path(__file__).resolve().parent.parent
 LEVELS = load_severity(ROOT / "docs" / "data" / "severity.yml")
@@ -175,6 +176,42 @@ def test_any_frontmatter_loads_or_names_its_line(tmp_path_factory: pytest.TempPa
         except DrillbookError as error:
             message = str(error)
             assert located(message, "docs/page.md") or re.fullmatch(r"docs/page\.md: not UTF-8 \(byte 0x[0-9a-f]{2} at line \d+\)", message), message
+
+
+def loaded_by(loader: type, text: str) -> tuple:
+    """What a loader makes of ``text``: the values, or that it refuses it."""
+    try:
+        node = yaml.compose(text, Loader=loader)
+    except yaml.YAMLError:
+        return ("refused",)
+    try:
+        return ("loaded", None if node is None else SafeYamlLoader("").construct_document(node))
+    except yaml.YAMLError:
+        return ("refused on construction",)
+
+
+# Texts near the frontmatter authors write: real pages' frontmatter with a few characters changed.
+REAL_FRONTMATTER = [split_frontmatter(path.read_text(encoding="utf-8")).yaml
+                    for path in sorted([*ROOT.glob("docs/**/*.md"), *ROOT.glob("runbooks/*.md")])]
+EDIT = st.tuples(st.integers(0, 10_000), st.integers(0, 2), st.one_of(
+    st.sampled_from(list(" \n:-[]{},#&*!|>'\"%@`?\\") + ["|", "> ", "|-\n", ": |\n  ", ": >\n  ", "- ", "---", "..."]),
+    TEXT,
+))
+
+
+@settings(settings.get_profile(PROFILE))
+@given(seed=st.sampled_from(REAL_FRONTMATTER), edits=st.lists(EDIT, min_size=1, max_size=4))
+def test_libyaml_is_used_only_where_it_reads_yaml_as_pyyaml_does(seed: str, edits: list[tuple[int, int, str]]) -> None:
+    """MkDocs reads frontmatter with PyYAML; drillbook's faster libyaml path must agree with it."""
+    text = seed
+    for position, cut, piece in edits:
+        position %= len(text) + 1
+        text = text[:position] + piece + text[position + cut:]
+    if LIBYAML_MAY_DIFFER.search(text):
+        return
+    fast, pure = loaded_by(yaml_source._LibyamlLoader, text), loaded_by(SafeYamlLoader, text)
+    # libyaml refusing what PyYAML reads is harmless: such a text is composed again by PyYAML.
+    assert fast == pure or fast == ("refused",), text
 
 
 NODE_NAMES = st.sampled_from(["q", "a", "b", "end", "Bad Name", "q-2", "x" * 40, "%%", "roll-back"])

@@ -92,7 +92,7 @@ def with_assets(output: str, css: list[str], js: list[str]) -> str:
     links = "".join(f'<link rel="stylesheet" href="{url}">' for url in css)
     scripts = "".join(f'<script src="{url}"></script>' for url in js)
     if links:
-        head = output.rfind("</head>")
+        head = output.find("</head>")  # near the top: a search from the end would read the whole page
         output = output[:head] + links + output[head:] if head >= 0 else links + output
     if scripts:
         body = output.rfind("</body>")
