@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from conftest import BUILD_DATE, ROOT, mkdocs_build, serve
+from conftest import BUILD_DATE, ROOT, SHIPPED_BUILD_DATE, drill_day, mkdocs_build, serve, shipped_drills
 from drill_fixtures import Drill, Step, article, table_rows, write_site
 
 PASSED = Drill("runbooks/passed.md", "2026-11-19T10:00:00Z", "passed", 2.4, [
@@ -278,11 +278,21 @@ def test_browser_shows_badge_table_and_follows_transcript_link(fixture_site, pag
 def test_shipped_runbooks_are_stamped_and_listed_on_the_health_page(built_site: Path) -> None:
     runbooks = sorted(path.stem for path in (ROOT / "runbooks").glob("*.md"))
     assert runbooks, "the repository ships runbooks"
+    records, _ = shipped_drills()
+    built_on = date.fromisoformat(SHIPPED_BUILD_DATE)
     for name in runbooks:
         page = article(built_site, f"runbooks/{name}")
-        assert page.find("table", id="last-worked"), name
-        # A strict build cannot contain a failing page, so every badge is one of these two.
-        assert re.fullmatch(r"Drilled (today|1 day ago|\d+ days ago) ✓|Never drilled", page.find(class_="drill-badge").text), name
+        drills = [record for record in records if record.runbook == f"runbooks/{name}.md"]
+        if not drills:
+            assert page.find(class_="drill-badge").text == "Never drilled", name
+            continue
+        newest = max(drills, key=lambda record: record.started)
+        days = (built_on - drill_day(newest)).days
+        # A strict build cannot contain a failing page, so every drilled badge says when it passed.
+        assert page.find(class_="drill-badge").text == {0: "Drilled today ✓", 1: "Drilled 1 day ago ✓"}.get(days, f"Drilled {days} days ago ✓"), name
+        first = table_rows(page.find("table", id="last-worked"))[0]
+        assert first[:2] == [drill_day(newest).isoformat(), "Drill (sandbox)"], name
+        assert first[2].startswith("Passed in ") and first[3] == f"{len(newest.steps)} steps; commit {(newest.commit or '')[:7]}", name
     health = article(built_site, "runbooks/health")
     linked = sorted(row.find("a").attrs["href"] for row in health.find("table").find("tbody").find_all("tr"))
     assert linked == [f"../{name}/" for name in runbooks]
