@@ -11,6 +11,7 @@ from datetime import date, timedelta
 import pytest
 
 from conftest import SHIPPED_BUILD_DATE, drill_day, shipped_drills
+from drill_fixtures import passed_badge
 
 pytestmark = pytest.mark.browser
 
@@ -26,7 +27,7 @@ DRILLED = rollback_drill_day()
 LATER = (DRILLED + timedelta(days=100)).isoformat()
 # What the build wrote: "today" after a full `make drill`, fewer days than the limit in any strict build.
 AGE_AT_BUILD = (date.fromisoformat(SHIPPED_BUILD_DATE) - DRILLED).days
-BUILD_BADGE = {0: "Drilled today ✓", 1: "Drilled 1 day ago ✓"}.get(AGE_AT_BUILD, f"Drilled {AGE_AT_BUILD} days ago ✓")
+BUILD_BADGE = passed_badge(AGE_AT_BUILD)
 
 
 def test_on_the_build_day_the_page_says_what_the_build_said(site_url: str, page) -> None:
