@@ -10,15 +10,38 @@ import subprocess
 import sys
 import threading
 from dataclasses import dataclass, field
+from datetime import date, timezone
 from pathlib import Path
 from typing import Iterator
 from urllib.parse import urlparse
 
 import pytest
 
+from drillbook.drill.log import DrillRecord, read_log
+
 ROOT = Path(__file__).resolve().parent.parent
-# A fixed build date keeps staleness and "days ago" figures reproducible.
+# Fixture sites are built as of this fixed date: their own fixture logs are dated against it,
+# which keeps their staleness and "days ago" figures reproducible.
 BUILD_DATE = "2026-11-22"
+SHIPPED_DRILL_LOG = ROOT / "runbooks" / "drill-log.jsonl"
+
+
+def shipped_drills() -> tuple[list[DrillRecord], list[str]]:
+    """The records of the shipped drill log, read as the site reads it, and its unreadable lines."""
+    records, problems = read_log(SHIPPED_DRILL_LOG, "runbooks/drill-log.jsonl")
+    return records, [str(problem) for problem in problems]
+
+
+def drill_day(record: DrillRecord) -> date:
+    """The UTC day a drill ran: the day its badge and "last worked" row count from."""
+    return record.started.astimezone(timezone.utc).date()
+
+
+# The shipped site is built as of the day of the newest record in its drill log, not a fixed
+# date: after every `make drill` that day's records are "today", never in the future and
+# never stale, so re-recording cannot break the tests. It is not the real today either: that
+# would turn a strict build red 90 days after the last drill, and move every figure daily.
+SHIPPED_BUILD_DATE = max(map(drill_day, shipped_drills()[0]), default=date.fromisoformat(BUILD_DATE)).isoformat()
 
 
 def mkdocs_build(config_dir: Path, site_dir: Path, *, strict: bool = True, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -65,7 +88,7 @@ def write_project(directory: Path, pages: dict[str, str], *, plugin_options: str
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The shipped site, built strictly from this repository."""
     site_dir = tmp_path_factory.mktemp("site")
-    result = mkdocs_build(ROOT, site_dir)
+    result = mkdocs_build(ROOT, site_dir, env={"DRILLBOOK_TODAY": SHIPPED_BUILD_DATE})
     assert result.returncode == 0, f"mkdocs build --strict failed:\n{result.stderr}"
     return site_dir
 

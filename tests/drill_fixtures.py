@@ -193,3 +193,8 @@ def article(site: Path, page: str) -> Element:
 def table_rows(table: Element) -> list[list[str]]:
     """Each body row of ``table`` as the text of its cells."""
     return [[cell.text for cell in row.find_all("td")] for row in table.find("tbody").find_all("tr")]
+
+
+def passed_badge(days: int) -> str:
+    """The badge of a runbook whose latest drill passed ``days`` days before the day the page is read."""
+    return {0: "Drilled today ✓", 1: "Drilled 1 day ago ✓"}.get(days, f"Drilled {days} days ago ✓")

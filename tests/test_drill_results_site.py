@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from conftest import BUILD_DATE, ROOT, mkdocs_build, serve
-from drill_fixtures import Drill, Step, article, table_rows, write_site
+from conftest import BUILD_DATE, ROOT, SHIPPED_BUILD_DATE, drill_day, mkdocs_build, serve, shipped_drills
+from drill_fixtures import Drill, Step, article, passed_badge, table_rows, write_site
 
 PASSED = Drill("runbooks/passed.md", "2026-11-19T10:00:00Z", "passed", 2.4, [
     Step(12, "Branch off main", command="git checkout -b hotfix/INC-1", output="Switched to a new branch 'hotfix/INC-1'\n"),
@@ -275,17 +275,35 @@ def test_browser_shows_badge_table_and_follows_transcript_link(fixture_site, pag
     assert page_watch.console_errors == []
 
 
-def test_shipped_runbooks_are_stamped_and_listed_on_the_health_page(built_site: Path) -> None:
+def test_shipped_runbooks_show_their_latest_drill_and_are_listed_on_the_health_page(built_site: Path) -> None:
     runbooks = sorted(path.stem for path in (ROOT / "runbooks").glob("*.md"))
     assert runbooks, "the repository ships runbooks"
+    records, _ = shipped_drills()
+    built_on = date.fromisoformat(SHIPPED_BUILD_DATE)
     for name in runbooks:
         page = article(built_site, f"runbooks/{name}")
-        assert page.find("table", id="last-worked"), name
-        # A strict build cannot contain a failing page, so every badge is one of these two.
-        assert re.fullmatch(r"Drilled (today|1 day ago|\d+ days ago) ✓|Never drilled", page.find(class_="drill-badge").text), name
+        drills = [record for record in records if record.runbook == f"runbooks/{name}.md"]
+        assert drills, f"runbooks/{name}.md: never drilled; run make drill"
+        newest = max(drills, key=lambda record: record.started)
+        days = (built_on - drill_day(newest)).days
+        # A strict build cannot contain a failing page, so every badge says when the latest drill passed.
+        assert page.find(class_="drill-badge").text == passed_badge(days), name
+        first = table_rows(page.find("table", id="last-worked"))[0]
+        assert first[:2] == [drill_day(newest).isoformat(), "Drill (sandbox)"], name
+        assert first[2].startswith("Passed in ") and first[3] == f"{len(newest.steps)} steps; commit {(newest.commit or '')[:7]}", name
     health = article(built_site, "runbooks/health")
     linked = sorted(row.find("a").attrs["href"] for row in health.find("table").find("tbody").find_all("tr"))
     assert linked == [f"../{name}/" for name in runbooks]
+
+
+def test_every_shipped_runbook_has_a_passing_drill_in_the_shipped_log() -> None:
+    records, problems = shipped_drills()
+    assert problems == []
+    runbooks = sorted(f"runbooks/{path.name}" for path in (ROOT / "runbooks").glob("*.md"))
+    latest = {runbook: max((r for r in records if r.runbook == runbook), key=lambda r: r.started, default=None) for runbook in runbooks}
+    never = [runbook for runbook, record in latest.items() if record is None]
+    assert never == [], f"never drilled: {', '.join(never)}; run make drill"
+    assert {runbook: record.outcome for runbook, record in latest.items()} == dict.fromkeys(runbooks, "passed")
 
 
 def test_pages_outside_runbooks_are_not_stamped(fixture_site) -> None:

@@ -14,9 +14,9 @@ from typing import Iterator
 import markdown
 import pytest
 
-from conftest import BUILD_DATE, ROOT, mkdocs_build, serve
+from conftest import ROOT, mkdocs_build, serve
 from drill_fixtures import article, parse_html, table_rows
-from drillbook.site.bench_site import write_config, write_runbooks
+from drillbook.site.bench_site import BUILD_DATE, write_config, write_runbooks
 
 RUNBOOKS = 1000
 MAX_BYTES = 200_000
@@ -35,7 +35,8 @@ def large_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
                  nav=["index.md", "runbooks/health.md"])
     site = root / "site"
     # Not strict: the failing and stale runbooks each earn a build warning, as they should.
-    result = mkdocs_build(root, site, strict=False)
+    # Built as of the date the generated drill log is dated against.
+    result = mkdocs_build(root, site, strict=False, env={"DRILLBOOK_TODAY": BUILD_DATE.isoformat()})
     assert result.returncode == 0, result.stderr
     return site
 
@@ -99,7 +100,7 @@ def visible_rows(page) -> list[list[str]]:
 @pytest.mark.browser
 def test_filtering_by_status_shows_only_those_runbooks(large_site_url: str, health_rows, page, page_watch) -> None:
     counted = Counter(row[0] for row in health_rows)
-    page.clock.set_fixed_time(f"{BUILD_DATE}T12:00:00Z")  # the page counts days from the reader's today
+    page.clock.set_fixed_time(f"{BUILD_DATE.isoformat()}T12:00:00Z")  # the page counts days from the reader's today
     page.goto(large_site_url, wait_until="networkidle")
     status = page.get_by_role("status")
     assert status.inner_text() == f"Showing {RUNBOOKS} of {RUNBOOKS} runbooks"
@@ -117,6 +118,7 @@ def test_filtering_by_status_shows_only_those_runbooks(large_site_url: str, heal
 
 @pytest.mark.browser
 def test_sorting_by_a_column_with_the_keyboard(large_site_url: str, health_rows, page, page_watch) -> None:
+    page.clock.set_fixed_time(f"{BUILD_DATE.isoformat()}T12:00:00Z")  # so the stale rows are the build's
     page.goto(large_site_url, wait_until="networkidle")
     header = page.locator("article th").nth(4)
     assert header.inner_text() == "Days since"

@@ -195,14 +195,13 @@ def health_markdown(
 
     The table is HTML, not Markdown, to stay small with thousands of runbooks and to carry
     each row's state; ``href`` gives each link as the built page needs it (see :func:`health_rows`).
+    ``results`` is never empty: a site without runbooks gets no health page.
     """
     rows = health_rows(results, health_page, href)
     table = TEMPLATES.get_template("health_table.html").render(
         rows=rows, counts=health_counts(rows), total=len(rows), stale_after_days=stale_after_days,
     ).strip()
-    return TEMPLATES.get_template("health.md.j2").render(
-        rows=rows, table=table, today=today.isoformat(), stale_after_days=stale_after_days,
-    )
+    return TEMPLATES.get_template("health.md.j2").render(table=table, today=today.isoformat(), stale_after_days=stale_after_days)
 
 
 STEP_KINDS = {"drill": "step", "drill-check": "check", "drill-hidden": "hidden step"}
