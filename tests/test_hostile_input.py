@@ -280,6 +280,9 @@ def test_a_build_reports_every_bad_record_and_passes(tmp_path: Path) -> None:
     ("- a\n- b\n", "docs/page.md:2: frontmatter: expected a YAML mapping, got list"),
     ("title: !!python/name:os.system x\n", "docs/page.md:2: frontmatter: YAML does not parse: could not determine a constructor for the tag 'tag:yaml.org,2002:python/name:os.system'"),
     ("a: " + "[" * 50 + "]" * 50 + "\n", "docs/page.md:2: frontmatter: YAML does not parse: nested deeper than 32 levels"),
+    ("owner: &team sre\nreviewer: *team\n", "docs/page.md:2: frontmatter: YAML does not parse: anchors and aliases (&name, *name) are not allowed: write the value out in full"),
+    ("title: Page\ntitle: Other\n", "docs/page.md:3: frontmatter: YAML does not parse: duplicate key 'title'"),
+    ("title: Page\nsearch: {boost: 2}\n? [x]\n: y\n", "docs/page.md:4: frontmatter: YAML does not parse: key a list or mapping is not text: quote it"),
 ])
 def test_docs_page_frontmatter_that_does_not_parse_is_an_error(tmp_path: Path, frontmatter: str, message: str) -> None:
     page = tmp_path / "page.md"
