@@ -216,6 +216,11 @@ def test_transcript_output_loses_terminal_colours(tmp_path: Path) -> None:
     [
         ("{not json", "t.ipynb: not a notebook (not JSON)"),
         ('{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": []}', "t.ipynb: metadata.drillbook is not a drill record: not a JSON object"),
+        ("[1, 2]", "t.ipynb: not a notebook (a JSON list, not an object)"),
+        ('{"nbformat": 3, "metadata": {}, "worksheets": []}', "t.ipynb: not a notebook of format 4 (nbformat is 3)"),
+        ('{"metadata": {}, "cells": []}', "t.ipynb: not a notebook of format 4 (nbformat is null)"),
+        ('{"nbformat": 4, "metadata": [], "cells": []}', "t.ipynb: not a notebook (metadata is not a mapping)"),
+        ("[" * 100_000 + "]" * 100_000, "t.ipynb: not a notebook (nested too deep)"),
     ],
 )
 def test_an_unreadable_transcript_is_an_error_naming_the_file(tmp_path: Path, content: str, error: str) -> None:

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import nbformat
 from pydantic import BaseModel, ValidationError
 
 from drillbook.drill.log import SCHEMA, DrillRecord, Line, Seconds, StepOutcome, Text, parse_record, schema_problem
@@ -52,17 +51,25 @@ class Transcript:
 
 
 def read_transcript(path: Path, shown: str) -> Transcript:
-    """The transcript in ``path``; a DrillbookError naming ``shown`` if it is not one."""
+    """The transcript in ``path``; a DrillbookError naming ``shown`` if it is not one.
+
+    Read as plain JSON (the engine writes notebook format 4; the site needs no notebook library).
+    """
     try:
-        notebook = nbformat.reads(read_text(path, shown), as_version=4)
-    except DrillbookError:
-        raise
-    except (json.JSONDecodeError, nbformat.reader.NotJSONError):
+        notebook = json.loads(read_text(path, shown))
+    except json.JSONDecodeError:
         raise DrillbookError("not a notebook (not JSON)", path=shown) from None
-    except Exception as exc:  # nbformat raises several kinds for an unreadable notebook
-        raise DrillbookError(f"not a notebook ({exc})", path=shown) from None
+    except RecursionError:
+        raise DrillbookError("not a notebook (nested too deep)", path=shown) from None
+    if not isinstance(notebook, dict):
+        raise DrillbookError(f"not a notebook (a JSON {type(notebook).__name__}, not an object)", path=shown)
+    if notebook.get("nbformat") != 4:
+        raise DrillbookError(f"not a notebook of format 4 (nbformat is {json.dumps(notebook.get('nbformat'))[:40]})", path=shown)
+    metadata = notebook.get("metadata")
+    if not isinstance(metadata, dict):
+        raise DrillbookError("not a notebook (metadata is not a mapping)", path=shown)
     try:
-        record = parse_record(notebook.metadata.get("drillbook"))
+        record = parse_record(metadata.get("drillbook"))
     except (ValueError, TypeError, AttributeError) as exc:
         raise DrillbookError(f"metadata.drillbook is not a drill record: {exc}", path=shown) from None
     steps = []
