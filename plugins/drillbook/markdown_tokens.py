@@ -8,6 +8,7 @@ The tokens are shared, so no caller may change them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from drillbook.content_cache import ContentCache
@@ -15,16 +16,31 @@ from drillbook.content_cache import ContentCache
 if TYPE_CHECKING:
     from markdown_it.token import Token
 
-# Only the tokens some step reads are kept (a tenth of a page's stream), so a thousand
-# runbooks' worth fits: the build reads every runbook before it renders any page.
+# Only the tokens some step reads are kept, in a compact form (a twentieth of the parse's
+# memory), so a thousand runbooks' worth fits: the build reads every runbook before it
+# renders any page.
 KEPT_PARSES = 8192
 READ_TYPES = frozenset({"fence", "code_block", "heading_open", "blockquote_open", "blockquote_close"})
 
 _parser: Any = None
-_parses: ContentCache[list["Token"]] = ContentCache(KEPT_PARSES)
 
 
-def tokens(text: str) -> list["Token"]:
+@dataclass(frozen=True, slots=True)
+class StructureToken:
+    """What drillbook reads of one markdown-it token."""
+
+    type: str
+    map: tuple[int, int] | None  # 0-based first line, and the line after the last
+    info: str = ""
+    markup: str = ""
+    content: str = ""
+    plain: str = ""  # an inline token's text and code, without markup
+
+
+_parses: ContentCache[list[StructureToken]] = ContentCache(KEPT_PARSES)
+
+
+def tokens(text: str) -> list[StructureToken]:
     """The CommonMark tokens of ``text`` that drillbook reads, parsed once per text. Do not modify them.
 
     Fences, indented code, headings (each followed by its inline token) and blockquote
@@ -33,14 +49,23 @@ def tokens(text: str) -> list["Token"]:
     return _parses.get(text, lambda: _structure(parse(text)))
 
 
-def _structure(stream: list["Token"]) -> list["Token"]:
-    kept: list["Token"] = []
+def _structure(stream: list["Token"]) -> list[StructureToken]:
+    kept: list[StructureToken] = []
     for index, token in enumerate(stream):
         if token.type in READ_TYPES:
-            kept.append(token)
+            kept.append(_compact(token))
             if token.type == "heading_open" and index + 1 < len(stream):
-                kept.append(stream[index + 1])
+                kept.append(_compact(stream[index + 1]))
     return kept
+
+
+def _compact(token: "Token") -> StructureToken:
+    plain = ""
+    if token.type == "inline":
+        plain = "".join(child.content for child in token.children or [] if child.type in ("text", "code_inline")).strip()
+    return StructureToken(
+        token.type, (token.map[0], token.map[1]) if token.map else None, token.info, token.markup, token.content, plain,
+    )
 
 
 def parse(text: str) -> list["Token"]:

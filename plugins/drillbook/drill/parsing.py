@@ -11,8 +11,6 @@ import difflib
 import re
 from typing import Any, Callable
 
-from markdown_it.token import Token
-
 from drillbook.drill.models import (
     DEFAULT_SCENARIO,
     DRILLABLE_LANGUAGES,
@@ -26,6 +24,7 @@ from drillbook.drill.models import (
 )
 from drillbook.content_cache import ContentCache
 from drillbook.errors import DrillbookError, quote
+from drillbook.markdown_tokens import StructureToken
 from drillbook.markdown_tokens import tokens as markdown_tokens
 from drillbook.syntax_lines import container_bodies, fences_in_containers
 from drillbook.yaml_source import Frontmatter, load_mapping, load_yaml, markdown_lines, split_frontmatter
@@ -173,14 +172,12 @@ def _parse_blocks(text: str, line_offset: int) -> list[CodeBlock]:
     return blocks
 
 
-def _plain_text(inline: Token) -> str:
-    if inline.type != "inline":
-        return ""
-    return "".join(child.content for child in inline.children or [] if child.type in ("text", "code_inline")).strip()
+def _plain_text(inline: StructureToken) -> str:
+    return inline.plain if inline.type == "inline" else ""
 
 
 def _read_block(
-    token: Token, lines: list[str], start: int, end: int, heading: str, offset: int, quoted: bool = False
+    token: StructureToken, lines: list[str], start: int, end: int, heading: str, offset: int, quoted: bool = False
 ) -> CodeBlock:
     line = start + 1 + offset
     opener = lines[start]
