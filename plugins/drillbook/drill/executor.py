@@ -15,6 +15,7 @@ import asyncio
 import functools
 import logging
 import os
+import signal
 import subprocess
 import tempfile
 import time
@@ -25,17 +26,22 @@ from queue import Empty
 from typing import IO, Any, Protocol
 
 import nbformat
+import zmq
 from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 
-from drillbook.drill.kernel import KERNEL_NAME, DrillKernelSpecManager, kernel_spec
+from drillbook.drill.kernel import KERNEL_NAME
+from drillbook.drill.kernel_spec import DrillKernelSpecManager, kernel_spec
 from drillbook.drill.log import DrillRecord, StepOutcome, StepRecord, transcript_name
 from drillbook.drill.models import Runbook, Step
 from drillbook.drill.sandbox import JailUnavailable, Sandbox, Scenario, ScenarioFailed, ScenarioSnapshots, jail_problem
 
 OUTPUT_TAIL_LINES = 40
+RECONNECT_IVL_MS = 10
+IDLE_WAIT_S = 0.02  # how long to wait for a kernel_info request's idle status before asking again
+KILL_WAIT_S = 5.0  # how long a killed kernel may take to exit before jupyter_client's shutdown takes over
 # nbclient logs a step's timeout or failure as an error; the drill reports it itself.
 QUIET_LOG = logging.getLogger("drillbook.drill.nbclient")
 QUIET_LOG.addHandler(logging.NullHandler())
@@ -236,6 +242,9 @@ async def _prepare(run: _Run, client: NotebookClient, sandbox: Sandbox, scenario
                                             stdout=kernel_log, stderr=kernel_log)
         assert client.km is not None
         kernel_client = client.km.client()
+        # The client connects as the kernel starts, before the kernel has bound its sockets; ZeroMQ
+        # retries every 0.1 s by default, which would add up to a tenth of a second to every drill.
+        kernel_client.context.setsockopt(zmq.RECONNECT_IVL, RECONNECT_IVL_MS)
         kernel_client.start_channels()
         client.kc = kernel_client  # set first, so the kernel is stopped even if it never answers
         await wait_until_ready(client.km, kernel_client, client.startup_timeout)
@@ -269,7 +278,9 @@ async def wait_until_ready(manager: AsyncKernelManager, kernel_client: Any, time
 
     jupyter_client's own ``wait_for_ready`` then listens to IOPub for 0.2 s more to
     drain it; a drill only needs to know IOPub is connected, which the ``idle``
-    status of its kernel_info request proves.
+    status of its kernel_info request proves. IOPub drops what the kernel publishes
+    before the client's subscription reaches it, so when that status does not come
+    soon, the request is simply sent again.
     """
     deadline = time.monotonic() + timeout
     while True:
@@ -295,7 +306,7 @@ async def _replied(kernel_client: Any, request: str) -> bool:
 async def _idle(kernel_client: Any, request: str) -> bool:
     try:
         while True:
-            message = await kernel_client.iopub_channel.get_msg(timeout=0.5)
+            message = await kernel_client.iopub_channel.get_msg(timeout=IDLE_WAIT_S)
             if (message["parent_header"].get("msg_id") == request and message["msg_type"] == "status"
                     and message["content"].get("execution_state") == "idle"):
                 return True
@@ -367,8 +378,34 @@ async def _stop_kernel(client: NotebookClient, manager: AsyncKernelManager) -> N
     if client.kc is not None:
         client.kc.stop_channels()
     if manager.has_kernel:
+        await _kill_and_await_exit(getattr(manager.provisioner, "process", None))
         await manager.shutdown_kernel(now=True)
     await manager.cleanup_resources()
+
+
+async def _kill_and_await_exit(process: Any) -> None:
+    """SIGKILL the kernel and wait until it has exited, leaving jupyter_client to reap it.
+
+    jupyter_client's own wait polls every 0.1 s, a tenth of a second per drill that a
+    pidfd saves; the process stays a zombie until reaped, so its pid is never reused meanwhile.
+    """
+    if not isinstance(process, subprocess.Popen) or process.returncode is not None:
+        return
+    try:
+        pidfd = os.pidfd_open(process.pid)
+    except OSError:  # already reaped
+        return
+    loop = asyncio.get_running_loop()
+    exited = loop.create_future()
+    loop.add_reader(pidfd, lambda: exited.done() or exited.set_result(None))
+    try:
+        os.kill(process.pid, signal.SIGKILL)
+        await asyncio.wait_for(asyncio.shield(exited), KILL_WAIT_S)
+    except (OSError, asyncio.TimeoutError):
+        pass  # jupyter_client's shutdown tries again
+    finally:
+        loop.remove_reader(pidfd)
+        os.close(pidfd)
 
 
 def _record(run: _Run, started_at: str, duration_s: float, commit: str | None) -> DrillRecord:
