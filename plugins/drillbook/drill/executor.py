@@ -154,13 +154,20 @@ def git_head(root: Path) -> str | None:
 
 
 def new_notebook(runbook: Runbook) -> NotebookNode:
-    """One code cell per drilled block, in file order, each marked skipped until it runs."""
+    """One code cell per drilled block, in file order, each marked skipped until it runs.
+
+    Cells and outputs are built as plain nodes: nbformat's ``new_*`` helpers validate
+    each against the schema with jsonschema, which cost more CPU per drill than the
+    kernel's start. The whole notebook is still validated once, when the transcript
+    is written.
+    """
     spec = kernel_spec()
-    notebook = nbformat.v4.new_notebook()
+    notebook = nbformat.from_dict({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": []})
     notebook.metadata["kernelspec"] = {"name": KERNEL_NAME, "display_name": spec.display_name, "language": "bash"}
     notebook.metadata["language_info"] = {"name": "bash", "codemirror_mode": "shell", "mimetype": "text/x-sh", "file_extension": ".sh"}
     for step in runbook.steps:
-        cell = nbformat.v4.new_code_cell(step.command.rstrip("\n"), id=f"line-{step.line}")
+        cell = nbformat.from_dict({"id": f"line-{step.line}", "cell_type": "code", "metadata": {},
+                                   "execution_count": None, "source": step.command.rstrip("\n"), "outputs": []})
         cell.metadata["drillbook"] = {
             "line": step.line, "title": step.title, "kind": step.kind, "outcome": "skipped", "duration_s": 0.0,
         }
@@ -363,7 +370,7 @@ def _merge_outputs(cell: NotebookNode, reason: str | None) -> str:
     ))
     if reason:
         text += ("" if not text or text.endswith("\n") else "\n") + f"drill: {reason}\n"
-    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text)] if text else []
+    cell.outputs = [nbformat.from_dict({"output_type": "stream", "name": "stdout", "text": text})] if text else []
     return text
 
 
