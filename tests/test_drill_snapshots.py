@@ -260,3 +260,15 @@ def test_sandboxes_live_in_tmpdir_when_it_is_set(tmp_path: Path) -> None:
     kept = _kept_sandbox(result)
     assert kept.parent == temporary.resolve()
     assert (kept / "work" / "work-was-here").is_file()
+
+
+def test_a_small_memory_folder_is_not_used_for_sandboxes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from drillbook.drill import sandbox as module
+
+    monkeypatch.delenv("TMPDIR", raising=False)
+    monkeypatch.setattr(module, "MEMORY_FOLDER", tmp_path)
+    free = os.statvfs(tmp_path).f_bavail * os.statvfs(tmp_path).f_frsize
+    monkeypatch.setattr(module, "MEMORY_FOLDER_MIN_FREE", free + (1 << 40))
+    assert module.sandboxes_folder() is None
+    monkeypatch.setattr(module, "MEMORY_FOLDER_MIN_FREE", 1)
+    assert module.sandboxes_folder() == tmp_path

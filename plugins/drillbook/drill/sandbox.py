@@ -60,6 +60,8 @@ JAIL_SANDBOX = Path("/tmp/drill-sandbox")
 # hundreds of small files (git objects, release folders), which a memory filesystem does
 # many times faster than a disk.
 MEMORY_FOLDER = Path("/dev/shm")
+# A memory folder smaller than this (a container's 64 MB /dev/shm) is not used: sandboxes go to disk.
+MEMORY_FOLDER_MIN_FREE = 1 << 30
 SCENARIO_SETTINGS = "scenario.yml"
 SCENARIO_KEYS = ("snapshot",)
 GITCONFIG = """\
@@ -228,12 +230,17 @@ class JailUnavailable(DrillbookError):
 
 def sandboxes_folder() -> Path | None:
     """Where new sandboxes go: None (the system's temporary folder) when TMPDIR is set, else
-    :data:`MEMORY_FOLDER` when it is a folder this user can write, else None."""
+    :data:`MEMORY_FOLDER` when it is a folder this user can write with at least
+    :data:`MEMORY_FOLDER_MIN_FREE` bytes free, else None."""
     if os.environ.get("TMPDIR"):
         return None
-    if MEMORY_FOLDER.is_dir() and os.access(MEMORY_FOLDER, os.W_OK | os.X_OK):
-        return MEMORY_FOLDER
-    return None
+    try:
+        if not (MEMORY_FOLDER.is_dir() and os.access(MEMORY_FOLDER, os.W_OK | os.X_OK)):
+            return None
+        free = os.statvfs(MEMORY_FOLDER)
+    except OSError:
+        return None
+    return MEMORY_FOLDER if free.f_bavail * free.f_frsize >= MEMORY_FOLDER_MIN_FREE else None
 
 
 @dataclass(frozen=True)
