@@ -41,6 +41,7 @@ from drillbook.drill.sandbox import JailUnavailable, Sandbox, Scenario, Scenario
 OUTPUT_TAIL_LINES = 40
 RECONNECT_IVL_MS = 10
 IDLE_WAIT_S = 0.02  # how long to wait for a kernel_info request's idle status before asking again
+IDLE_WAIT_MAX_S = 0.5  # that wait doubles each time the status is missed, up to this
 KILL_WAIT_S = 5.0  # how long a killed kernel may take to exit before jupyter_client's shutdown takes over
 # nbclient logs a step's timeout or failure as an error; the drill reports it itself.
 QUIET_LOG = logging.getLogger("drillbook.drill.nbclient")
@@ -290,10 +291,12 @@ async def wait_until_ready(manager: AsyncKernelManager, kernel_client: Any, time
     soon, the request is simply sent again.
     """
     deadline = time.monotonic() + timeout
+    idle_wait = IDLE_WAIT_S
     while True:
         request = kernel_client.kernel_info()
-        if await _replied(kernel_client, request) and await _idle(kernel_client, request):
+        if await _replied(kernel_client, request) and await _idle(kernel_client, request, idle_wait):
             return
+        idle_wait = min(2 * idle_wait, IDLE_WAIT_MAX_S)  # a loaded machine may just be slow to deliver it
         if not await manager.is_alive():
             raise RuntimeError("Kernel died before replying to kernel_info")
         if time.monotonic() > deadline:
@@ -310,10 +313,10 @@ async def _replied(kernel_client: Any, request: str) -> bool:
         return False
 
 
-async def _idle(kernel_client: Any, request: str) -> bool:
+async def _idle(kernel_client: Any, request: str, wait_s: float) -> bool:
     try:
         while True:
-            message = await kernel_client.iopub_channel.get_msg(timeout=IDLE_WAIT_S)
+            message = await kernel_client.iopub_channel.get_msg(timeout=wait_s)
             if (message["parent_header"].get("msg_id") == request and message["msg_type"] == "status"
                     and message["content"].get("execution_state") == "idle"):
                 return True
