@@ -11,7 +11,8 @@ import pytest
 from jupyter_client.manager import KernelManager
 from jupyter_client.session import Session
 
-from drillbook.drill.kernel import KERNEL_NAME, DrillKernelSpecManager
+from drillbook.drill.kernel import KERNEL_NAME
+from drillbook.drill.kernel_spec import DrillKernelSpecManager
 from drillbook.drill.sandbox import Sandbox
 
 

@@ -497,7 +497,7 @@ def test_output_is_kept_as_a_terminal_shows_it() -> None:
 
 
 def test_a_kernel_that_does_not_start_fails_the_drill_with_its_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import drillbook.drill.kernel as kernel
+    import drillbook.drill.kernel_spec as kernel
     from drillbook.drill.command import collect
     from drillbook.drill.executor import run_drill
     from drillbook.drill.settings import load_settings

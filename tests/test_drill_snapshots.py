@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 import nbformat
 import pytest
 
 from drillbook.drill.log import transcript_name
+from drillbook.drill.sandbox import Sandbox
 from test_drill_run import drillbook, failure_report, write_fixture_project
 
 # A production with absolute paths in it: a clone whose origin is "$DRILL_SANDBOX/origin.git"
@@ -228,3 +230,45 @@ def test_a_drill_stopped_seconds_into_its_steps_prints_only_the_stop_line(tmp_pa
     out, err = process.communicate(timeout=120)
     assert (process.returncode, out, err) == (143, "", "\nSIGTERM: the running drills were stopped and not recorded\n")
     assert list(temporary.iterdir()) == []
+
+
+def _kept_sandbox(result: subprocess.CompletedProcess[str]) -> Path:
+    (line,) = [line for line in result.stdout.splitlines() if line.startswith("  sandbox kept in ")]
+    return Path(line.removeprefix("  sandbox kept in "))
+
+
+@pytest.mark.skipif(not os.access("/dev/shm", os.W_OK | os.X_OK), reason="this machine has no writable /dev/shm")
+def test_sandboxes_live_in_memory_when_tmpdir_is_not_set(tmp_path: Path) -> None:
+    project = write_fixture_project(tmp_path, {"where.md": "# Where\n\n```bash drill\ntouch work-was-here\n```\n"})
+    env = {name: value for name, value in os.environ.items() if name != "TMPDIR"}
+    result = drillbook("--no-record", "--keep-sandbox", cwd=project, env=env)
+    kept = _kept_sandbox(result)
+    try:
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert kept.parent == Path("/dev/shm") and kept.name.startswith("drill-")
+        assert (kept / "work" / "work-was-here").is_file()
+    finally:
+        Sandbox(kept).remove()
+
+
+def test_sandboxes_live_in_tmpdir_when_it_is_set(tmp_path: Path) -> None:
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    project = write_fixture_project(tmp_path / "p", {"where.md": "# Where\n\n```bash drill\ntouch work-was-here\n```\n"})
+    result = drillbook("--no-record", "--keep-sandbox", cwd=project, env={**os.environ, "TMPDIR": str(temporary)})
+    assert result.returncode == 0, result.stdout + result.stderr
+    kept = _kept_sandbox(result)
+    assert kept.parent == temporary.resolve()
+    assert (kept / "work" / "work-was-here").is_file()
+
+
+def test_a_small_memory_folder_is_not_used_for_sandboxes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from drillbook.drill import sandbox as module
+
+    monkeypatch.delenv("TMPDIR", raising=False)
+    monkeypatch.setattr(module, "MEMORY_FOLDER", tmp_path)
+    free = os.statvfs(tmp_path).f_bavail * os.statvfs(tmp_path).f_frsize
+    monkeypatch.setattr(module, "MEMORY_FOLDER_MIN_FREE", free + (1 << 40))
+    assert module.sandboxes_folder() is None
+    monkeypatch.setattr(module, "MEMORY_FOLDER_MIN_FREE", 1)
+    assert module.sandboxes_folder() == tmp_path

@@ -156,3 +156,51 @@ def test_recording_an_unknown_service_is_refused(tmp_path: Path) -> None:
     result = drill(tmp_path, "record-traffic ../../bin out.yml\n")
     assert result.returncode == 1
     assert "record-traffic: name a service, like catalog" in result.stdout
+
+
+def test_gh_reads_an_abbreviated_or_equals_spelling_of_an_option_as_the_full_one(tmp_path: Path) -> None:
+    result = drill(tmp_path, """\
+        gh pr create --head develop --title "First" > /dev/null
+        gh pr create --head release-candidate --base=main --title=Second --label=a > /dev/null
+        test "$(gh pr list --sta all --json number --jq '.[].number')" = "$(printf '102\\n101')"
+        test "$(gh pr list --lab a --json title --jq '.[0].title')" = Second
+        test "$(gh pr list -l a -L 1 --json=number --jq=.[0].number)" = 102
+        """)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_gh_refuses_a_call_argparse_refuses_with_its_message_and_status_2(tmp_path: Path) -> None:
+    result = drill(tmp_path, """\
+        gh pr create --head develop --title "First" > /dev/null
+        set +e
+        gh pr merge 101 --squash --merge 2> both; test $? = 2
+        gh pr list --limit many 2> limit; test $? = 2
+        gh pr view 101 102 2> extra; test $? = 2
+        gh pr view 101 --json 2> missing; test $? = 2
+        set -e
+        tail -n 1 both | grep -Fx 'gh pr merge: error: argument --merge/-m: not allowed with argument --squash/-s'
+        tail -n 1 limit | grep -Fx "gh pr list: error: argument --limit/-L: invalid int value: 'many'"
+        tail -n 1 extra | grep -Fx 'gh: error: unrecognized arguments: 102'
+        tail -n 1 missing | grep -Fx 'gh pr view: error: argument --json: expected one argument'
+        gh pr view -h | head -n 1 | grep -Fx 'usage: gh pr view [-h] [--json JSON] [--jq JQ] [pr]'
+        """)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_gh_takes_a_value_starting_with_a_dash_and_a_space_as_argparse_does(tmp_path: Path) -> None:
+    result = drill(tmp_path, """\
+        gh pr create --head develop --title "First" --body "- one line" > /dev/null
+        test "$(gh pr view 101 --json body --jq .body)" = "- one line"
+        """)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_gh_checks_and_merge_leave_no_checkout_behind(tmp_path: Path) -> None:
+    result = drill(tmp_path, """\
+        gh pr create --head develop --base release-candidate --title "Develop" > /dev/null
+        gh pr checks 101 > checks || test $? = 1  # develop still has the production bug
+        grep -F 'X  run-tests  ./run-tests on develop' checks
+        gh pr merge 101 --merge | grep -Fx '✓ Merged pull request #101 (Develop)'
+        test -z "$(ls -A "$TMPDIR")"
+        """)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -145,29 +145,43 @@ async def bench(rounds: int) -> int:
 
 
 def batch(copies: int, jobs: int) -> bool:
-    """Drill ``copies`` copies of the shipped runbooks with ``jobs`` at a time; print drills per minute."""
+    """Drill ``copies`` copies of the shipped runbooks with ``jobs`` at a time; print drills per minute.
+
+    The copies are the shipped runbooks dealt out in turn (``backport-0000.md``,
+    ``break-glass-0001.md``…), so ``copies`` is the number of drills. The log starts
+    empty; it is intact when it holds exactly one line per copy, each a readable,
+    passing record of a different copy, the last ending with a newline.
+    """
     settings = load_settings()
     shipped = [settings.root / item.runbook.path for item in collect(settings, [])]
     with tempfile.TemporaryDirectory(prefix="drill-bench-batch-") as folder:
         root = Path(folder)
         shutil.copytree(settings.scenarios_dir, root / "runbooks" / "scenarios")
+        names = set()
         for index in range(copies):
             source = shipped[index % len(shipped)]
-            (root / "runbooks" / f"{source.stem}-{index:04d}.md").write_text(source.read_text(encoding="utf-8"),
-                                                                              encoding="utf-8")
+            copy = root / "runbooks" / f"{source.stem}-{index:04d}.md"
+            copy.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+            names.add(f"runbooks/{copy.name}")
         (root / "mkdocs.yml").write_text("site_name: bench\nplugins:\n  - drillbook\n", encoding="utf-8")
+        load_before = os.getloadavg()
         began = time.monotonic()
         result = subprocess.run([sys.executable, "-m", "drillbook.cli", "drill", "-j", str(jobs)], cwd=root,
                                 env=os.environ, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True)
         took = time.monotonic() - began
-        records, problems = read_log(root / "runbooks" / "drill-log.jsonl")
+        load_after = os.getloadavg()
+        log = root / "runbooks" / "drill-log.jsonl"
+        raw = log.read_bytes() if log.exists() else b""
+        records, problems = read_log(log)
+    lines = raw.count(b"\n")
     passed = {record.runbook for record in records if record.outcome == "passed"}
-    intact = len(records) == copies and not problems and len(passed) == copies
-    print(f"batch: {len(records)} of {copies} drills at -j {jobs} in {took:.1f} s: "
-          f"{len(records) / took * 60:.0f} drills per minute; "
-          f"log: {len(records)} records, {len(passed)} passed, {len(problems)} unreadable lines "
-          f"({'intact' if intact else 'NOT intact'})")
+    intact = lines == copies and raw.endswith(b"\n") and not problems and len(records) == copies and passed == names
+    print(f"batch: {copies} copies of the {len(shipped)} shipped runbooks, drilled at -j {jobs} in {took:.1f} s: "
+          f"{len(records) / took * 60:.0f} drills per minute "
+          f"(load average {load_before[0]:.2f} before, {load_after[0]:.2f} after, on {os.cpu_count()} CPUs)")
+    print(f"log: {lines} new lines for {copies} drills: {len(records)} records, {len(passed & names)} distinct copies "
+          f"passed, {len(problems)} unreadable lines ({'intact' if intact else 'NOT intact'})")
     if result.returncode:
         print("\n".join(result.stdout.splitlines()[-20:]))
     target_copies, target_jobs, target_s = TARGET_BATCH

@@ -15,6 +15,7 @@ import asyncio
 import functools
 import logging
 import os
+import signal
 import subprocess
 import tempfile
 import time
@@ -25,17 +26,23 @@ from queue import Empty
 from typing import IO, Any, Protocol
 
 import nbformat
+import zmq
 from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 
-from drillbook.drill.kernel import KERNEL_NAME, DrillKernelSpecManager, kernel_spec
+from drillbook.drill.kernel import KERNEL_NAME
+from drillbook.drill.kernel_spec import DrillKernelSpecManager, kernel_spec
 from drillbook.drill.log import DrillRecord, StepOutcome, StepRecord, transcript_name
 from drillbook.drill.models import Runbook, Step
 from drillbook.drill.sandbox import JailUnavailable, Sandbox, Scenario, ScenarioFailed, ScenarioSnapshots, jail_problem
 
 OUTPUT_TAIL_LINES = 40
+RECONNECT_IVL_MS = 10
+IDLE_WAIT_S = 0.02  # how long to wait for a kernel_info request's idle status before asking again
+IDLE_WAIT_MAX_S = 0.5  # that wait doubles each time the status is missed, up to this
+KILL_WAIT_S = 5.0  # how long a killed kernel may take to exit before jupyter_client's shutdown takes over
 # nbclient logs a step's timeout or failure as an error; the drill reports it itself.
 QUIET_LOG = logging.getLogger("drillbook.drill.nbclient")
 QUIET_LOG.addHandler(logging.NullHandler())
@@ -148,13 +155,20 @@ def git_head(root: Path) -> str | None:
 
 
 def new_notebook(runbook: Runbook) -> NotebookNode:
-    """One code cell per drilled block, in file order, each marked skipped until it runs."""
+    """One code cell per drilled block, in file order, each marked skipped until it runs.
+
+    Cells and outputs are built as plain nodes: nbformat's ``new_*`` helpers validate
+    each against the schema with jsonschema, which cost more CPU per drill than the
+    kernel's start. The whole notebook is still validated once, when the transcript
+    is written.
+    """
     spec = kernel_spec()
-    notebook = nbformat.v4.new_notebook()
+    notebook = nbformat.from_dict({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": []})
     notebook.metadata["kernelspec"] = {"name": KERNEL_NAME, "display_name": spec.display_name, "language": "bash"}
     notebook.metadata["language_info"] = {"name": "bash", "codemirror_mode": "shell", "mimetype": "text/x-sh", "file_extension": ".sh"}
     for step in runbook.steps:
-        cell = nbformat.v4.new_code_cell(step.command.rstrip("\n"), id=f"line-{step.line}")
+        cell = nbformat.from_dict({"id": f"line-{step.line}", "cell_type": "code", "metadata": {},
+                                   "execution_count": None, "source": step.command.rstrip("\n"), "outputs": []})
         cell.metadata["drillbook"] = {
             "line": step.line, "title": step.title, "kind": step.kind, "outcome": "skipped", "duration_s": 0.0,
         }
@@ -236,6 +250,9 @@ async def _prepare(run: _Run, client: NotebookClient, sandbox: Sandbox, scenario
                                             stdout=kernel_log, stderr=kernel_log)
         assert client.km is not None
         kernel_client = client.km.client()
+        # The client connects as the kernel starts, before the kernel has bound its sockets; ZeroMQ
+        # retries every 0.1 s by default, which would add up to a tenth of a second to every drill.
+        kernel_client.context.setsockopt(zmq.RECONNECT_IVL, RECONNECT_IVL_MS)
         kernel_client.start_channels()
         client.kc = kernel_client  # set first, so the kernel is stopped even if it never answers
         await wait_until_ready(client.km, kernel_client, client.startup_timeout)
@@ -269,13 +286,17 @@ async def wait_until_ready(manager: AsyncKernelManager, kernel_client: Any, time
 
     jupyter_client's own ``wait_for_ready`` then listens to IOPub for 0.2 s more to
     drain it; a drill only needs to know IOPub is connected, which the ``idle``
-    status of its kernel_info request proves.
+    status of its kernel_info request proves. IOPub drops what the kernel publishes
+    before the client's subscription reaches it, so when that status does not come
+    soon, the request is simply sent again.
     """
     deadline = time.monotonic() + timeout
+    idle_wait = IDLE_WAIT_S
     while True:
         request = kernel_client.kernel_info()
-        if await _replied(kernel_client, request) and await _idle(kernel_client, request):
+        if await _replied(kernel_client, request) and await _idle(kernel_client, request, idle_wait):
             return
+        idle_wait = min(2 * idle_wait, IDLE_WAIT_MAX_S)  # a loaded machine may just be slow to deliver it
         if not await manager.is_alive():
             raise RuntimeError("Kernel died before replying to kernel_info")
         if time.monotonic() > deadline:
@@ -292,10 +313,10 @@ async def _replied(kernel_client: Any, request: str) -> bool:
         return False
 
 
-async def _idle(kernel_client: Any, request: str) -> bool:
+async def _idle(kernel_client: Any, request: str, wait_s: float) -> bool:
     try:
         while True:
-            message = await kernel_client.iopub_channel.get_msg(timeout=0.5)
+            message = await kernel_client.iopub_channel.get_msg(timeout=wait_s)
             if (message["parent_header"].get("msg_id") == request and message["msg_type"] == "status"
                     and message["content"].get("execution_state") == "idle"):
                 return True
@@ -352,7 +373,7 @@ def _merge_outputs(cell: NotebookNode, reason: str | None) -> str:
     ))
     if reason:
         text += ("" if not text or text.endswith("\n") else "\n") + f"drill: {reason}\n"
-    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text)] if text else []
+    cell.outputs = [nbformat.from_dict({"output_type": "stream", "name": "stdout", "text": text})] if text else []
     return text
 
 
@@ -367,8 +388,34 @@ async def _stop_kernel(client: NotebookClient, manager: AsyncKernelManager) -> N
     if client.kc is not None:
         client.kc.stop_channels()
     if manager.has_kernel:
+        await _kill_and_await_exit(getattr(manager.provisioner, "process", None))
         await manager.shutdown_kernel(now=True)
     await manager.cleanup_resources()
+
+
+async def _kill_and_await_exit(process: Any) -> None:
+    """SIGKILL the kernel and wait until it has exited, leaving jupyter_client to reap it.
+
+    jupyter_client's own wait polls every 0.1 s, a tenth of a second per drill that a
+    pidfd saves; the process stays a zombie until reaped, so its pid is never reused meanwhile.
+    """
+    if not isinstance(process, subprocess.Popen) or process.returncode is not None:
+        return
+    try:
+        pidfd = os.pidfd_open(process.pid)
+    except OSError:  # already reaped
+        return
+    loop = asyncio.get_running_loop()
+    exited = loop.create_future()
+    loop.add_reader(pidfd, lambda: exited.done() or exited.set_result(None))
+    try:
+        os.kill(process.pid, signal.SIGKILL)
+        await asyncio.wait_for(asyncio.shield(exited), KILL_WAIT_S)
+    except (OSError, asyncio.TimeoutError):
+        pass  # jupyter_client's shutdown tries again
+    finally:
+        loop.remove_reader(pidfd)
+        os.close(pidfd)
 
 
 def _record(run: _Run, started_at: str, duration_s: float, commit: str | None) -> DrillRecord:

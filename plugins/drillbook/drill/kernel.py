@@ -24,13 +24,16 @@ Output is streamed as it comes; past :data:`OUTPUT_HEAD_BYTES` the kernel keeps
 only the last :data:`OUTPUT_TAIL_BYTES` and says how many bytes it left out.
 
 Run it as ``python -m drillbook.drill.kernel -f CONNECTION_FILE``;
-:func:`kernel_spec` describes that command to jupyter_client without installing
-anything in a Jupyter data directory.
+:mod:`drillbook.drill.kernel_spec` describes that command to jupyter_client without
+installing anything in a Jupyter data directory. Every drill starts one, so this module
+imports only the standard library and pyzmq: jupyter_client's package alone takes
+longer to import than the rest of a kernel's start.
 """
 
 from __future__ import annotations
 
 import codecs
+import hmac
 import json
 import os
 import re
@@ -43,9 +46,8 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from datetime import datetime, timezone
 from typing import Any
-
-from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
 
 KERNEL_NAME = "drillbook-bash"
 RC_FILE = Path(__file__).with_name("kernel_rc.sh")
@@ -71,26 +73,6 @@ DRAIN_S = 2.0
 EXEC_GRACE_S = 0.5
 # How bash reports a step it cannot parse (then no ERR trap runs).
 SYNTAX_ERROR = re.compile(r"^[^:]*: eval: line \d+: (.*)$")
-
-
-def kernel_spec() -> KernelSpec:
-    """How jupyter_client starts this kernel, with the Python that runs the drill."""
-    return KernelSpec(
-        argv=[sys.executable, "-m", "drillbook.drill.kernel", "-f", "{connection_file}"],
-        display_name="Bash (drillbook drill)",
-        language="bash",
-        interrupt_mode="signal",
-        metadata={},
-    )
-
-
-class DrillKernelSpecManager(KernelSpecManager):
-    """Knows the drill kernel without a kernel.json on disk; other names as usual."""
-
-    def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
-        if kernel_name == KERNEL_NAME:
-            return kernel_spec()
-        return super().get_kernel_spec(kernel_name)
 
 
 def ansi_c_quote(text: str) -> str:
@@ -351,6 +333,69 @@ class DrillShell:
 
 PROTOCOL_VERSION = "5.3"
 LANGUAGE_INFO = {"name": "bash", "codemirror_mode": "shell", "mimetype": "text/x-sh", "file_extension": ".sh"}
+DELIMITER = b"<IDS|MSG>"
+SEEN_SIGNATURES = 1 << 16  # as jupyter_client's Session, the signatures remembered to refuse a replay
+
+
+class WireSession:
+    """The Jupyter wire protocol's framing and HMAC signing, as jupyter_client's ``Session`` does them.
+
+    A message is ``[identities…, DELIMITER, signature, header, parent_header, metadata,
+    content]``, the last four as UTF-8 JSON and the signature the hex HMAC of those four
+    with the connection's key. A message with a wrong or reused signature is refused.
+    """
+
+    def __init__(self, key: bytes, scheme: str = "hmac-sha256") -> None:
+        if not scheme.startswith("hmac-"):
+            raise ValueError(f"unknown signature scheme {scheme!r}")
+        self.auth = hmac.new(key, digestmod=scheme.removeprefix("hmac-")) if key else None
+        self.session = secrets.token_hex(16)
+        self.count = 0
+        self.seen: set[bytes] = set()
+
+    def sign(self, parts: list[bytes]) -> bytes:
+        if self.auth is None:
+            return b""
+        digest = self.auth.copy()
+        for part in parts:
+            digest.update(part)
+        return digest.hexdigest().encode("ascii")
+
+    def unpack(self, frames: list[bytes]) -> tuple[list[bytes], dict[str, Any]]:
+        """The identities and the message; ValueError for an unsigned, forged, replayed or malformed one."""
+        at = frames.index(DELIMITER)  # ValueError when it is missing
+        idents, parts = frames[:at], frames[at + 1:]
+        if len(parts) < 5:
+            raise ValueError("malformed message")
+        signature = parts[0]
+        if self.auth is not None:
+            if not signature or signature in self.seen or not hmac.compare_digest(signature, self.sign(parts[1:5])):
+                raise ValueError("unsigned, forged or replayed message")
+            if len(self.seen) >= SEEN_SIGNATURES:
+                self.seen.clear()
+            self.seen.add(signature)
+        header, parent, metadata, content = (json.loads(part) for part in parts[1:5])
+        if not all(isinstance(part, dict) for part in (header, parent, metadata, content)):
+            raise ValueError("malformed message")
+        return idents, {"header": header, "parent_header": parent, "metadata": metadata, "content": content}
+
+    def send(self, socket: Any, msg_type: str, content: dict[str, Any], parent: dict[str, Any],
+             idents: list[bytes]) -> None:
+        self.count += 1
+        header = {
+            "msg_id": f"{self.session}_{self.count}",
+            "msg_type": msg_type,
+            "username": "drill",
+            "session": self.session,
+            "date": datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z"),
+            "version": PROTOCOL_VERSION,
+        }
+        parts = [_pack(header), _pack(parent.get("header", {})), _pack({}), _pack(content)]
+        socket.send_multipart([*idents, DELIMITER, self.sign(parts), *parts])
+
+
+def _pack(value: dict[str, Any]) -> bytes:
+    return json.dumps(value, ensure_ascii=False, allow_nan=False).encode("utf-8", errors="surrogateescape")
 
 
 class DrillKernel:
@@ -358,17 +403,16 @@ class DrillKernel:
 
     A drill needs five requests: ``kernel_info``, ``execute``, ``shutdown`` and
     ``interrupt`` (SIGINT, as the kernel spec says), plus the heartbeat. Answering
-    them with pyzmq and jupyter_client's :class:`Session` (which signs and checks
-    every message) starts in a fraction of ipykernel's time.
+    them with pyzmq and :class:`WireSession` (which signs and checks every message)
+    starts in a fraction of ipykernel's time.
     """
 
     def __init__(self, connection: dict[str, Any]) -> None:
         import zmq
-        from jupyter_client.session import Session
 
         self.zmq = zmq
-        self.session = Session(key=connection.get("key", "").encode("ascii"),
-                               signature_scheme=connection.get("signature_scheme", "hmac-sha256"))
+        self.session = WireSession(connection.get("key", "").encode("ascii"),
+                                   connection.get("signature_scheme", "hmac-sha256"))
         self.context = zmq.Context()
         transport, ip = connection.get("transport", "tcp"), connection["ip"]
 
@@ -425,17 +469,16 @@ class DrillKernel:
     def _receive(self, socket: Any) -> tuple[list[bytes], dict[str, Any] | None]:
         frames = socket.recv_multipart()
         try:
-            idents, parts = self.session.feed_identities(frames, copy=True)
-            return idents, self.session.deserialize(parts, content=True, copy=True)
-        except (ValueError, KeyError, TypeError):  # unsigned or malformed: not from the drill's client
+            return self.session.unpack(frames)
+        except ValueError:  # unsigned, forged or malformed (JSON errors are ValueErrors): not from the drill's client
             return [], None
 
     def _reply(self, socket: Any, idents: list[bytes], parent: dict[str, Any], msg_type: str,
                content: dict[str, Any]) -> None:
-        self.session.send(socket, msg_type, content, parent=parent, ident=idents)
+        self.session.send(socket, msg_type, content, parent, idents)
 
     def _publish(self, parent: dict[str, Any], msg_type: str, content: dict[str, Any]) -> None:
-        self.session.send(self.iopub, msg_type, content, parent=parent, ident=f"kernel.{msg_type}".encode())
+        self.session.send(self.iopub, msg_type, content, parent, [f"kernel.{msg_type}".encode()])
 
     def _handle(self, socket: Any, idents: list[bytes], message: dict[str, Any]) -> None:
         msg_type = message["header"].get("msg_type", "")
