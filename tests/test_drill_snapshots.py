@@ -272,3 +272,17 @@ def test_a_small_memory_folder_is_not_used_for_sandboxes(tmp_path: Path, monkeyp
     assert module.sandboxes_folder() is None
     monkeypatch.setattr(module, "MEMORY_FOLDER_MIN_FREE", 1)
     assert module.sandboxes_folder() == tmp_path
+
+
+def test_a_snapshot_deleted_during_the_run_fails_the_drill_with_one_line(tmp_path: Path) -> None:
+    import asyncio
+
+    from drillbook.drill.sandbox import ScenarioFailed, copy_into
+
+    gone = tmp_path / "drill-snapshot"
+    with pytest.raises(ScenarioFailed) as caught:
+        asyncio.run(copy_into(gone, tmp_path, "default"))
+    assert str(caught.value) == (
+        f"scenario 'default': setup.sh built a snapshot that could not be read while the drills ran "
+        f"(No such file or directory): {gone}"
+    )

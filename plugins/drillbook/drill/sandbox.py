@@ -459,7 +459,12 @@ async def copy_into(snapshot: Path, root: Path, scenario: str) -> None:
     Copy-on-write where the filesystem can (``cp --reflink=auto``); hard links and
     symlinks are kept as they are.
     """
-    entries = sorted(str(path) for path in snapshot.iterdir() if path.name != ".drill")
+    try:
+        entries = sorted(str(path) for path in snapshot.iterdir() if path.name != ".drill")
+    except OSError as error:  # something outside drillbook deleted the snapshot mid-run
+        raise ScenarioFailed(
+            scenario, f"built a snapshot that could not be read while the drills ran ({error.strerror}): {snapshot}", "",
+        ) from None
     if not entries:
         return
     process = await asyncio.create_subprocess_exec(
