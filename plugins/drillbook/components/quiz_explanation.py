@@ -26,6 +26,8 @@ from drillbook.errors import quote
 # An explanation is a few sentences; past this it is refused rather than parsed.
 EXPLANATION_LIMIT = 2000
 EXAMPLE_LINK = "../runbooks/rollback.md#anchor"
+# Never text: they mean nothing to a reader, and Python-Markdown's placeholders are made of two of them.
+CONTROL_CHARACTERS = frozenset(chr(code) for code in [*range(0x20), 0x7F] if chr(code) not in "\n\t")
 
 _parser: Any = None
 
@@ -63,6 +65,9 @@ def parse_explanation(text: str) -> list[Piece]:
         raise ExplanationProblem(
             f"explanation is {len(text)} characters long, more than the {EXPLANATION_LIMIT} an explanation may have"
         )
+    control = next((char for char in text if char in CONTROL_CHARACTERS), None)
+    if control is not None:
+        raise ExplanationProblem(f"explanation holds the control character U+{ord(control):04X}; remove it")
     tokens = _inline_parser().parseInline(text)
     children = tokens[0].children if tokens and tokens[0].children else []
     pieces: list[Piece] = []
