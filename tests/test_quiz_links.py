@@ -10,8 +10,11 @@ from typing import Any
 import markdown
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import ROOT, mkdocs_build, write_project
+from drillbook.components.decision import PAGE_LINK
 from drillbook.components.quiz import check_quiz
 from drillbook.components.quiz_explanation import EXPLANATION_LIMIT
 from drillbook.errors import DrillbookError
@@ -96,6 +99,10 @@ def test_balanced_brackets_in_link_words_are_text() -> None:
 
 def test_brackets_that_are_no_link_are_text() -> None:
     assert render("The [P0] level, a ] and a [ alone.") == "<p>The [P0] level, a ] and a [ alone.</p>"
+
+
+def test_a_reference_link_is_text() -> None:
+    assert render("See [the runbook][rollback].") == "<p>See [the runbook][rollback].</p>"
 
 
 def test_an_image_is_not_loaded_its_words_become_a_link() -> None:
@@ -351,3 +358,29 @@ def test_an_off_site_link_stops_the_build_on_its_line(tmp_path: Path) -> None:
     result = mkdocs_build(lesson_site(tmp_path, "See [it](https://example.com/)."), tmp_path / "site", strict=False)
     assert result.returncode == 1
     assert f"ERROR   -  docs/lessons/l.md:13: quiz question 2: explanation link 'https://example.com/' {NOT_A_PAGE}\n" in result.stderr
+
+
+# -- generated hostile explanations ---------------------------------------------------
+
+EXPLANATION_PIECES = st.sampled_from([
+    "[", "]", "(", ")", "](", "[words]", "(a.md)", "`", "``", "<", ">", "<script>alert(1)</script>", "<img src=x onerror=alert(1)>",
+    "\"", "'", "&", "&amp;", "&#106;", "javascript:alert(1)", "data:text/html,x", "https://example.com", "//example.com",
+    "a.md", "../x.md", "#anchor", "#", " ", "\n", "\\", "!", "*", "_", "<a.md>", " \"title\"", "wzxhzdk:0", "\u2028",
+])
+ALLOWED_TAG = re.compile(r'</?p>|</?code>|</a>|<a href="([^"]*)">')
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(explanation=st.lists(EXPLANATION_PIECES, min_size=1, max_size=20).map("".join))
+def test_any_explanation_renders_inert_or_is_refused_on_one_line(explanation: str) -> None:
+    try:
+        check_quiz(quiz_with(explanation))
+    except DrillbookError as error:
+        message = str(error.located(path="docs/lessons/l.md"))
+        assert "\n" not in message and len(message) < 400, message
+        assert message.startswith("docs/lessons/l.md: quiz question 2: explanation"), message
+        return
+    html = render(explanation)
+    tags = re.findall(r"<[^>]*>", html)
+    assert all(ALLOWED_TAG.fullmatch(tag) for tag in tags), html
+    assert all(PAGE_LINK.match(href) for href in re.findall(r'<a href="([^"]*)">', html)), html
