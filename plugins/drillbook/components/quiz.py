@@ -5,6 +5,8 @@ the page or where a ``::quiz`` block stands.
 DrillbookError such as ``quiz question 3: correctAnswer 'Foo' is not one of its
 options``. :class:`QuizPlacement` is the Markdown preprocessor that checks the quiz
 before anything renders and appends a ``::quiz`` block when the page has none.
+Explanations may link to pages of the site (:mod:`drillbook.components.quiz_explanation`):
+the placement notes each link with its frontmatter line, for the site's page and anchor check.
 Scoring, shuffling and the saved best result live in ``assets/js/quiz.js``.
 """
 
@@ -13,8 +15,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Sequence
 
 from markdown import Markdown
-from markupsafe import Markup
 from markdown.preprocessors import Preprocessor
+from markupsafe import Markup
 from pydantic import BaseModel, ConfigDict, StrictBool, ValidationError, field_validator, model_validator
 
 from drillbook.blocks import find_blocks
