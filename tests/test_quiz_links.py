@@ -348,6 +348,17 @@ def test_a_link_to_a_missing_anchor_fails_the_strict_build(tmp_path: Path) -> No
     )
 
 
+def test_a_renamed_quiz_key_keeps_the_line_of_a_bad_link(tmp_path: Path) -> None:
+    page = LESSON_PAGE.format(explanation="See [it](../missing.md).").replace("\nquiz:\n", "\ndrill_quiz:\n")
+    site = write_project(tmp_path / "project", {"docs/lessons/l.md": page}, plugin_options="      frontmatter:\n        quiz: drill_quiz\n")
+    result = mkdocs_build(site, tmp_path / "site")
+    assert result.returncode == 1
+    assert (
+        "WARNING -  docs/lessons/l.md:13: quiz question 2: link '../missing.md' goes to 'missing.md', which is not a page of the site\n"
+        in result.stderr
+    )
+
+
 def test_without_strict_a_bad_link_is_a_warning(tmp_path: Path) -> None:
     result = mkdocs_build(lesson_site(tmp_path, "See [it](../other.md#stpes)."), tmp_path / "site", strict=False)
     assert result.returncode == 0
