@@ -143,13 +143,58 @@ def test_explanations_and_correct_answers_appear_after_submitting(lesson) -> Non
     for number, question in enumerate(LESSON.questions, start=1):
         box = question_box(lesson, number)
         assert box.locator(".db-quiz__explanation").is_visible()
-        assert " ".join(box.locator(".db-quiz__explanation").text_content().split()) == " ".join(question.explanation.split())
+        assert " ".join(box.locator(".db-quiz__explanation").text_content().split()) == " ".join(question.explanation_text.split())
         assert box.locator(".db-quiz__verdict").text_content() == ("Incorrect" if number == 1 else "Correct")
         shown = box.locator(".db-quiz__answer")
         if len(question.correct_labels) == 1:
             assert shown.text_content() == f"Correct answer: {question.correct_labels[0]}"
         else:
             assert shown.locator("li").all_text_contents() == question.correct_labels
+
+
+def explanation_links(page) -> list[dict[str, str]]:
+    """Every link in a shown explanation: its question, its words and the URL it leads to."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('.db-quiz__question')].flatMap((box, index) =>
+             [...box.querySelectorAll('.db-quiz__explanation a')].map((a) => ({
+               question: String(index + 1), words: a.textContent, href: a.href,
+               visible: String(a.checkVisibility()) })))"""
+    )
+
+
+def test_every_explanation_link_answers_200_and_lands_on_its_anchor(lesson, page_watch) -> None:
+    answer_all(lesson, LESSON)
+    submit(lesson)
+    links = explanation_links(lesson)
+    assert sorted({int(link["question"]) for link in links}) == list(range(1, len(LESSON.questions) + 1))
+    assert all(link["visible"] == "true" for link in links)
+    by_page: dict[str, set[str]] = {}
+    for link in links:
+        url, _, anchor = link["href"].partition("#")
+        by_page.setdefault(url, set()).add(anchor)
+    assert len(by_page) > 5, by_page
+    for url, anchors in sorted(by_page.items()):
+        response = lesson.goto(url)
+        assert response is not None and response.status == 200, url
+        missing = sorted(a for a in anchors if a and not lesson.evaluate("(id) => !!document.getElementById(id)", a))
+        assert missing == [], url
+    assert page_watch.foreign_requests == [] and page_watch.console_errors == []
+
+
+def test_following_an_explanation_link_opens_the_page_at_its_anchor(lesson) -> None:
+    answer_all(lesson, LESSON)
+    submit(lesson)
+    number = next(n for n, q in enumerate(LESSON.questions, start=1) if "../runbooks/rollback.md#step-a2" in q.explanation)
+    question_box(lesson, number).locator(".db-quiz__explanation a", has_text="step A2").click()
+    lesson.wait_for_url("**/runbooks/rollback/#step-a2-turn-auto-sync-off-and-roll-back-1-minute")
+    heading = lesson.locator("#step-a2-turn-auto-sync-off-and-roll-back-1-minute")
+    assert heading.text_content().startswith("Step A2: Turn auto-sync off and roll back")
+    assert heading.is_visible()
+
+
+def test_explanation_links_are_hidden_until_the_quiz_is_scored(lesson) -> None:
+    links = explanation_links(lesson)
+    assert links and all(link["visible"] == "false" for link in links)
 
 
 def test_unanswered_questions_block_scoring_and_take_the_focus(lesson) -> None:
@@ -314,7 +359,9 @@ quiz:
       type: multiple
       options: [two, three, four, five, six, seven]
       correctAnswers: [two, four, six]
-      explanation: Even numbers divide by two.
+      explanation: >-
+        Even numbers divide by two; see
+        [<img src=x onerror=alert(3)> "the top" `</a><script>alert(4)</script>`](#special-quiz).
     - question: The number nine is even.
       type: true-false
       correctAnswer: false
@@ -383,8 +430,29 @@ def test_a_script_option_renders_as_text(special, page_watch) -> None:
     assert special.locator(".db-quiz img, .db-quiz b").count() == 0
     answer_all(special, SPECIAL)
     submit(special)
-    assert question_box(special, 1).locator(".db-quiz__explanation").text_content() == "Markup such as <b>bold</b> stays text."
+    assert question_box(special, 1).locator(".db-quiz__explanation").text_content().strip() == "Markup such as <b>bold</b> stays text."
     assert question_box(special, 1).locator(".db-quiz__answer").text_content() == "Correct answer: <script>alert(1)</script>"
+    assert special.dialogs == []
+    assert page_watch.console_errors == [] and page_watch.foreign_requests == []
+
+
+def test_markup_in_an_explanation_link_is_shown_as_typed(special, page_watch) -> None:
+    answer_all(special, SPECIAL)
+    submit(special)
+    explanation = question_box(special, 2).locator(".db-quiz__explanation")
+    assert explanation.text_content().strip() == (
+        'Even numbers divide by two; see <img src=x onerror=alert(3)> "the top" </a><script>alert(4)</script>.'
+    )
+    link = explanation.get_by_role("link")
+    assert link.count() == 1
+    assert link.text_content() == '<img src=x onerror=alert(3)> "the top" </a><script>alert(4)</script>'
+    assert link.get_attribute("href") == "#special-quiz"
+    assert special.locator(".db-quiz img, .db-quiz script:not([type='application/json'])").count() == 0
+    assert special.evaluate("document.activeElement.textContent") == "Try again"
+    special.keyboard.press("Shift+Tab")  # back past the locked answers of question 3, to the link
+    assert special.evaluate("document.activeElement.getAttribute('href')") == "#special-quiz"
+    special.keyboard.press("Enter")
+    assert special.evaluate("location.hash") == "#special-quiz"
     assert special.dialogs == []
     assert page_watch.console_errors == [] and page_watch.foreign_requests == []
 

@@ -170,6 +170,10 @@ class ComponentPreprocessor(Preprocessor):
         out = list(lines)
         for block, html in reversed(rendered):
             out[block.line - 1 : block.end_line] = ["", *self._stashed_lines(html)]
+        # A lone trailing blank line would end the last paragraph with a newline, so a
+        # block closing the page would come out as "<p>placeholder\n</p>" and keep its <p>.
+        while out and not out[-1]:
+            out.pop()
         return out
 
     def _slugify(self) -> Callable[[str, str], str]:

@@ -50,6 +50,7 @@ class PageLink:
     target: str  # as written: a path relative to the page, an optional #anchor
     line: int  # 1-based line of the block in the page's Markdown
     about: str  # what holds the link, for messages: "decision: tree 't', node 'n'"
+    line_in_file: bool = False  # the line counts from the top of the file (a frontmatter key), not the Markdown
 
 
 @dataclass

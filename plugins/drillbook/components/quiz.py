@@ -5,6 +5,8 @@ the page or where a ``::quiz`` block stands.
 DrillbookError such as ``quiz question 3: correctAnswer 'Foo' is not one of its
 options``. :class:`QuizPlacement` is the Markdown preprocessor that checks the quiz
 before anything renders and appends a ``::quiz`` block when the page has none.
+Explanations may link to pages of the site (:mod:`drillbook.components.quiz_explanation`):
+the placement notes each link with its frontmatter line, for the site's page and anchor check.
 Scoring, shuffling and the saved best result live in ``assets/js/quiz.js``.
 """
 
@@ -14,12 +16,14 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 from markdown import Markdown
 from markdown.preprocessors import Preprocessor
+from markupsafe import Markup
 from pydantic import BaseModel, ConfigDict, StrictBool, ValidationError, field_validator, model_validator
 
 from drillbook.blocks import find_blocks
-from drillbook.components import Options, RenderContext, component, key_path
+from drillbook.components import Options, PageLink, RenderContext, component, key_path
+from drillbook.components.quiz_explanation import ExplanationProblem, Piece, explanation_markdown, link_targets, parse_explanation, plain_text
 from drillbook.errors import DrillbookError, quote
-from drillbook.yaml_source import line_of, split_frontmatter
+from drillbook.yaml_source import Frontmatter, line_of, split_frontmatter
 
 if TYPE_CHECKING:
     from drillbook.extension import DrillbookExtension
@@ -52,6 +56,10 @@ class QuizQuestion(BaseModel):
         for key in ("question", "explanation"):
             if not getattr(self, key).strip():
                 raise QuizProblem(f"{key} is empty", at=[key])
+        try:
+            parse_explanation(self.explanation)
+        except ExplanationProblem as problem:
+            raise QuizProblem(str(problem), at=["explanation"]) from None
         if self.type not in QUESTION_TYPES:
             raise QuizProblem(f"type '{self.type}' is not one of {', '.join(QUESTION_TYPES)}", at=["type"])
         if self.type == "true-false":
@@ -128,6 +136,16 @@ class QuizQuestion(BaseModel):
             return ["true" if self.correctAnswer else "false"]
         answers = self.correctAnswers if self.type == "multiple" else [self.correctAnswer]
         return [str(index) for index, option in enumerate(self.options or []) if option in (answers or [])]
+
+    @property
+    def explanation_pieces(self) -> list[Piece]:
+        """The explanation's text and links (see :mod:`drillbook.components.quiz_explanation`)."""
+        return parse_explanation(self.explanation)
+
+    @property
+    def explanation_text(self) -> str:
+        """The explanation as the reader sees it: link words without their targets."""
+        return plain_text(self.explanation_pieces)
 
     @property
     def correct_labels(self) -> list[str]:
@@ -210,7 +228,10 @@ def _prepare(options: "QuizBlock", context: RenderContext) -> dict[str, Any]:
         "shuffle": quiz.shuffle,
         "questions": [{"type": q.type, "correct": q.correct_values} for q in quiz.questions],
     }
-    return {"quiz": quiz, "quiz_data": data, "storage_key": f"drillbook.quiz:{context.path}"}
+    # Explanations are Markdown regions of stashed text and page links, which MkDocs
+    # resolves to URLs; QuizPlacement has noted the links for the site's check.
+    explanations = [Markup(explanation_markdown(q.explanation_pieces, context.stash)) for q in quiz.questions]
+    return {"quiz": quiz, "quiz_data": data, "explanations": explanations, "storage_key": f"drillbook.quiz:{context.path}"}
 
 
 @component("quiz", "quiz.html", prepare=_prepare)
@@ -236,10 +257,12 @@ class QuizPlacement(Preprocessor):
         page = self.extension.page
         if "quiz" not in page.meta:
             return lines
+        frontmatter = split_frontmatter(page.frontmatter)
         try:
-            check_quiz(page.meta["quiz"], split_frontmatter(page.frontmatter).yaml)
+            quiz = check_quiz(page.meta["quiz"], frontmatter.yaml)
         except DrillbookError as error:
             self.extension.on_error(DrillbookError(error.message, path=page.path, line=error.line))
+        self._note_links(quiz, frontmatter)
         try:
             blocks = [block for block in find_blocks("\n".join(lines)) if block.name == "quiz"]
         except DrillbookError:
@@ -250,3 +273,13 @@ class QuizPlacement(Preprocessor):
         if blocks:
             return lines
         return [*lines, "", APPENDED_HEADING, "", "::quiz", "::"]
+
+    def _note_links(self, quiz: Quiz, frontmatter: Frontmatter) -> None:
+        """Each explanation link, for the site's check that its page and anchor exist."""
+        for index, question in enumerate(quiz.questions):
+            targets = link_targets(question.explanation_pieces)
+            if not targets:
+                continue
+            line = frontmatter.line_of(["quiz", "questions", index, "explanation"]) if frontmatter.present else 0
+            for target in targets:
+                self.extension.page.links.append(PageLink(target, line, f"quiz question {index + 1}", line_in_file=True))

@@ -268,7 +268,8 @@ class DrillbookPlugin(BasePlugin[DrillbookConfig]):
             for link in source.links:
                 problem = link_problem(link.target, page_uri, files)
                 if problem:
-                    log.warning(str(DrillbookError(f"{link.about}: {problem}", path=source.path, line=source.line_offset + link.line)))
+                    line = link.line if link.line_in_file else source.line_offset + link.line
+                    log.warning(str(DrillbookError(f"{link.about}: {problem}", path=source.path, line=line)))
         return env
 
     def on_post_build(self, config: MkDocsConfig) -> None:
