@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import html
 import xml.etree.ElementTree as etree
 from typing import TYPE_CHECKING
 
 from markdown import Markdown
-from markdown.extensions.toc import slugify, unique
+from markdown.extensions.toc import render_inner_html, slugify, strip_tags, unique
 from markdown.treeprocessors import Treeprocessor
 
 from drillbook.components.do_this_now import Step, author_items, render_do_this_now, step_name
@@ -50,11 +51,14 @@ class RunbookOpeningTreeprocessor(Treeprocessor):
         used = {element.get("id") for element in root.iter() if element.get("id")}
         steps = []
         for heading in (element for element in root.iter() if element.tag in ("h2", "h3")):
-            name = step_name("".join(heading.itertext()))
+            # The heading's text as the reader sees it, read as the table of contents reads it:
+            # a code span may still be a stash placeholder in the tree at this point.
+            text = html.unescape(strip_tags(render_inner_html(heading, self.md)))
+            name = step_name(text)
             if name is None:
                 continue
             if not heading.get("id"):
-                heading.set("id", unique(make_slug("".join(heading.itertext()), separator), used))
+                heading.set("id", unique(make_slug(text, separator), used))
                 used.add(heading.get("id"))
             steps.append(Step(anchor=heading.get("id") or "", name=name))
         return steps
