@@ -276,12 +276,14 @@ def test_a_small_memory_folder_is_not_used_for_sandboxes(tmp_path: Path, monkeyp
 
 def test_a_snapshot_deleted_during_the_run_fails_the_drill_with_one_line(tmp_path: Path) -> None:
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     from drillbook.drill.sandbox import ScenarioFailed, copy_into
 
     gone = tmp_path / "drill-snapshot"
-    with pytest.raises(ScenarioFailed) as caught:
-        asyncio.run(copy_into(gone, tmp_path, "default"))
+    # A thread of its own: the browser tests' Playwright keeps an event loop running in this one.
+    with ThreadPoolExecutor(1) as thread, pytest.raises(ScenarioFailed) as caught:
+        thread.submit(lambda: asyncio.run(copy_into(gone, tmp_path, "default"))).result()
     assert str(caught.value) == (
         f"scenario 'default': setup.sh built a snapshot that could not be read while the drills ran "
         f"(No such file or directory): {gone}"
