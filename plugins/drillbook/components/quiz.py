@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 from markdown import Markdown
 from markdown.preprocessors import Preprocessor
 from markupsafe import Markup
-from pydantic import BaseModel, ConfigDict, StrictBool, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, PrivateAttr, StrictBool, ValidationError, field_validator, model_validator
 
 from drillbook.blocks import find_blocks
 from drillbook.components import Options, PageLink, RenderContext, component, key_path
@@ -50,6 +50,7 @@ class QuizQuestion(BaseModel):
     correctAnswer: Any = None  # single: an option's text; true-false: a boolean
     correctAnswers: list[str] | None = None  # multiple: a non-empty subset of the options
     explanation: str
+    _explanation_pieces: list[Piece] = PrivateAttr(default_factory=list)
 
     @model_validator(mode="after")
     def _consistent(self) -> "QuizQuestion":
@@ -57,7 +58,7 @@ class QuizQuestion(BaseModel):
             if not getattr(self, key).strip():
                 raise QuizProblem(f"{key} is empty", at=[key])
         try:
-            parse_explanation(self.explanation)
+            self._explanation_pieces = parse_explanation(self.explanation)
         except ExplanationProblem as problem:
             raise QuizProblem(str(problem), at=["explanation"]) from None
         if self.type not in QUESTION_TYPES:
@@ -139,8 +140,8 @@ class QuizQuestion(BaseModel):
 
     @property
     def explanation_pieces(self) -> list[Piece]:
-        """The explanation's text and links (see :mod:`drillbook.components.quiz_explanation`)."""
-        return parse_explanation(self.explanation)
+        """The explanation's text and links (see :mod:`drillbook.components.quiz_explanation`), read once by validation."""
+        return self._explanation_pieces
 
     @property
     def explanation_text(self) -> str:
