@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BUILD_DATE, ROOT, SHIPPED_BUILD_DATE, drill_day, mkdocs_build, serve, shipped_drills
+from conftest import BUILD_DATE, ROOT, SHIPPED_BUILD_DATE, mkdocs_build, serve, shipped_drills
 from drill_fixtures import Drill, Step, article, passed_badge, table_rows, write_site
 
 PASSED = Drill("runbooks/passed.md", "2026-11-19T10:00:00Z", "passed", 2.4, [
@@ -285,11 +285,11 @@ def test_shipped_runbooks_show_their_latest_drill_and_are_listed_on_the_health_p
         drills = [record for record in records if record.runbook == f"runbooks/{name}.md"]
         assert drills, f"runbooks/{name}.md: never drilled; run make drill"
         newest = max(drills, key=lambda record: record.started)
-        days = (built_on - drill_day(newest)).days
+        days = (built_on - newest.day).days
         # A strict build cannot contain a failing page, so every badge says when the latest drill passed.
         assert page.find(class_="drill-badge").text == passed_badge(days), name
         first = table_rows(page.find("table", id="last-worked"))[0]
-        assert first[:2] == [drill_day(newest).isoformat(), "Drill (sandbox)"], name
+        assert first[:2] == [newest.day.isoformat(), "Drill (sandbox)"], name
         assert first[2].startswith("Passed in ") and first[3] == f"{len(newest.steps)} steps; commit {(newest.commit or '')[:7]}", name
     health = article(built_site, "runbooks/health")
     linked = sorted(row.find("a").attrs["href"] for row in health.find("table").find("tbody").find_all("tr"))

@@ -17,7 +17,7 @@ import math
 import os
 import dataclasses
 from dataclasses import asdict, field
-from datetime import datetime
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -72,6 +72,11 @@ class DrillRecord:
     @property
     def started(self) -> datetime:
         return datetime.fromisoformat(self.started_at.replace("Z", "+00:00"))
+
+    @property
+    def day(self) -> date:
+        """The UTC day the drill ran: the day its badge, row and staleness count from."""
+        return self.started.astimezone(timezone.utc).date()
 
     @property
     def failed_step(self) -> StepRecord | None:

@@ -72,7 +72,7 @@ def page_dates(results: RunbookResults) -> PageDates:
     fresh = results.freshness
     drill = fresh.latest_drill
     return PageDates(
-        drilled=drill.started.astimezone(timezone.utc).date().isoformat() if drill else "",
+        drilled=drill.day.isoformat() if drill else "",
         worked=fresh.last_worked.isoformat() if fresh.last_worked else "",
         stale_after_days=fresh.stale_after_days,
     )
@@ -176,7 +176,7 @@ def health_rows(results: list[RunbookResults], health_page: str, href: Callable[
         rows.append(HealthRow(
             title=item.title,
             link=href(item.published),
-            last_drill=drill.started.astimezone(timezone.utc).date().isoformat() if drill else "Never drilled",
+            last_drill=drill.day.isoformat() if drill else "Never drilled",
             outcome=drill_outcome(drill) if drill else "—",
             transcript_link=href(transcript) if transcript else None,
             days_since=str(fresh.days_since_drill) if drill else "—",

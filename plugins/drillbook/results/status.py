@@ -97,7 +97,7 @@ class Freshness:
     def days_since_drill(self) -> int | None:
         if self.latest_drill is None:
             return None
-        return max(0, (self.today - self.latest_drill.started.astimezone(timezone.utc).date()).days)
+        return max(0, (self.today - self.latest_drill.day).days)
 
     @property
     def stale(self) -> bool:
@@ -116,7 +116,7 @@ class Freshness:
 
 def freshness(records: list[DrillRecord], history: list[HistoryEntry], today: date, stale_after_days: int) -> Freshness:
     """``records`` are this runbook's drills, in any order."""
-    worked = [record.started.astimezone(timezone.utc).date() for record in records if record.outcome == "passed"]
+    worked = [record.day for record in records if record.outcome == "passed"]
     worked += [entry.date for entry in history]
     return Freshness(today, stale_after_days, max(worked, default=None), latest(records))
 
@@ -195,7 +195,7 @@ def stale_message(fresh: Freshness) -> str:
 
 def failing_message(record: DrillRecord) -> str:
     """"the latest drill (2026-11-21) failed at step 'Merge + sync' (line 88)"."""
-    when = record.started.astimezone(timezone.utc).date().isoformat()
+    when = record.day.isoformat()
     outcome = drill_outcome(record)
     return f"the latest drill ({when}) {outcome[0].lower()}{outcome[1:]}"
 
