@@ -96,6 +96,15 @@ def test_passed_drill_shows_badge_and_row_linking_its_transcript(fixture_site) -
     assert table.find("a").attrs["href"] == "transcript/"
 
 
+def test_the_badge_writes_its_mark_as_a_character_reference(fixture_site) -> None:
+    """A page otherwise plain ASCII stays ASCII: Python would keep its whole HTML at twice the memory for one ✓."""
+    _, site, _ = fixture_site
+    html = (site / "runbooks" / "passed" / "index.html").read_text(encoding="utf-8")
+    start = html.index('<a class="drill-badge ')
+    badge = html[html.index(">", start) + 1 : html.index("</a>", start)]
+    assert badge == "Drilled 3 days ago &#10003;"
+
+
 def test_badge_sits_under_the_title_and_the_section_closes_the_page(fixture_site) -> None:
     _, site, _ = fixture_site
     top = [element for element in article(site, "runbooks/passed").children if not isinstance(element, str)]

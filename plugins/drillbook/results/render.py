@@ -78,8 +78,20 @@ def page_dates(results: RunbookResults) -> PageDates:
     )
 
 
+def ascii_html(html: str) -> str:
+    """``html`` with each character beyond ASCII written as a character reference, e.g. ``&#10003;``.
+
+    Python keeps a text at the width of its widest character, so one ✓ in the badge
+    would double the memory of a page that is otherwise ASCII, and a build keeps every
+    page's HTML until it ends. Only for fragments without ``<script>`` or ``<style>``,
+    where references are not read.
+    """
+    return html if html.isascii() else html.encode("ascii", "xmlcharrefreplace").decode("ascii")
+
+
 def badge_html(page: RunbookPage) -> str:
-    return TEMPLATES.get_template("badge.html").render(badge=page.results.badge, section_id=SECTION_ID, dates=page_dates(page.results)).strip()
+    html = TEMPLATES.get_template("badge.html").render(badge=page.results.badge, section_id=SECTION_ID, dates=page_dates(page.results))
+    return ascii_html(html.strip())
 
 
 def warnings_html(page: RunbookPage) -> list[str]:
@@ -101,14 +113,14 @@ def warnings_html(page: RunbookPage) -> list[str]:
             kind="stale", days=fresh.days_since_worked, message=stale_message(fresh), runbook=page.results.runbook,
             hidden=not fresh.stale,
         ).strip())
-    return fragments
+    return [ascii_html(fragment) for fragment in fragments]
 
 
 def last_worked_html(page: RunbookPage) -> str:
     """The table of the "When this runbook last worked" section."""
-    return TEMPLATES.get_template("last_worked.html").render(
+    return ascii_html(TEMPLATES.get_template("last_worked.html").render(
         rows=page.results.rows, recorded=page.results.recorded, transcript_url=page.transcript_url,
-    ).strip()
+    ).strip())
 
 
 def _transcript_is_latest(results: RunbookResults) -> bool:
