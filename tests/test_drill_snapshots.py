@@ -203,7 +203,7 @@ def test_pytest_reports_a_bad_scenario_yml_with_its_line(tmp_path: Path) -> None
 
 
 def test_shipped_scenarios_have_valid_settings() -> None:
-    from drillbook.drill.sandbox import find_scenario
+    from drillbook.drill.scenario import find_scenario
 
     scenarios = Path(__file__).resolve().parent.parent / "runbooks" / "scenarios"
     assert {path.parent.name: find_scenario(scenarios, path.parent.name).snapshot

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
 import pytest
 
-from conftest import mkdocs_build
+from conftest import ROOT, SHIPPED_BUILD_DATE, mkdocs_build
 from drillbook.blocks import find_blocks
 from drillbook.drill.parsing import parse_blocks
 from drillbook.errors import DrillbookError
@@ -316,6 +317,28 @@ def test_loading_the_plugin_and_extension_imports_no_heavy_module() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout == "[]\n", result.stderr
+
+
+def test_building_the_site_loads_nothing_that_runs_drills(tmp_path: Path) -> None:
+    """The build reads runbooks and their scenarios; the sandbox, kernel and executor stay unloaded."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from mkdocs.commands.build import build\n"
+        "from mkdocs.config import load_config\n"
+        f"config = load_config({str(ROOT / 'mkdocs.yml')!r}, site_dir={str(tmp_path / 'site')!r})\n"
+        "config.plugins.on_startup(command='build', dirty=False)\n"
+        "build(config)\n"
+        "print(sorted(m for m in ('asyncio', 'nbclient', 'zmq', 'drillbook.drill.sandbox', 'drillbook.drill.executor',"
+        " 'drillbook.drill.kernel') if m in sys.modules))"
+    )
+    env = {**os.environ, "DRILLBOOK_TODAY": SHIPPED_BUILD_DATE, "NO_MKDOCS_2_WARNING": "1"}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "[]", result.stderr
+    assert "Drilled" in (tmp_path / "site" / "runbooks" / "rollback" / "index.html").read_text(encoding="utf-8")
 
 
 def test_the_extension_knows_the_lesson_key_without_loading_the_lesson_header() -> None:

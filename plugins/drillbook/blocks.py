@@ -58,15 +58,26 @@ def heading_anchors(text: str, slugify: Callable[[str, str], str], read_as: str 
     ``read_as``: a text with the same headings and line count whose parse can stand in for ``text``'s.
     """
     anchors: dict[str, int] = {}
-    tokens = markdown_tokens(read_as or text)
-    for index, token in enumerate(tokens):
-        if token.type != "heading_open" or not token.map or index + 1 >= len(tokens):
-            continue
-        content = tokens[index + 1].content
+    for content, line in _headings.get(read_as or text, lambda: _read_headings(read_as or text)):
         custom = HEADING_ID.search(content)
         anchor = custom.group(1) if custom else slugify(HEADING_ID.sub("", content).strip(), "-")
-        anchors.setdefault(anchor, token.map[0] + 1)
+        anchors.setdefault(anchor, line)
     return anchors
+
+
+# Headings by page text, so a rebuild reads no unchanged page's headings again.
+KEPT_HEADINGS = 8192
+_headings: ContentCache[tuple[tuple[str, int], ...]] = ContentCache(KEPT_HEADINGS)
+
+
+def _read_headings(text: str) -> tuple[tuple[str, int], ...]:
+    """Each heading's raw text and 1-based line."""
+    tokens = markdown_tokens(text)
+    return tuple(
+        (tokens[index + 1].content, token.map[0] + 1)
+        for index, token in enumerate(tokens)
+        if token.type == "heading_open" and token.map and index + 1 < len(tokens)
+    )
 
 
 # Cheap test, before any parsing: could the text hold a block at all?

@@ -1,9 +1,11 @@
 """One markdown-it parse per Markdown text, shared by every drillbook step that reads a page's structure.
 
 The drill-tag check, the component finder, the heading anchors and the drill's own
-runbook parser all read the same token stream: a page is parsed once, and a page
-whose text did not change is not parsed again on a ``mkdocs serve`` rebuild.
-The tokens are shared, so no caller may change them.
+runbook parser all read the same token stream: a page is parsed once. Those steps
+all run while the page is rendered, so only the last few parses are kept; each step
+keeps what it derives from them (the runbook, the fence edits, the blocks, the
+headings) by the page's text, so a page whose text did not change is not parsed
+again on a ``mkdocs serve`` rebuild. The tokens are shared, so no caller may change them.
 """
 
 from __future__ import annotations
@@ -16,10 +18,10 @@ from drillbook.content_cache import ContentCache
 if TYPE_CHECKING:
     from markdown_it.token import Token
 
+# The parses of the page being rendered: its text, and the bodies of its admonitions and tabs.
 # Only the tokens some step reads are kept, in a compact form (about a third of the memory
-# markdown-it's own tokens of them took), so a thousand runbooks' worth fits: the build
-# reads every runbook before it renders any page.
-KEPT_PARSES = 8192
+# markdown-it's own tokens of them took).
+KEPT_PARSES = 64
 READ_TYPES = frozenset({"fence", "code_block", "heading_open", "blockquote_open", "blockquote_close"})
 
 _parser: Any = None

@@ -31,7 +31,8 @@ from drillbook.drill.executor import run_drill
 from drillbook.drill.log import read_log
 from drillbook.drill.models import Runbook
 from drillbook.drill.parsing import parse_runbook
-from drillbook.drill.sandbox import Sandbox, Scenario
+from drillbook.drill.sandbox import Sandbox
+from drillbook.drill.scenario import Scenario
 from drillbook.drill.settings import load_settings
 
 TARGET_RATIO = 1.5

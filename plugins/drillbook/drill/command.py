@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 from drillbook.drill.log import append_record
 from drillbook.drill.models import Runbook, Step
 from drillbook.drill.parsing import parse_runbook
-from drillbook.drill.sandbox import JailUnavailable, Scenario, find_scenario, jail_problem
+from drillbook.drill.sandbox import JailUnavailable, jail_problem
+from drillbook.drill.scenario import Scenario, find_scenario
 from drillbook.drill.settings import DrillSettings, load_settings
 from drillbook.drill.shard import shard_argument
 from drillbook.errors import DrillbookError

@@ -36,7 +36,8 @@ from drillbook.drill.kernel import KERNEL_NAME
 from drillbook.drill.kernel_spec import DrillKernelSpecManager, kernel_spec
 from drillbook.drill.log import DrillRecord, StepOutcome, StepRecord, transcript_name
 from drillbook.drill.models import Runbook, Step
-from drillbook.drill.sandbox import JailUnavailable, Sandbox, Scenario, ScenarioFailed, ScenarioSnapshots, jail_problem
+from drillbook.drill.sandbox import JailUnavailable, Sandbox, ScenarioFailed, ScenarioSnapshots, jail_problem
+from drillbook.drill.scenario import Scenario
 
 OUTPUT_TAIL_LINES = 40
 RECONNECT_IVL_MS = 10

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import jinja2
 from markdown import Markdown
 from markdown.preprocessors import Preprocessor
 
+from drillbook.content_cache import ContentCache
 from drillbook.drill.models import CodeBlock
 from drillbook.drill.parsing import parse_blocks
 from drillbook.errors import DrillbookError
@@ -41,18 +42,43 @@ def site_opener(block: CodeBlock) -> str | None:
     return None
 
 
-def rewrite_for_site(lines: list[str], blocks: list[CodeBlock]) -> list[str]:
-    """``lines`` with tag words stripped and drill-hidden blocks blanked; same length."""
-    out = list(lines)
+class SiteEdit(NamedTuple):
+    """The site's change to one tagged block: lines ``first..end`` (0-based, end excluded) become ``opener``."""
+
+    first: int
+    end: int
+    opener: str | None  # None: the block is drill-hidden, and its lines are blanked
+    check: bool  # a drill-check block, folded into "How the drill checks this"
+
+
+def site_edits(blocks: list[CodeBlock]) -> tuple[SiteEdit, ...]:
+    """What the site changes for each tagged block: its opening fence, or the whole block when hidden."""
+    edits: list[SiteEdit] = []
     for block in blocks:
         if block.tag is None:
             continue
         opener = site_opener(block)
-        if opener is None:
-            out[block.line - 1 : block.end_line] = [""] * (block.end_line - block.line + 1)
-        else:
-            out[block.line - 1] = opener
+        end = block.end_line if opener is None else block.line
+        edits.append(SiteEdit(block.line - 1, end, opener, block.tag == "drill-check"))
+    return tuple(edits)
+
+
+def apply_site_edits(lines: list[str], edits: tuple[SiteEdit, ...]) -> list[str]:
+    out = list(lines)
+    for first, end, opener, _ in edits:
+        out[first:end] = [opener] if opener is not None else [""] * (end - first)
     return out
+
+
+def rewrite_for_site(lines: list[str], blocks: list[CodeBlock]) -> list[str]:
+    """``lines`` with tag words stripped and drill-hidden blocks blanked; same length."""
+    return apply_site_edits(lines, site_edits(blocks))
+
+
+# Each page's edits by its text: few and small, so a rebuild reads no unchanged page's
+# blocks again and a thousand pages' worth costs little memory.
+KEPT_EDITS = 8192
+_edits: ContentCache[tuple[SiteEdit, ...]] = ContentCache(KEPT_EDITS)
 
 
 class DrillFencePreprocessor(Preprocessor):
@@ -64,12 +90,13 @@ class DrillFencePreprocessor(Preprocessor):
         self.check_blocks = 0  # drill-check blocks on the page being converted
 
     def run(self, lines: list[str]) -> list[str]:
+        text = "\n".join(lines)
         try:
-            blocks = parse_blocks("\n".join(lines))
+            edits = _edits.get(text, lambda: site_edits(parse_blocks(text)))
         except DrillbookError as error:
             self.extension.fail(error)
-        self.check_blocks = sum(block.tag == "drill-check" for block in blocks)
-        return rewrite_for_site(lines, blocks)
+        self.check_blocks = sum(edit.check for edit in edits)
+        return apply_site_edits(lines, edits)
 
 
 class DrillCheckDetails(Preprocessor):

@@ -12,7 +12,7 @@ DRILLABLE_LANGUAGES = ("bash", "sh", "shell")
 DEFAULT_SCENARIO = "default"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BlockOptions:
     """The options that may follow a tag: ```` ```bash drill timeout=90s title="Merge" ````."""
 
@@ -20,7 +20,7 @@ class BlockOptions:
     title: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CodeBlock:
     """One fenced code block of a Markdown text; lines are 1-based in that text."""
 
@@ -40,7 +40,7 @@ class CodeBlock:
         return self.tag is not None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DrillSpec:
     """The frontmatter's ``drill:`` mapping."""
 
@@ -51,7 +51,7 @@ class DrillSpec:
     var_lines: dict[str, int] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Step:
     """A drilled block with its placeholders bound: what the kernel runs."""
 
@@ -76,7 +76,7 @@ class Step:
         return self.block.options.timeout_s
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Runbook:
     """A parsed runbook file; ``path`` is how the log and messages name it."""
 

@@ -22,7 +22,6 @@ from drillbook.drill.models import (
     Step,
     Tag,
 )
-from drillbook.content_cache import ContentCache
 from drillbook.errors import DrillbookError, quote
 from drillbook.markdown_tokens import StructureToken
 from drillbook.markdown_tokens import tokens as markdown_tokens
@@ -127,14 +126,12 @@ def frontmatter_title(frontmatter: str) -> str | None:
 # -- fenced blocks --------------------------------------------------------------
 
 
-# Blocks by text and line offset, so a page unchanged since the last build is not read again.
-KEPT_BLOCK_LISTS = 8192
-_block_lists: ContentCache[tuple[CodeBlock, ...]] = ContentCache(KEPT_BLOCK_LISTS)
-
-
 def parse_blocks(text: str, line_offset: int = 0) -> list[CodeBlock]:
-    """Every fenced block of the Markdown ``text``, in order; lines are shifted by ``line_offset``."""
-    return list(_block_lists.get((text, line_offset), lambda: tuple(_parse_blocks(text, line_offset))))
+    """Every fenced block of the Markdown ``text``, in order; lines are shifted by ``line_offset``.
+
+    Not kept: the parse it reads is, and callers keep what they derive from the blocks.
+    """
+    return _parse_blocks(text, line_offset)
 
 
 def _parse_blocks(text: str, line_offset: int) -> list[CodeBlock]:
@@ -323,17 +320,11 @@ def has_tagged_fence(text: str) -> bool:
     return any(TAGGED_OPENER.match(line) or BRACED_OPENER.match(line) for line in markdown_lines(text))
 
 
-# Runbooks by their file text and path: unchanged runbooks are not parsed again on a rebuild.
-KEPT_RUNBOOKS = 8192
-_runbooks: ContentCache[Runbook] = ContentCache(KEPT_RUNBOOKS)
-
-
 def parse_runbook(text: str, path: str) -> Runbook:
-    """A runbook from its file text; every error names ``path`` and the line."""
-    return _runbooks.get((text, path), lambda: _parse_runbook(text, path))
+    """A runbook from its file text; every error names ``path`` and the line.
 
-
-def _parse_runbook(text: str, path: str) -> Runbook:
+    Not kept: a drill parses each runbook once, and the site keeps only what it checks.
+    """
     text = text.replace("\r\n", "\n").replace("\r", "\n")  # as Markdown reads it
     try:
         page = split_frontmatter(text)

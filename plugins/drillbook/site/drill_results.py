@@ -15,9 +15,10 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.utils import get_relative_url
 
+from drillbook.content_cache import ContentCache
 from drillbook.drill.log import read_log, transcript_name
 from drillbook.drill.parsing import parse_runbook
-from drillbook.drill.sandbox import find_scenario
+from drillbook.drill.scenario import find_scenario
 from drillbook.drill.settings import SCENARIOS
 from drillbook.yaml_source import read_text
 from drillbook.errors import DrillbookError
@@ -106,7 +107,6 @@ def load_drill_results(
     for runbook in runbooks.values():
         text = read_text(root / runbook, runbook)
         frontmatter[runbook] = read_runbook_frontmatter(drillbook_frontmatter(text, keys), runbook)
-        check_drill_spec(text, runbook, root / config.runbooks_dir / SCENARIOS)
     transcripts = _read_transcripts(root, config.transcripts_dir, list(runbooks.values()))
     results = collect_results(frontmatter, records, transcripts, today, config.stale_after_days, config.last_worked_rows)
     pages = {runbook: page for page, runbook in runbooks.items() if page != runbook}
@@ -123,14 +123,32 @@ def load_drill_results(
 
 
 def check_drill_spec(text: str, runbook: str, scenarios_dir: Path) -> None:
-    """The checks ``drillbook drill`` makes before it runs anything, so the build and the drill agree."""
-    parsed = parse_runbook(text, runbook)
-    if not parsed.drilled or not scenarios_dir.is_dir():
+    """The checks ``drillbook drill`` makes before it runs anything, so the build and the drill agree.
+
+    Made as the runbook's page is rendered, so its parse is shared with the rendering.
+    """
+    scenario = _drill_scenarios.get((text, runbook), lambda: _drill_scenario(text, runbook))
+    if scenario is None or not scenarios_dir.is_dir():
         return  # a site with no scenarios folder is not set up for drills: only the runbook itself is checked
+    name, line = scenario
     try:
-        find_scenario(scenarios_dir, parsed.drill.scenario)
+        find_scenario(scenarios_dir, name)
     except DrillbookError as error:
-        raise DrillbookError(error.message, runbook, parsed.drill.scenario_line or parsed.drill.line) from None
+        raise DrillbookError(error.message, runbook, line) from None
+
+
+# By file text and path: a runbook unchanged since the last build is not parsed again, and
+# only the scenario it names is kept, not the runbook. The scenario is looked up afresh each build.
+KEPT_SCENARIOS = 8192
+_drill_scenarios: ContentCache[tuple[str, int | None] | None] = ContentCache(KEPT_SCENARIOS)
+
+
+def _drill_scenario(text: str, runbook: str) -> tuple[str, int | None] | None:
+    """The scenario a drilled runbook names, and the line naming it; None when nothing is drilled."""
+    parsed = parse_runbook(text, runbook)
+    if not parsed.drilled:
+        return None
+    return parsed.drill.scenario, parsed.drill.scenario_line or parsed.drill.line
 
 
 def _read_transcripts(root: Path, folder: str, runbooks: list[str]) -> dict[str, Transcript]:

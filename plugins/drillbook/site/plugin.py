@@ -215,7 +215,10 @@ class DrillbookPlugin(BasePlugin[DrillbookConfig]):
             return markdown
         source = Path(page.file.abs_src_path)
         shown = self._shown(source)
-        frontmatter = drillbook_frontmatter(_frontmatter_text(source, markdown), self.keys)
+        text = _source_text(source)
+        if page.file.src_uri in self.runbooks:
+            self._check_drill_spec(text, self.runbooks[page.file.src_uri])
+        frontmatter = drillbook_frontmatter(_frontmatter_text(text, markdown), self.keys)
         self.extension.page = PageSource(shown, frontmatter.count("\n"), meta, frontmatter=frontmatter)
         self.extension.page.is_runbook = page.file.src_uri in self.runbooks
         self.page_sources[page.file.src_uri] = self.extension.page
@@ -229,6 +232,16 @@ class DrillbookPlugin(BasePlugin[DrillbookConfig]):
             except DrillbookError as error:
                 raise_plugin_error(DrillbookError(error.message, path=shown, line=_frontmatter_key_line(frontmatter, "severity")))
         return markdown
+
+    def _check_drill_spec(self, text: str, runbook: str) -> None:
+        """What ``drillbook drill`` checks before it runs a runbook: its blocks, ``drill.vars`` and scenario."""
+        from drillbook.drill.settings import SCENARIOS
+        from drillbook.site.drill_results import check_drill_spec
+
+        try:
+            check_drill_spec(text, runbook, self.root / self.config.runbooks_dir / SCENARIOS)
+        except DrillbookError as error:
+            raise PluginError(str(error) if error.path else error.message) from None
 
     def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str | None:
         """Make the page title text (the theme writes it into <title> and the navigation unescaped:
@@ -301,13 +314,17 @@ class DrillbookPlugin(BasePlugin[DrillbookConfig]):
             return str(path)
 
 
-def _frontmatter_text(source: Path, markdown: str) -> str:
-    """The text of ``source`` before ``markdown``: the frontmatter with its ``---`` lines."""
+def _source_text(source: Path) -> str:
+    """The page's file as MkDocs read it (its frontmatter was checked in ``on_files``); "" if it has gone."""
     try:
-        raw = source.read_text(encoding="utf-8-sig")
-    except OSError:
+        return source.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
         return ""
-    return raw[: len(raw) - len(markdown)] if raw.endswith(markdown) else ""
+
+
+def _frontmatter_text(text: str, markdown: str) -> str:
+    """The part of a page's ``text`` before ``markdown``: the frontmatter with its ``---`` lines."""
+    return text[: len(text) - len(markdown)] if text.endswith(markdown) else ""
 
 
 def _frontmatter_key_line(frontmatter: str, key: str) -> int | None:
