@@ -3,8 +3,8 @@
 The drill-tag check, the component finder, the heading anchors and the drill's own
 runbook parser all read the same token stream: a page is parsed once. Those steps
 all run while the page is rendered, so only the last few parses are kept; each step
-keeps what it derives from them (the runbook, the fence edits, the blocks, the
-headings) by the page's text, so a page whose text did not change is not parsed
+keeps what it derives from them (the scenario a runbook names, the fence edits,
+the component blocks, the headings) by the page's text, so a page whose text did not change is not parsed
 again on a ``mkdocs serve`` rebuild. The tokens are shared, so no caller may change them.
 """
 
