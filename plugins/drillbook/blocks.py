@@ -58,7 +58,8 @@ def heading_anchors(text: str, slugify: Callable[[str, str], str], read_as: str 
     ``read_as``: a text with the same headings and line count whose parse can stand in for ``text``'s.
     """
     anchors: dict[str, int] = {}
-    for content, line in _headings.get(read_as or text, lambda: _read_headings(read_as or text)):
+    parsed = read_as or text
+    for content, line in _headings.get(parsed, lambda: _read_headings(parsed)):
         custom = HEADING_ID.search(content)
         anchor = custom.group(1) if custom else slugify(HEADING_ID.sub("", content).strip(), "-")
         anchors.setdefault(anchor, line)

@@ -89,38 +89,40 @@ def ascii_html(html: str) -> str:
     return html if html.isascii() else html.encode("ascii", "xmlcharrefreplace").decode("ascii")
 
 
+def _fragment(template: str, **context: object) -> str:
+    """An HTML fragment of a runbook page, from ``template``: stripped, and in ASCII (:func:`ascii_html`)."""
+    return ascii_html(TEMPLATES.get_template(template).render(**context).strip())
+
+
 def badge_html(page: RunbookPage) -> str:
-    html = TEMPLATES.get_template("badge.html").render(badge=page.results.badge, section_id=SECTION_ID, dates=page_dates(page.results))
-    return ascii_html(html.strip())
+    return _fragment("badge.html", badge=page.results.badge, section_id=SECTION_ID, dates=page_dates(page.results))
 
 
 def warnings_html(page: RunbookPage) -> list[str]:
     """The admonitions a stale or failing page opens with (none for a healthy page)."""
     fresh = page.results.freshness
-    template = TEMPLATES.get_template("warnings.html")
     fragments = []
     if fresh.failing and fresh.latest_drill is not None:
-        fragments.append(template.render(
+        fragments.append(_fragment(
+            "warnings.html",
             kind="failing",
             message=failing_message(fresh.latest_drill),
             line=failing_line(fresh.latest_drill),
             runbook=page.results.runbook,
             transcript_url=page.transcript_url if _transcript_is_latest(page.results) else None,
-        ).strip())
+        ))
     if fresh.last_worked is not None:
         # Rendered hidden when the page is fresh today: the browser shows it the day the page turns stale.
-        fragments.append(template.render(
-            kind="stale", days=fresh.days_since_worked, message=stale_message(fresh), runbook=page.results.runbook,
+        fragments.append(_fragment(
+            "warnings.html", kind="stale", days=fresh.days_since_worked, message=stale_message(fresh), runbook=page.results.runbook,
             hidden=not fresh.stale,
-        ).strip())
-    return [ascii_html(fragment) for fragment in fragments]
+        ))
+    return fragments
 
 
 def last_worked_html(page: RunbookPage) -> str:
     """The table of the "When this runbook last worked" section."""
-    return ascii_html(TEMPLATES.get_template("last_worked.html").render(
-        rows=page.results.rows, recorded=page.results.recorded, transcript_url=page.transcript_url,
-    ).strip())
+    return _fragment("last_worked.html", rows=page.results.rows, recorded=page.results.recorded, transcript_url=page.transcript_url)
 
 
 def _transcript_is_latest(results: RunbookResults) -> bool:

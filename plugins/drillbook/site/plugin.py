@@ -240,8 +240,8 @@ class DrillbookPlugin(BasePlugin[DrillbookConfig]):
 
         try:
             check_drill_spec(text, runbook, self.root / self.config.runbooks_dir / SCENARIOS)
-        except DrillbookError as error:
-            raise PluginError(str(error) if error.path else error.message) from None
+        except DrillbookError as error:  # always names the runbook, and the line where it can
+            raise_plugin_error(error)
 
     def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str | None:
         """Make the page title text (the theme writes it into <title> and the navigation unescaped:
