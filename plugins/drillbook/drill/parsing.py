@@ -24,12 +24,12 @@ from drillbook.drill.models import (
 )
 from drillbook.errors import DrillbookError, quote
 from drillbook.markdown_tokens import StructureToken
+from drillbook.shell_context import is_shell, placeholder_pattern, placeholder_sites
+from drillbook.substitution import VARIABLE_NAME, ShellVariable, UnsafeValue, quote_value, quote_variable, substitute
 from drillbook.markdown_tokens import tokens as markdown_tokens
 from drillbook.syntax_lines import container_bodies, fences_in_containers
 from drillbook.yaml_source import Frontmatter, load_mapping, load_yaml, markdown_lines, split_frontmatter
 
-# A token like <PR_NUMBER>: a human placeholder the frontmatter must bind for the drill.
-UPPER_PLACEHOLDER = re.compile(r"<[A-Z][A-Z0-9_]*>")
 VAR_KEY = re.compile(r"^<[^<>\s]+>$")
 SCENARIO_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 # key=value, key="value with spaces" or key='value'.
@@ -99,7 +99,7 @@ def parse_drill_spec(page: Frontmatter) -> DrillSpec:
     raw_vars = drill.get("vars") or {}
     if not isinstance(raw_vars, dict):
         raise DrillbookError("drill.vars: expected a mapping of placeholder to text", line=line("drill", "vars"))
-    bound: dict[str, str] = {}
+    bound: dict[str, str | ShellVariable] = {}
     var_lines: dict[str, int] = {}
     for key, value in raw_vars.items():
         where = line("drill", "vars", str(key))
@@ -107,11 +107,21 @@ def parse_drill_spec(page: Frontmatter) -> DrillSpec:
             raise DrillbookError(
                 f"drill.vars: {quote(key)} is not a placeholder; write it in angle brackets, like '<PR_NUMBER>'", line=where
             )
-        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            raise DrillbookError(f"drill.vars['{key}']: expected text, got {quote(value)}", line=where)
-        bound[key] = str(value)
+        bound[key] = _bound_value(key, value, where)
         var_lines[key] = where
     return DrillSpec(scenario, bound, line("drill"), line("drill", "scenario"), var_lines)
+
+
+def _bound_value(key: str, value: Any, line: int) -> str | ShellVariable:
+    """A ``drill.vars`` value: text (numbers are accepted), or ``{variable: NAME}``."""
+    if isinstance(value, dict) and list(value) == ["variable"]:
+        name = value["variable"]
+        if isinstance(name, str) and VARIABLE_NAME.fullmatch(name):
+            return ShellVariable(name)
+        raise DrillbookError(f"drill.vars['{key}'].variable: expected a shell variable name, like HOTFIX_COMMIT, got {quote(name)}", line=line)
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise DrillbookError(f"drill.vars['{key}']: expected text, or {{variable: NAME}}, got {quote(value)}", line=line)
+    return str(value)
 
 
 def frontmatter_title(frontmatter: str) -> str | None:
@@ -362,31 +372,42 @@ def _body_blocks(page: Frontmatter) -> list[CodeBlock]:
 
 
 def bind_placeholders(blocks: list[CodeBlock], spec: DrillSpec) -> list[Step]:
-    """One step per drilled block, with every ``drill.vars`` key replaced by its text.
+    """One step per drilled block, each placeholder replaced by its ``drill.vars`` value, quoted for where it stands.
 
-    Replacement is one pass over the block's own text: a value that contains another key
-    stays as written.
+    The quoting is the incident form's (:mod:`drillbook.substitution`): the drill runs what a
+    responder who typed those values would copy. A placeholder where no value is safe is an
+    error in every shell block, drilled or not, since each one can be copied.
     """
     used: set[str] = set()
     steps: list[Step] = []
-    keys = sorted(spec.vars, key=len, reverse=True)
-    pattern = re.compile("|".join(re.escape(key) for key in keys)) if keys else None
+    pattern = placeholder_pattern(frozenset(spec.vars))
     for block in blocks:
+        if not is_shell(block.language):
+            continue
+        sites = placeholder_sites(block.source, pattern)
+        for site in sites:
+            if site.problem:
+                raise DrillbookError(f"placeholder {site.written} cannot take a value here: {site.problem}", line=block.line + site.line)
         if not block.drilled:
             continue
-        lines = []
-        for number, text in enumerate(re.findall(r"[^\n]*\n|[^\n]+$", block.source)):
-            unbound = next((m for m in UPPER_PLACEHOLDER.finditer(text) if m.group() not in spec.vars), None)
-            if unbound:
+        quoted = []
+        for site in sites:
+            value = spec.vars.get(site.written)
+            if value is None:
                 raise DrillbookError(
-                    f"placeholder {unbound.group()} is not bound for the drill: add it under drill.vars in the frontmatter",
-                    line=block.line + 1 + number,
+                    f"placeholder {site.written} is not bound for the drill: add it under drill.vars in the frontmatter",
+                    line=block.line + site.line,
                 )
-            if pattern is not None:
-                used.update(pattern.findall(text))
-                text = pattern.sub(lambda match: spec.vars[match.group()], text)
-            lines.append(text)
-        steps.append(Step(block, "".join(lines)))
+            used.add(site.written)
+            try:
+                text = quote_variable(value.name, site) if isinstance(value, ShellVariable) else quote_value(value, site)
+            except UnsafeValue as error:
+                raise DrillbookError(
+                    f"drill.vars['{site.written}']: the value cannot go in line {block.line + site.line}: {error.reason}",
+                    line=spec.var_lines.get(site.written, spec.line),
+                ) from None
+            quoted.append((site, text))
+        steps.append(Step(block, substitute(block.source, quoted)))
     for key in spec.vars:
         if key not in used:
             raise DrillbookError(f"drill.vars: '{key}' appears in no drilled block", line=spec.var_lines.get(key, spec.line))
