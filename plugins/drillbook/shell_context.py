@@ -193,8 +193,6 @@ class _Scanner:
             problem = "it is inside ${…}, where quotes do not work as elsewhere"
         elif any(f.kind == "cmd" and f.closer == "`" for f in self.frames):
             problem = "it is inside backticks `…`, whose text the shell reads twice; write $(…) instead"
-        elif before == "\\" and quoting not in ("sq", "comment", "heredoc-quoted"):
-            problem = "it follows a backslash, which would escape the value's first character"
         elif before == "$" and quoting not in ("sq", "comment", "heredoc-quoted"):
             problem = "it follows a $, which would read the value as a variable name"
         elif frame.kind.startswith("heredoc") and frame.read_as_code:
