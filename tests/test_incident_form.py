@@ -38,7 +38,9 @@ def fill(page, label: str, value: str) -> None:
 
 def test_the_form_lists_the_standard_fields_then_the_pages_own_placeholders(lane) -> None:
     labels = lane.locator(".db-incident label").evaluate_all("labels => labels.map(l => l.textContent.trim())")
-    assert labels[:4] == ["Incident ID <INCIDENT_ID>", "Short name <SHORT_NAME>", "Approver <APPROVER>", "Cleanup owner <CLEANUP_OWNER>"]
+    assert labels[:4] == [
+        "Incident ID <INCIDENT_ID> shared", "Short name <SHORT_NAME> shared", "Approver <APPROVER> shared", "Cleanup owner <CLEANUP_OWNER> shared",
+    ]
     assert "PR number <PR_NUMBER>" in labels and "Next tag <NEXT_TAG>" in labels
 
 
@@ -113,14 +115,14 @@ def test_typed_markup_is_shown_as_text_never_run(lane) -> None:
     fill(lane, "Incident ID", '<img src=x onerror="document.title=1">')
     assert lane.locator(".md-content pre img").count() == 0
     assert lane.title() != "1"
-    assert any('hotfix/<img src=x onerror="document.title=1">-' in code for code in lane.locator(".md-content pre > code").all_inner_texts())
+    assert any("hotfix/'<img src=x onerror=\"document.title=1\">'-" in code for code in lane.locator(".md-content pre > code").all_inner_texts())
 
 
 def test_a_tampered_store_counts_as_empty(lane, site_url: str) -> None:
     lane.evaluate("sessionStorage.setItem('drillbook.incident', '[1, {\"a\": 2}')")
     lane.reload()
     assert lane.locator(".db-incident").get_by_label("Incident ID").input_value() == ""
-    lane.evaluate("sessionStorage.setItem('drillbook.incident', JSON.stringify({INCIDENT_ID: {toString: 1}, APPROVER: '@e'}))")
+    lane.evaluate("sessionStorage.setItem('drillbook.incident', JSON.stringify({incident_id: {toString: 1}, approver: '@e'}))")
     lane.reload()
     assert lane.locator(".db-incident").get_by_label("Incident ID").input_value() == ""
     assert lane.locator(".db-incident").get_by_label("Approver").input_value() == "@e"

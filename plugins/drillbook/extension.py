@@ -47,6 +47,9 @@ log = logging.getLogger("drillbook")
 # the components. The components: after normalize_whitespace, which would strip the stash
 # placeholders, and before superfences, while line numbers are still the author's. The
 # drill checks: after superfences has stored each fence's HTML in the stash.
+# The languages of a runbook's fences: first of all, before superfences' preserve_tabs step (31.05)
+# folds each fence into one line.
+FENCE_LANGUAGES_PRIORITY = 35.5
 DRILL_FENCES_PRIORITY = 29.5
 QUIZ_PRIORITY = 29.5
 COMPONENTS_PRIORITY = 29
@@ -71,6 +74,8 @@ class PageSource:
     links: "list[PageLink]" = field(default_factory=list)  # page links its components point at
     drill_results: "RunbookPage | None" = None  # set on runbook pages: the badge, warnings and "last worked" table
     is_runbook: bool = False  # opens with "Do this now" and the incident form
+    bound_placeholders: tuple[str, ...] = ()  # the runbook's drill.vars keys: placeholders whatever their case
+    fence_languages: dict[str, str] = field(default_factory=dict)  # each fenced block's code -> its language
 
 
 def raise_error(error: DrillbookError) -> NoReturn:
@@ -95,6 +100,10 @@ class DrillbookExtension(Extension):
         md.preprocessors.register(
             OnDemand(md, self, "drillbook.components.quiz:QuizPlacement", lambda lines: "quiz" in self.page.meta),
             "drillbook_quiz", QUIZ_PRIORITY,
+        )
+        md.preprocessors.register(
+            OnDemand(md, self, "drillbook.runbook_opening:FenceLanguages", lambda lines: self.page.is_runbook),
+            "drillbook_fence_languages", FENCE_LANGUAGES_PRIORITY,
         )
         md.treeprocessors.register(LessonHeaderTreeprocessor(md, self), "drillbook_lesson_header", LESSON_HEADER_PRIORITY)
         md.treeprocessors.register(

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import html
+import json
 import xml.etree.ElementTree as etree
 from typing import TYPE_CHECKING
 
 from markdown import Markdown
 from markdown.extensions.toc import render_inner_html, slugify, strip_tags, unique
+from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
 from drillbook.components.do_this_now import Step, author_items, render_do_this_now, step_name
-from drillbook.components.incident_form import incident_fields, placeholders_in_code, render_incident_form
+from drillbook.components.incident_form import (
+    SITES_ATTRIBUTE, annotate_code_blocks, code_sites, fence_languages, incident_fields, placeholder_key, render_incident_form,
+    utf16_offsets,
+)
 from drillbook.errors import DrillbookError
 from drillbook.page_tree import index_under_title, stashed_html
+from drillbook.shell_context import placeholder_pattern
 
 if TYPE_CHECKING:
     from drillbook.extension import DrillbookExtension
@@ -38,10 +44,28 @@ class RunbookOpeningTreeprocessor(Treeprocessor):
         fragments = []
         if steps:
             fragments.append(render_do_this_now(steps, items))
-        fragments.append(render_incident_form(incident_fields(placeholders_in_code(self.md.htmlStash.rawHtmlBlocks))))
+        fragments.append(render_incident_form(incident_fields(self._placeholders(root))))
         under_title = index_under_title(root)
         for offset, html in enumerate(fragments):
             root.insert(under_title + offset, stashed_html(self.md, html))
+
+    def _placeholders(self, root: etree.Element) -> list[str]:
+        """Every placeholder of the page's code blocks, in order; each block is told where its placeholders stand."""
+        pattern = placeholder_pattern(frozenset(self.extension.page.bound_placeholders))
+        found: list[str] = []
+        stash = self.md.htmlStash.rawHtmlBlocks
+        for index, fragment in enumerate(stash):
+            if isinstance(fragment, str) and "<pre" in fragment:
+                stash[index], written = annotate_code_blocks(fragment, pattern, self.extension.page.fence_languages)
+                found += written
+        for pre in root.iter("pre"):  # an indented code block, when no highlighter stashed it
+            code = pre.find("code")
+            if code is not None and code.text:
+                sites = code_sites(code.text, self.extension.page.fence_languages.get(code.text.rstrip("\n")), pattern)
+                if sites:
+                    code.set(SITES_ATTRIBUTE, json.dumps([site.as_data(placeholder_key(site.written[1:-1]), utf16_offsets(code.text)) for site in sites]))
+                    found += [site.written for site in sites]
+        return found
 
     def _steps(self, root: etree.Element) -> list[Step]:
         """The page's step headings, each given the id the table of contents would give it."""
@@ -62,3 +86,15 @@ class RunbookOpeningTreeprocessor(Treeprocessor):
                 used.add(heading.get("id"))
             steps.append(Step(anchor=heading.get("id") or "", name=name))
         return steps
+
+
+class FenceLanguages(Preprocessor):
+    """Notes the language of each fenced block of a runbook, before any highlighter turns it into HTML."""
+
+    def __init__(self, md: Markdown, extension: "DrillbookExtension") -> None:
+        super().__init__(md)
+        self.extension = extension
+
+    def run(self, lines: list[str]) -> list[str]:
+        self.extension.page.fence_languages = fence_languages("\n".join(lines))
+        return lines

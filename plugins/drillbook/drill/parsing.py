@@ -346,6 +346,14 @@ def parse_runbook(text: str, path: str) -> Runbook:
     return Runbook(path, frontmatter_title(page.yaml), spec, tuple(blocks), tuple(steps))
 
 
+def bound_placeholders(text: str) -> tuple[str, ...]:
+    """The placeholders a runbook binds in ``drill.vars``: placeholders on its page, whatever their case."""
+    try:
+        return tuple(parse_drill_spec(split_frontmatter(text.replace("\r\n", "\n").replace("\r", "\n"))).vars)
+    except DrillbookError:
+        return ()  # the runbook's check reports it
+
+
 # What Python-Markdown's whitespace normalisation would change in a line; a body without
 # any of it reaches the site's preprocessors as itself plus two empty lines.
 NORMALISED = re.compile(r"[\t\x02\x03]|(?:^|\n) +(?:\n|$)")
@@ -382,8 +390,8 @@ def bind_placeholders(blocks: list[CodeBlock], spec: DrillSpec) -> list[Step]:
     steps: list[Step] = []
     pattern = placeholder_pattern(frozenset(spec.vars))
     for block in blocks:
-        if not is_shell(block.language):
-            continue
+        if block.language and not is_shell(block.language):
+            continue  # yaml, text…: values go in as typed; a block without a language is read as shell
         sites = placeholder_sites(block.source, pattern)
         for site in sites:
             if site.problem:

@@ -221,6 +221,10 @@ class DrillbookPlugin(BasePlugin[DrillbookConfig]):
         frontmatter = drillbook_frontmatter(_frontmatter_text(text, markdown), self.keys)
         self.extension.page = PageSource(shown, frontmatter.count("\n"), meta, frontmatter=frontmatter)
         self.extension.page.is_runbook = page.file.src_uri in self.runbooks
+        if self.extension.page.is_runbook:
+            from drillbook.drill.parsing import bound_placeholders
+
+            self.extension.page.bound_placeholders = bound_placeholders(text)
         self.page_sources[page.file.src_uri] = self.extension.page
         if self.drill_results is not None and page.file.src_uri in self.runbooks:
             self.extension.page.drill_results = self.drill_results.page(self.runbooks[page.file.src_uri], page.url, files)
