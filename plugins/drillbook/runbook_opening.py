@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import xml.etree.ElementTree as etree
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,19 @@ from drillbook.shell_context import placeholder_pattern
 if TYPE_CHECKING:
     from drillbook.extension import DrillbookExtension
 
+
+
+# A heading's trailing attribute list, as attr_list reads it: "Step 1: Go {: #go .big }".
+HEADING_ATTRIBUTES = re.compile(r"[ ]+\{:?([^}\n]*)\}[ ]*$")
+
+
+def heading_attributes(text: str) -> tuple[str, str | None]:
+    """A heading's text without its attribute list, and the id the list gives it (None without one)."""
+    found = HEADING_ATTRIBUTES.search(text)
+    if not found:
+        return text, None
+    ids = re.findall(r"(?:^|\s)#([^\s}]+)", found.group(1)) + re.findall(r"""(?:^|\s)id=["']?([^\s"'}]+)""", found.group(1))
+    return text[:found.start()], (ids[-1] if ids else None)
 
 
 class RunbookOpeningTreeprocessor(Treeprocessor):
@@ -74,17 +88,26 @@ class RunbookOpeningTreeprocessor(Treeprocessor):
         separator = getattr(toc, "sep", "-")
         used = {element.get("id") for element in root.iter() if element.get("id")}
         steps = []
+        attr_list = "attr_list" in self.md.treeprocessors
         for heading in (element for element in root.iter() if element.tag in ("h2", "h3")):
             # The heading's text as the reader sees it, read as the table of contents reads it:
             # a code span may still be a stash placeholder in the tree at this point.
             text = html.unescape(strip_tags(render_inner_html(heading, self.md)))
+            own_id = None
+            if attr_list:  # "## Step 1: Go {#go}": attr_list (which runs later) gives the heading the id go
+                text, own_id = heading_attributes(text)
             name = step_name(text)
             if name is None:
                 continue
-            if not heading.get("id"):
-                heading.set("id", unique(make_slug(text, separator), used))
-                used.add(heading.get("id"))
-            steps.append(Step(anchor=heading.get("id") or "", name=name))
+            if own_id:
+                anchor = own_id
+            elif heading.get("id"):
+                anchor = heading.get("id") or ""
+            else:
+                anchor = unique(make_slug(text, separator), used)
+                heading.set("id", anchor)
+            used.add(anchor)
+            steps.append(Step(anchor=anchor, name=name))
         return steps
 
 

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from drillbook.components import describe_error, error_loc
 from drillbook.errors import DrillbookError, quote
 from drillbook.incident_facts import shipped_facts
-from drillbook.yaml_source import line_of, load_mapping
+from drillbook.yaml_source import line_of, load_mapping, read_text, unprintable
 
 TEMPLATES_DIR = Path(__file__).resolve().parent
 HEADER = re.compile(r"\A\{#\n(.*?)\n#\}\n", re.S)
@@ -129,8 +129,11 @@ class IncidentTemplate:
 
 def load_template(path: Path) -> IncidentTemplate:
     """Read and check one template file. Errors name the file and the line."""
-    source = path.read_text(encoding="utf-8")
     shown = _shown(path)
+    source = read_text(path, shown)
+    if bad := unprintable(source):
+        line = next(number for number, text in enumerate(source.split("\n"), start=1) if unprintable(text))
+        raise DrillbookError(f"{bad} is not allowed in a template", path=shown, line=line)
     name = path.name.split(".")[0]
     header = HEADER.match(source)
     if header is None:

@@ -67,6 +67,11 @@ class DrillResults:
             href=lambda path: get_relative_url(url(path), health_url),
         )}
         for results in self.results.values():
+            if results.transcript_page == self.health_page:
+                raise DrillbookError(
+                    f"plugins.drillbook.health_page: '{self.health_page}' is where the drill transcript of {results.runbook} "
+                    "is published; choose another path"
+                )
             if results.transcript_page:
                 pages[results.transcript_page] = transcript_markdown(results)
         for path in pages:

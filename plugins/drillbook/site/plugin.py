@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-from html import escape
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -22,8 +21,9 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
-from drillbook.drill.settings import runbook_files
+from drillbook.drill.settings import check_runbooks_folder, runbook_files
 from drillbook.errors import DrillbookError
+from drillbook.page_fields import safe_meta, safe_title
 from drillbook.site import assets
 from drillbook.site.config import DrillbookConfig
 from drillbook.site.frontmatter_keys import KeyMap, drillbook_frontmatter, drillbook_meta, key_map
@@ -153,6 +153,11 @@ class DrillbookPlugin(BasePlugin[DrillbookConfig]):
                 f"plugins.drillbook.runbooks_dir: '{self.config.runbooks_dir}' is outside the folder of mkdocs.yml; "
                 "runbooks are named in the drill log by their path from there"
             )
+        try:
+            for warning in check_runbooks_folder(self.root, self.config.runbooks_dir, self.config.runbooks_include):
+                log.warning(warning)
+        except DrillbookError as error:
+            raise PluginError(error.message) from None
         found = runbook_files(folder, self.config.runbooks_include, self.config.runbooks_exclude)
         runbooks: dict[str, str] = {}
         for path in found:
@@ -248,17 +253,16 @@ class DrillbookPlugin(BasePlugin[DrillbookConfig]):
             raise_plugin_error(error)
 
     def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str | None:
-        """Make the page title text (the theme writes it into <title> and the navigation unescaped:
-        a title such as ``</title><script>`` would otherwise run as script), and note the assets
-        the page's components need."""
+        """Make the page's title, description and author safe where the theme writes them unescaped
+        (a title such as ``</title><script>`` would otherwise run as script), and note the assets the
+        page's components need."""
         if not self.config.enabled:
             return html
-        # Only a title that needs escaping is set: setting it pins MkDocs' title, which could
+        # Only a title that needs it is set: setting it pins MkDocs' title, which could
         # otherwise still change after this event (from the page's first heading).
-        if page.title is not None and (escaped := escape(str(page.title), quote=False)) != page.title:
-            page.title = escaped
-        if isinstance(page.meta.get("title"), str):  # the theme also reads page.meta.title directly
-            page.meta["title"] = escape(page.meta["title"], quote=False)
+        if page.title is not None and (safe := safe_title(str(page.title))) != page.title:
+            page.title = safe
+        safe_meta(page.meta)
         extra = {assets.DRILL_RESULTS} if page.file.src_uri in self.generated else set()
         found = assets.page_assets(html, extra, self.mermaid, self.packaged_assets)
         if found:
