@@ -51,6 +51,7 @@ nav:
   - API: api.md
   - Incidents: incidents/db-outage.md
   - Runbooks: runbooks/health.md
+  - Contributing & Support: support.md
 """
 
 TEAM_PAGES = {
@@ -131,6 +132,19 @@ severity: sev2
 | Page the DBA | on-call |
 """,
     "docs/runbooks/health.md": "# Service health\n\nOur own page about health checks.\n",
+    "docs/support.md": """\
+---
+title: Contributing & Support
+description: Rates & limits -> see <below>, and what urgent means
+---
+
+# Contributing &amp; Support
+
+```makefile
+all:
+\techo "a tab starts this line"
+```
+""",
     "runbooks/README.md": "# Runbooks\n\nNotes about how we write runbooks; not a runbook itself.\n",
 }
 
@@ -230,6 +244,22 @@ def test_a_team_site_is_the_same_with_and_without_drillbook(fresh_python: Path, 
         assert html == before[name], name
     assert not (with_it / "site" / "assets" / "drillbook").exists()
     assert (with_it / "site" / "search" / "search_index.json").read_text() == (without / "site" / "search" / "search_index.json").read_text()
+
+
+def test_a_team_site_with_preserve_tabs_is_the_same_with_and_without_drillbook(fresh_python: Path, tmp_path: Path) -> None:
+    """superfences' preserve_tabs folds fences before drillbook's steps run; drillbook unfolds them, changing nothing."""
+    sites = {}
+    for with_drillbook in (False, True):
+        project = write_team_site(tmp_path / str(with_drillbook), with_drillbook=with_drillbook)
+        config = (project / "mkdocs.yml").read_text(encoding="utf-8")
+        (project / "mkdocs.yml").write_text(
+            config.replace("  - pymdownx.superfences:\n", "  - pymdownx.superfences:\n      preserve_tabs: true\n"), encoding="utf-8"
+        )
+        result = build_site(fresh_python, project, "site")
+        assert result.returncode == 0, result.stderr
+        sites[with_drillbook] = pages_of(project / "site")
+    assert sites[True] == sites[False]
+    assert '<span class="w">\t</span>' in sites[True]["support/index.html"] or "\techo" in sites[True]["support/index.html"]
 
 
 def test_a_decision_chart_gets_mermaid_from_the_wheel_with_no_node_modules(fresh_python: Path, tmp_path: Path) -> None:

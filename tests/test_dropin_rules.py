@@ -362,3 +362,41 @@ def test_enabled_false_publishes_no_runbook_and_loads_no_asset(tmp_path: Path) -
                 plugin="      enabled: false\n")
     assert not (out / "runbooks").exists() and not (out / "assets" / "drillbook").exists()
     assert "assets/drillbook" not in (out / "x" / "index.html").read_text(encoding="utf-8")
+
+
+PRESERVE_TABS_CONFIG = """\
+site_name: tabs
+theme:
+  name: material
+  font: false
+plugins:
+  - drillbook:
+      mermaid: "off"
+markdown_extensions:
+  - pymdownx.highlight
+  - pymdownx.superfences:
+      preserve_tabs: true
+"""
+
+
+def test_with_preserve_tabs_drill_tags_still_hide_fold_and_keep_their_lines(tmp_path: Path) -> None:
+    runbook = (
+        "# Tabs\n\n```bash drill-hidden\necho setup-only\n```\n\n"
+        "```bash drill\nprintf 'a\\tb\\n'\n\techo indented-by-a-tab\n```\n\n"
+        "```bash drill-check\ntest -d /\n```\n"
+    )
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "index.md").write_text("# Home\n", encoding="utf-8")
+    (tmp_path / "runbooks").mkdir()
+    (tmp_path / "runbooks" / "tabs.md").write_text(runbook, encoding="utf-8")
+    (tmp_path / "mkdocs.yml").write_text(PRESERVE_TABS_CONFIG, encoding="utf-8")
+    result = mkdocs_build(tmp_path, tmp_path / "site")
+    assert result.returncode == 0, result.stderr
+    html = (tmp_path / "site" / "runbooks" / "tabs" / "index.html").read_text(encoding="utf-8")
+    assert "setup-only" not in html
+    assert html.count('class="drill-check') >= 1 and "<details" in html
+    assert "\t" in re.sub(r"<[^>]+>", "", html.split("indented-by-a-tab")[0][-200:])
+    broken = runbook.replace("```bash drill-check\ntest", "```bash drill-check timout=5\ntest")
+    (tmp_path / "runbooks" / "tabs.md").write_text(broken, encoding="utf-8")
+    result = mkdocs_build(tmp_path, tmp_path / "site")
+    assert "runbooks/tabs.md:12: unknown drill option 'timout' (known: timeout, title)" in result.stderr
