@@ -223,6 +223,17 @@ def test_the_wheel_carries_every_file_of_the_package_and_the_pinned_mermaid(whee
         assert archive.read("drillbook/assets/vendor/mermaid.min.js") == MERMAID.read_bytes()
 
 
+def test_the_wheel_keeps_the_pins_of_a_site_on_mkdocs_1_5_3_and_pymdown_extensions_10_4(wheel: Path) -> None:
+    """Installing drillbook must not upgrade what a site pinned, when drillbook works with it (make test-lowest)."""
+    from packaging.requirements import Requirement
+
+    with zipfile.ZipFile(wheel) as archive:
+        metadata = next(archive.read(name).decode() for name in archive.namelist() if name.endswith(".dist-info/METADATA"))
+    requirements = {req.name.lower(): req for req in map(Requirement, re.findall(r"^Requires-Dist: (.+)$", metadata, re.M)) if not req.marker}
+    pinned = {"mkdocs": "1.5.3", "pymdown-extensions": "10.4", "mkdocs-material": "9.5.0", "markdown": "3.6", "jinja2": "3.0.3"}
+    assert {name: requirements[name].specifier.contains(version) for name, version in pinned.items()} == dict.fromkeys(pinned, True)
+
+
 def test_the_installed_drillbook_comes_from_the_wheel(fresh_python: Path, tmp_path: Path) -> None:
     result = run([str(fresh_python), "-c", "import drillbook; print(drillbook.__file__)"], cwd=tmp_path)
     assert Path(result.stdout.strip()).is_relative_to(fresh_python.parent.parent), result.stdout + result.stderr

@@ -5,7 +5,9 @@ Glue only: the models and rendering live in :mod:`drillbook.results`.
 
 from __future__ import annotations
 
+import functools
 import logging
+import tempfile
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -59,7 +61,7 @@ class DrillResults:
         A page of the site at the same path is an error naming both and the option that resolves it.
         """
         def url(path: str) -> str:
-            return File(path, None, config.site_dir, config.use_directory_urls).url
+            return File(path, "", config.site_dir, config.use_directory_urls).url
 
         health_url = url(self.health_page)
         pages = {self.health_page: health_markdown(
@@ -89,10 +91,25 @@ class DrillResults:
                 f"this page and drillbook's generated drill transcript of {runbook} are both {path}: "
                 "rename the page, or leave the runbook out with the drillbook option runbooks_exclude", path=page,
             )
-        return [
-            File.generated(config, path, content=content, inclusion=InclusionLevel.NOT_IN_NAV)
-            for path, content in pages.items()
-        ]
+        return [generated_file(config, path, content) for path, content in pages.items()]
+
+
+def generated_file(config: MkDocsConfig, path: str, content: str) -> File:
+    """A page drillbook writes, left out of the automatic navigation: in memory since MkDocs 1.6;
+    with MkDocs 1.5, which reads every page from disk, in a folder of its own for this run."""
+    if hasattr(File, "generated"):
+        return File.generated(config, path, content=content, inclusion=InclusionLevel.NOT_IN_NAV)
+    folder = Path(_generated_pages().name)
+    (folder / path).parent.mkdir(parents=True, exist_ok=True)
+    (folder / path).write_text(content, encoding="utf-8")
+    file = File(path, str(folder), config.site_dir, config.use_directory_urls)
+    file.inclusion = InclusionLevel.NOT_IN_NAV
+    return file
+
+
+@functools.cache
+def _generated_pages() -> tempfile.TemporaryDirectory[str]:
+    return tempfile.TemporaryDirectory(prefix="drillbook-pages-")  # removed when the process ends
 
 
 def load_drill_results(

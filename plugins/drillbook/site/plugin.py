@@ -215,7 +215,7 @@ class DrillbookPlugin(BasePlugin[DrillbookConfig]):
 
         meta = drillbook_meta(page.meta, self.keys)
         set_search_rank(page, is_runbook=page.file.src_uri in self.runbooks, is_drill_report=page.file.src_uri in self.generated)
-        if page.file.abs_src_path is None:  # a page generated in memory: the health page, a transcript
+        if page.file.abs_src_path is None or page.file.src_uri in self.generated:  # the health page, a transcript
             self.extension.page = PageSource(page.file.src_uri, 0, meta)
             return markdown
         source = Path(page.file.abs_src_path)
