@@ -60,7 +60,7 @@ test-lowest: $(LOWEST_STAMP) $(NPM_STAMP) $(MERMAID_BUNDLE)
 
 # The hostile-input fuzz suite with many more generated cases than `make test` runs.
 fuzz: setup
-	DRILLBOOK_FUZZ=long $(BIN)/pytest tests/test_fuzz.py
+	DRILLBOOK_FUZZ=long $(BIN)/pytest tests/test_fuzz.py tests/test_substitution.py
 
 drill: setup
 	$(BIN)/drillbook drill

@@ -193,7 +193,8 @@ else:
 # comment right after a block scalar's | or >, a bare "!" tag, characters PyYAML refuses);
 # a text with any of these is read by PyYAML alone.
 # tests/test_fuzz.py holds the two to the same result on everything else.
-LIBYAML_MAY_DIFFER = re.compile("[^\n\x20\x22-\x3e\x40-\x7e\xa0-\u2027\u202a-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]|[|>][-+0-9]*#")
+# (A lone surrogate, which only a caller's own string can hold, is among them: libyaml cannot even encode it.)
+LIBYAML_MAY_DIFFER = re.compile("[^\n\x20\x22-\x3e\x40-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]|[|>][-+0-9]*#")
 
 
 def _line_at(text: str, mark: Any) -> int:
