@@ -148,6 +148,14 @@ def test_a_value_known_only_when_the_step_runs_is_read_from_a_shell_variable() -
     )
 
 
+def test_a_quoted_here_document_cannot_read_a_variable() -> None:
+    text = "---\ndrill:\n  vars:\n    \"<C>\": {variable: V}\n---\n```bash drill\ncat <<'EOF'\n<C>\nEOF\n```\n"
+    assert error_of(text) == (
+        "runbooks/x.md:4: drill.vars['<C>']: the value cannot go in line 8: "
+        "the here-document is quoted, so a value read from a variable cannot go in"
+    )
+
+
 def test_a_variable_binding_names_a_shell_variable() -> None:
     text = "---\ndrill:\n  vars:\n    \"<C>\": {variable: 'a b'}\n---\n```bash drill\necho <C>\n```\n"
     assert error_of(text) == (

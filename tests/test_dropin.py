@@ -290,3 +290,17 @@ def test_a_decision_chart_gets_mermaid_from_the_wheel_with_no_node_modules(fresh
     assert '<script src="../assets/drillbook/js/decision.js"></script>' in html
     assert (project / "site" / "assets" / "drillbook" / "vendor" / "mermaid.min.js").read_bytes() == MERMAID.read_bytes()
     assert "assets/drillbook" not in (project / "site" / "api" / "index.html").read_text(encoding="utf-8")
+
+
+def test_the_guide_lists_exactly_the_floors_make_test_lowest_tests() -> None:
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    dependencies = pyproject[pyproject.index("dependencies = ["):pyproject.index("]", pyproject.index("dependencies = ["))]
+    floors = dict(re.findall(r'^  "([a-z0-9-]+)>=([0-9][0-9.]*)', dependencies, re.M))
+    guide = (ROOT / "docs" / "authoring" / "dropin.md").read_text(encoding="utf-8")
+    table = guide[guide.index("| package | lowest version |"):].split("\n\n", 1)[0].splitlines()[2:]
+    listed = {}
+    for row in table:
+        packages, versions = row.strip("|").split(" | ")
+        names = re.findall(r"`([a-z0-9-]+)`", packages)
+        listed.update(zip(names, re.findall(r"\d+\.\d+(?:\.\d+)?", versions)[:len(names)]))
+    assert listed == floors

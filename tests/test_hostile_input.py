@@ -332,6 +332,17 @@ def test_the_build_checks_unbound_placeholders_and_a_missing_scenario(tmp_path: 
     assert "runbooks/r.md:3: drill.scenario: no scenario 'gone'" in result.stderr
 
 
+def test_the_build_stops_on_a_placeholder_no_value_is_safe_in(tmp_path: Path) -> None:
+    runbook = "# Test\n\n## Step 1: Test\n\n```bash\ngit diff\n<TEST_COMMAND>\n```\n"
+    project = write_project(tmp_path / "src", {"runbooks/r.md": runbook})
+    result = mkdocs_build(project, tmp_path / "site")
+    assert result.returncode == 1
+    assert (
+        "runbooks/r.md:7: placeholder <TEST_COMMAND> cannot take a value here: "
+        "it stands where the shell expects a command, so a value would run as one"
+    ) in result.stderr
+
+
 @pytest.mark.parametrize(("option", "value"), [("stale_after_days", "-5"), ("last_worked_rows", "0")])
 def test_a_limit_below_one_is_refused(tmp_path: Path, option: str, value: str) -> None:
     project = write_project(tmp_path / "src", {}, plugin_options=f"      {option}: {value}\n")

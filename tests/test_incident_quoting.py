@@ -270,6 +270,16 @@ def test_a_runbook_value_that_is_no_shared_fact_stays_on_its_page(page, site_url
     assert field(page, "ARGO_APP").input_value() == "catalog-prod"
 
 
+def test_clear_incident_forgets_the_values_of_every_page(page, site_url: str) -> None:
+    open_runbook(page, site_url, "hotfix-lane")
+    fill(page, "ARGO_APP", "catalog-prod")
+    open_runbook(page, site_url, "rollback")
+    fill(page, "INCIDENT_ID", "INC-4")
+    page.get_by_role("button", name="Clear incident").click()
+    open_runbook(page, site_url, "hotfix-lane")
+    assert field(page, "ARGO_APP").input_value() == "" and field(page, "INCIDENT_ID").input_value() == ""
+
+
 # -- a site whose runbook holds text that only looks like placeholders ----------------------------------
 
 HOSTILE_RUNBOOK = """\

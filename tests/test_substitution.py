@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import string
 from pathlib import Path
 
@@ -186,3 +187,42 @@ def test_a_variable_cannot_go_into_a_quoted_here_document() -> None:
     with pytest.raises(UnsafeValue) as caught:
         quote_variable("V", site)
     assert caught.value.reason == "the here-document is quoted, so a value read from a variable cannot go in"
+
+
+# -- the authoring guide says how values are quoted: each example is what drillbook does -------------------
+
+GUIDE = (ROOT / "docs" / "authoring" / "on-call.md").read_text(encoding="utf-8")
+CODE_SPAN = re.compile(r"(`+)(.+?)\1")
+
+
+def guide_rows(header: str) -> list[list[str]]:
+    """The rows of the guide's table under ``header``, each cell's code spans read back to their text."""
+    table = GUIDE[GUIDE.index(header):].split("\n\n", 1)[0].splitlines()[2:]
+    return [[" ".join(span.strip() if span.startswith(" ") and span.endswith(" ") else span for _, span in CODE_SPAN.findall(cell)) or cell.strip()
+             for cell in row.strip().strip("|").split(" | ")] for row in table]
+
+
+def test_every_quoting_example_of_the_authoring_guide_is_what_drillbook_does() -> None:
+    rows = guide_rows("| Where the placeholder stands | Command | Typed | Copied |")
+    assert len(rows) == 10
+    for _where, command, typed, expected in rows:
+        (site,) = placeholder_sites(command, PATTERN)
+        assert substitute(command, [(site, quote_value(typed, site))]) == expected, command
+
+
+def test_every_refusal_the_authoring_guide_lists_is_one_drillbook_gives() -> None:
+    table = GUIDE[GUIDE.index("| holds | refused because |"):].split("\n\n", 1)[0].splitlines()[2:]
+    documented = {span for row in table for _, span in CODE_SPAN.findall(row.split(" | ")[1])}
+    given = {case["refused"]["reason"] for case in CASES if "refused" in case}
+    given.add(quote_value_refusal("a\ud800", "cloud db snapshot <DB>"))
+    one_line = "it holds a line break, which this one-line field cannot show"
+    assert one_line in (ROOT / "plugins" / "drillbook" / "assets" / "js" / "incident.js").read_text(encoding="utf-8")
+    assert documented - given == {one_line}
+    assert len(documented) == 9
+
+
+def quote_value_refusal(value: str, command: str) -> str:
+    (site,) = placeholder_sites(command, PATTERN)
+    with pytest.raises(UnsafeValue) as caught:
+        quote_value(value, site)
+    return caught.value.reason
