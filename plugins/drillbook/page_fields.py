@@ -27,7 +27,7 @@ def safe_title(value: str) -> str:
     """``page.title``: HTML text in the navigation, and unescaped again in ``<title>``, where only ``</title`` is
     dangerous; a title that would write it there has every ``&`` escaped as well."""
     safe = safe_text(value)
-    return safe.replace("&", "&amp;") if "</title" in html.unescape(safe).lower() else safe
+    return safe.replace("&", "&amp;") if "&" in safe and "</title" in html.unescape(safe).lower() else safe
 
 
 def safe_attribute(value: str) -> str:

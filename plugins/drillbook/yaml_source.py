@@ -10,12 +10,13 @@ does not exist is the checker's error, not a crash.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Sequence
+from typing import Any, Sequence
 
 import yaml
 from yaml.events import AliasEvent, CollectionStartEvent, NodeEvent
@@ -36,7 +37,7 @@ UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 
 
-def open_file(path: Path, shown: str) -> BinaryIO:
+def open_file(path: Path, shown: str) -> "io.FileIO":
     """``path`` opened for reading, once it is known to be a regular file; a DrillbookError otherwise.
 
     Opened without blocking, so a FIFO never waits for a writer, and checked before any read,
@@ -50,7 +51,7 @@ def open_file(path: Path, shown: str) -> BinaryIO:
     if not stat.S_ISREG(mode):
         os.close(descriptor)
         raise DrillbookError(f"cannot read: it is {'a folder' if stat.S_ISDIR(mode) else 'a device, pipe or socket'}, not a file", path=shown)
-    return os.fdopen(descriptor, "rb")
+    return os.fdopen(descriptor, "rb", buffering=0)
 
 
 def read_text(path: Path, shown: str | None = None) -> str:
@@ -62,11 +63,13 @@ def read_text(path: Path, shown: str | None = None) -> str:
     """
     shown = shown or str(path)
     with open_file(path, shown) as stream:
+        if os.fstat(stream.fileno()).st_size > MAX_FILE_BYTES:
+            raise DrillbookError(f"cannot read: larger than {MAX_FILE_BYTES // 2**20} MB", path=shown)
         try:
-            data = stream.read(MAX_FILE_BYTES + 1)
+            data = stream.readall()  # one read sized by the file; a read sized by the limit would allocate it
         except OSError as exc:
             raise DrillbookError(f"cannot read: {exc.strerror or exc}", path=shown) from None
-    if len(data) > MAX_FILE_BYTES:
+    if len(data) > MAX_FILE_BYTES:  # it grew while being read
         raise DrillbookError(f"cannot read: larger than {MAX_FILE_BYTES // 2**20} MB", path=shown)
     return decode_text(data, shown)
 

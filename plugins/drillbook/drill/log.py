@@ -12,6 +12,7 @@ validates each line against.
 from __future__ import annotations
 
 import fcntl
+import io
 import json
 import math
 import os
@@ -181,7 +182,7 @@ def read_log(path: Path, shown_as: str | None = None) -> tuple[list[DrillRecord]
     records: list[DrillRecord] = []
     problems: list[LogProblem] = []
     try:
-        log = open_file(path, shown)
+        log = io.BufferedReader(open_file(path, shown))
     except DrillbookError as error:
         return [], [LogProblem(shown, None, error.message)]
     with log:
