@@ -51,6 +51,15 @@ def mkdocs_build(config_dir: Path, site_dir: Path, *, strict: bool = True, env: 
     return subprocess.run(command, cwd=config_dir, env=full_env, capture_output=True, text=True)
 
 
+def write_files(directory: Path, files: dict[str, str]) -> Path:
+    """Each text of ``files`` written at its path under ``directory`` (folders made as needed). Returns ``directory``."""
+    for name, text in files.items():
+        path = directory / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return directory
+
+
 def write_project(directory: Path, pages: dict[str, str], *, plugin_options: str = "", extra_config: str = "") -> Path:
     """A small MkDocs project using drillbook, for build tests: ``pages`` maps paths
     (``docs/x.md``, ``runbooks/y.md``) to their text. Returns ``directory``."""
@@ -73,10 +82,7 @@ def write_project(directory: Path, pages: dict[str, str], *, plugin_options: str
         + extra_config,
         encoding="utf-8",
     )
-    for name, text in pages.items():
-        path = directory / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+    write_files(directory, pages)
     if not (directory / "docs" / "index.md").exists():
         (directory / "docs" / "index.md").write_text("# Home\n", encoding="utf-8")
     return directory

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SHIPPED_BUILD_DATE, mkdocs_build
+from conftest import ROOT, SHIPPED_BUILD_DATE, mkdocs_build, write_files
 from drillbook.blocks import find_blocks
 from drillbook.drill.parsing import parse_blocks
 from drillbook.errors import DrillbookError
@@ -385,11 +385,7 @@ def test_with_preserve_tabs_drill_tags_still_hide_fold_and_keep_their_lines(tmp_
         "```bash drill\nprintf 'a\\tb\\n'\n\techo indented-by-a-tab\n```\n\n"
         "```bash drill-check\ntest -d /\n```\n"
     )
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "index.md").write_text("# Home\n", encoding="utf-8")
-    (tmp_path / "runbooks").mkdir()
-    (tmp_path / "runbooks" / "tabs.md").write_text(runbook, encoding="utf-8")
-    (tmp_path / "mkdocs.yml").write_text(PRESERVE_TABS_CONFIG, encoding="utf-8")
+    write_files(tmp_path, {"docs/index.md": "# Home\n", "runbooks/tabs.md": runbook, "mkdocs.yml": PRESERVE_TABS_CONFIG})
     result = mkdocs_build(tmp_path, tmp_path / "site")
     assert result.returncode == 0, result.stderr
     html = (tmp_path / "site" / "runbooks" / "tabs" / "index.html").read_text(encoding="utf-8")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from code_copy import NOTHING, block_with, copy
+
 pytestmark = pytest.mark.browser
 
 LANE = "runbooks/hotfix-lane/"
-NOTHING = "(nothing copied)"
 
 
 @pytest.fixture
@@ -16,20 +17,6 @@ def lane(context, page, site_url: str):
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=site_url.rstrip("/"))
     page.goto(site_url + LANE)
     return page
-
-
-def block_with(page, text: str):
-    """The code block whose text holds ``text``."""
-    return page.locator(".md-content .highlight", has=page.locator("code", has_text=text)).first
-
-
-def copy(page, block) -> str:
-    """Click the block's Copy button and return what landed on the clipboard."""
-    page.evaluate(f"navigator.clipboard.writeText({NOTHING!r})")
-    block.hover()
-    block.locator("[data-clipboard-target]").click()
-    page.wait_for_timeout(300)
-    return page.evaluate("navigator.clipboard.readText()")
 
 
 def fill(page, label: str, value: str) -> None:

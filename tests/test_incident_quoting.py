@@ -16,7 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bash_paste import Shell
-from conftest import mkdocs_build, serve
+from code_copy import NOTHING, block_with, copy
+from conftest import mkdocs_build, serve, write_files
 from drillbook.components.incident_form import placeholder_key, utf16_offsets
 from drillbook.shell_context import placeholder_pattern, placeholder_sites, text_sites
 from drillbook.substitution import UnsafeValue, quote_value
@@ -26,7 +27,6 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent
 CASES = json.loads((ROOT / "tests" / "fixtures" / "shell-quoting.json").read_text(encoding="utf-8"))["cases"]
 PATTERN = placeholder_pattern()
-NOTHING = "(nothing copied)"
 
 
 @pytest.fixture
@@ -46,19 +46,6 @@ def field(page, key: str):
 
 def fill(page, key: str, value: str) -> None:
     field(page, key).fill(value)
-
-
-def block_with(page, text: str):
-    return page.locator(".md-content .highlight", has=page.locator("code", has_text=text)).first
-
-
-def copy(page, block) -> str:
-    """Click the block's Copy button; what landed on the clipboard."""
-    page.evaluate(f"navigator.clipboard.writeText({NOTHING!r})")
-    block.hover()
-    block.locator("[data-clipboard-target]").click()
-    page.wait_for_timeout(300)
-    return page.evaluate("navigator.clipboard.readText()")
 
 
 def refusal_at(page, key: str) -> str:
@@ -329,12 +316,9 @@ markdown_extensions:
 
 @pytest.fixture(scope="module")
 def odd_site(tmp_path_factory: pytest.TempPathFactory):
-    project = tmp_path_factory.mktemp("odd")
-    (project / "docs").mkdir()
-    (project / "docs" / "index.md").write_text("# Home\n", encoding="utf-8")
-    (project / "runbooks").mkdir()
-    (project / "runbooks" / "odd.md").write_text(HOSTILE_RUNBOOK, encoding="utf-8")
-    (project / "mkdocs.yml").write_text(CONFIG, encoding="utf-8")
+    project = write_files(tmp_path_factory.mktemp("odd"), {
+        "docs/index.md": "# Home\n", "runbooks/odd.md": HOSTILE_RUNBOOK, "mkdocs.yml": CONFIG,
+    })
     result = mkdocs_build(project, project / "site")
     assert result.returncode == 0, result.stderr
     server, url = serve(project / "site")

@@ -394,8 +394,10 @@ class _Scanner:
         return True
 
     def _in_heredoc(self, frame: _Frame) -> None:
+        """Text with expansions but no quotes: a here-document's body, and the inside of "…"."""
         c = self.code[self.pos]
         if c == "\\":
+            self._add_text(self.code[self.pos + 1:self.pos + 2])
             self.pos += 2
         elif c == "$":
             self._dollar()
@@ -403,6 +405,7 @@ class _Scanner:
             self.frames.append(_Frame("cmd", closer="`"))
             self.pos += 1
         else:
+            self._add_text(c)
             self.pos += 1
 
     def _in_heredoc_quoted(self, frame: _Frame) -> None:
@@ -419,33 +422,18 @@ class _Scanner:
             self._add_text(c)
 
     def _in_ansi(self, frame: _Frame) -> None:
-        c = self.code[self.pos]
-        if c == "\\":
+        if self.code[self.pos] == "\\":  # $'…' reads backslash escapes, \' among them; '…' none
             self._add_text(self.code[self.pos + 1:self.pos + 2])
             self.pos += 2
-            return
-        self.pos += 1
-        if c == "'":
-            self.frames.pop()
         else:
-            self._add_text(c)
+            self._in_sq(frame)
 
     def _in_dq(self, frame: _Frame) -> None:
-        c = self.code[self.pos]
-        if c == '"':
+        if self.code[self.pos] == '"':
             self.frames.pop()
             self.pos += 1
-        elif c == "\\":
-            self._add_text(self.code[self.pos + 1:self.pos + 2])
-            self.pos += 2
-        elif c == "$":
-            self._dollar()
-        elif c == "`":
-            self.frames.append(_Frame("cmd", closer="`"))
-            self.pos += 1
         else:
-            self._add_text(c)
-            self.pos += 1
+            self._in_heredoc(frame)
 
     def _in_comment(self, frame: _Frame) -> None:
         if self.code[self.pos] == "\n":
