@@ -130,20 +130,44 @@ def test_every_nav_entry_has_its_own_name(built_site: Path) -> None:
     assert sorted({name for name in names if names.count(name) > 1}) == []
 
 
-def test_the_home_walker_sends_an_old_slow_bug_to_mitigation_not_to_rollback() -> None:
+def test_the_home_walker_sends_an_old_bug_to_a_hotfix_or_containment_not_to_rollback() -> None:
     import yaml
 
     source = (ROOT / "docs/index.md").read_text(encoding="utf-8")
     block = source[source.index("::decision\n---\n") + len("::decision\n---\n"):]
     nodes = yaml.safe_load(block[:block.index("\n---\n::")])["nodes"]
-    after = {answer["goto"] for answer in nodes["under-an-hour"]["answers"] if answer["label"] == "No"}
+    after = {answer["goto"] for answer in nodes["last-deploy"]["answers"] if answer["label"] == "No"}
     reachable: set[str] = set()
     while after:
         node = after.pop()
         reachable.add(node)
         after |= {answer["goto"] for answer in nodes[node].get("answers", [])} - reachable
     assert "roll-back" not in reachable
-    assert {"flip-flag", "contain"} <= reachable
+    assert reachable == {"under-an-hour", "hotfix", "contain"}
+
+
+PROTECTED_PUSH = re.compile(r"git push\s+(?:-\S+\s+)*origin\s+(?:\S+:)?(?:main|develop|release-candidate)\b(?!-)")
+
+
+def test_no_command_on_any_page_pushes_to_a_protected_branch(built_site: Path) -> None:
+    import html as html_module
+
+    found = []
+    for index in sorted(built_site.rglob("index.html")):
+        for code in re.findall(r"<pre[^>]*>(.*?)</pre>", index.read_text(encoding="utf-8"), re.S):
+            text = html_module.unescape(re.sub(r"<[^>]+>", "", code))
+            found += [f"{index.parent.relative_to(built_site)}: {line.strip()}"
+                      for line in text.splitlines() if PROTECTED_PUSH.search(line)]
+    assert found == []
+
+
+def test_a_push_to_a_protected_branch_is_recognised() -> None:
+    assert PROTECTED_PUSH.search("git push origin develop")
+    assert PROTECTED_PUSH.search("git push --quiet origin main")
+    assert PROTECTED_PUSH.search("git push origin HEAD:release-candidate")
+    assert not PROTECTED_PUSH.search("git push origin main-backport")
+    assert not PROTECTED_PUSH.search("git push origin hotfix/INC-1-x")
+    assert not PROTECTED_PUSH.search("git push origin --delete hotfix/x")
 
 
 def test_yes_comes_before_no_on_every_walker_question() -> None:

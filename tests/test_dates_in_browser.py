@@ -17,9 +17,9 @@ pytestmark = pytest.mark.browser
 
 
 def rollback_drill_day() -> date:
-    """The day of the latest drill of the rollback runbook in the shipped log (it passed: the build is strict)."""
-    drills = [record for record in shipped_drills()[0] if record.runbook == "runbooks/rollback.md"]
-    assert drills, "the shipped drill log has no drill of runbooks/rollback.md: run make drill"
+    """The day of the latest drill of the Argo CD rollback runbook in the shipped log (it passed: the build is strict)."""
+    drills = [record for record in shipped_drills()[0] if record.runbook == "runbooks/rollback-argocd.md"]
+    assert drills, "the shipped drill log has no drill of runbooks/rollback-argocd.md: run make drill"
     return max(record.day for record in drills)
 
 
@@ -32,16 +32,16 @@ BUILD_BADGE = passed_badge(AGE_AT_BUILD)
 
 def test_on_the_build_day_the_page_says_what_the_build_said(site_url: str, page) -> None:
     page.clock.set_fixed_time(f"{SHIPPED_BUILD_DATE}T12:00:00Z")
-    page.goto(site_url + "runbooks/rollback/")
+    page.goto(site_url + "runbooks/rollback-argocd/")
     assert page.locator(".drill-badge").inner_text() == BUILD_BADGE
     assert not page.locator(".drill-stale").is_visible()
 
 
 def test_100_days_later_the_badge_counts_the_days_and_the_stale_warning_shows(site_url: str, page) -> None:
     page.clock.set_fixed_time(f"{LATER}T09:00:00Z")
-    page.goto(site_url + "runbooks/rollback/")
+    page.goto(site_url + "runbooks/rollback-argocd/")
     badge = page.locator(".drill-badge")
-    assert badge.inner_text() == "Drilled 100 days ago ✓"
+    assert badge.inner_text() == "Drilled against the sandbox 100 days ago ✓"
     assert "drill-badge--stale" in badge.get_attribute("class")
     warning = page.locator(".drill-stale")
     assert warning.is_visible()
@@ -56,7 +56,7 @@ def test_100_days_later_the_health_page_counts_the_days(site_url: str, page) -> 
     page.clock.set_fixed_time(f"{LATER}T09:00:00Z")
     page.goto(site_url + "runbooks/health/")
     rows = page.locator("article table tbody tr")
-    row = rows.filter(has=page.get_by_role("link", name="Roll back a release", exact=True))
+    row = rows.filter(has=page.get_by_role("link", name="Roll back an Argo CD application", exact=True))
     cells = row.locator("td").all_inner_texts()
     assert cells[2] == DRILLED.isoformat()
     assert cells[4:] == ["100", "Yes: last worked 100 days ago (limit 90 days)"]
@@ -66,7 +66,7 @@ def test_with_javascript_off_the_build_text_stays(browser, site_url: str) -> Non
     context = browser.new_context(java_script_enabled=False)
     try:
         page = context.new_page()
-        page.goto(site_url + "runbooks/rollback/")
+        page.goto(site_url + "runbooks/rollback-argocd/")
         assert page.locator(".drill-badge").inner_text() == BUILD_BADGE
         assert not page.locator(".drill-stale").is_visible()
     finally:

@@ -338,7 +338,7 @@ def test_building_the_site_loads_nothing_that_runs_drills(tmp_path: Path) -> Non
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "[]", result.stderr
-    assert "Drilled" in (tmp_path / "site" / "runbooks" / "rollback" / "index.html").read_text(encoding="utf-8")
+    assert "Drilled" in (tmp_path / "site" / "runbooks" / "rollback-argocd" / "index.html").read_text(encoding="utf-8")
 
 
 def test_the_extension_knows_the_lesson_key_without_loading_the_lesson_header() -> None:

@@ -8,7 +8,7 @@ import pytest
 
 pytestmark = pytest.mark.browser
 
-RUNBOOKS = ["runbooks/hotfix-lane/", "runbooks/rollback/", "runbooks/backport/"]
+RUNBOOKS = ["runbooks/hotfix-lane/", "runbooks/rollback-argocd/", "runbooks/rollback-release-folder/", "runbooks/backport/"]
 PHONE = {"width": 390, "height": 844}
 
 

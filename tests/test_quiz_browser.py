@@ -184,11 +184,11 @@ def test_every_explanation_link_answers_200_and_lands_on_its_anchor(lesson, page
 def test_following_an_explanation_link_opens_the_page_at_its_anchor(lesson) -> None:
     answer_all(lesson, LESSON)
     submit(lesson)
-    number = next(n for n, q in enumerate(LESSON.questions, start=1) if "../runbooks/rollback.md#step-a2" in q.explanation)
-    question_box(lesson, number).locator(".db-quiz__explanation a", has_text="step A2").click()
-    lesson.wait_for_url("**/runbooks/rollback/#step-a2-turn-auto-sync-off-and-roll-back-1-minute")
-    heading = lesson.locator("#step-a2-turn-auto-sync-off-and-roll-back-1-minute")
-    assert heading.text_content().startswith("Step A2: Turn auto-sync off and roll back")
+    number = next(n for n, q in enumerate(LESSON.questions, start=1) if "../runbooks/rollback-argocd.md#step-3" in q.explanation)
+    question_box(lesson, number).locator(".db-quiz__explanation a", has_text="step 3").click()
+    lesson.wait_for_url("**/runbooks/rollback-argocd/#step-3-turn-auto-sync-off-and-roll-back-1-minute")
+    heading = lesson.locator("#step-3-turn-auto-sync-off-and-roll-back-1-minute")
+    assert heading.text_content().startswith("Step 3: Turn auto-sync off and roll back")
     assert heading.is_visible()
 
 

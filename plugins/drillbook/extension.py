@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from drillbook.components import PageLink, RenderContext
     from drillbook.drill.fences import DrillFencePreprocessor
     from drillbook.results.render import RunbookPage
-    from drillbook.severity import SeverityLevel
+    from drillbook.severity import SeverityLevel, SeverityModel
 
 # The heavy modules (markdown-it, pydantic, the components, the drill results) are
 # imported the first time a page needs them. One cheap test per page decides that:
@@ -86,7 +86,7 @@ class DrillbookExtension(Extension):
         self.page = PageSource()
         self.on_error: Callable[[DrillbookError], NoReturn] = raise_error
         self.on_warning: Callable[[DrillbookError], None] = lambda error: log.warning(str(error))
-        self._severity_levels: list[SeverityLevel] | None = None
+        self._severity: SeverityModel | None = None
 
     def extendMarkdown(self, md: Markdown) -> None:
         md.registerExtension(self)
@@ -115,13 +115,17 @@ class DrillbookExtension(Extension):
         self.on_error(error.located(path=error.path or self.page.path, line_offset=self.page.line_offset))
 
     @property
-    def severity_levels(self) -> list[SeverityLevel]:
-        if self._severity_levels is None:
-            from drillbook.severity import load_severity
+    def severity(self) -> SeverityModel:
+        if self._severity is None:
+            from drillbook.severity import SeverityModel, load_severity_model
 
             path = self.getConfig("severity_file")
-            self._severity_levels = load_severity(Path(path)) if path else []
-        return self._severity_levels
+            self._severity = load_severity_model(Path(path)) if path else SeverityModel(levels=[])
+        return self._severity
+
+    @property
+    def severity_levels(self) -> list[SeverityLevel]:
+        return self.severity.levels
 
     def warn(self, error: DrillbookError) -> None:
         """Report ``error`` as a warning placed in the current page's file."""
@@ -131,7 +135,8 @@ class DrillbookExtension(Extension):
         from drillbook.components import RenderContext
 
         return RenderContext(
-            path=self.page.path, meta=self.page.meta, severity_levels=self.severity_levels, links=self.page.links,
+            path=self.page.path, meta=self.page.meta, severity_levels=self.severity_levels,
+            severity_grading=self.severity.grading, links=self.page.links,
             line_offset=self.page.line_offset, warn=self.warn,
         )
 

@@ -60,6 +60,7 @@ class RenderContext:
     path: str = "<page>"
     meta: dict[str, Any] = field(default_factory=dict)
     severity_levels: list[Any] = field(default_factory=list)
+    severity_grading: str = ""  # the data file's rule for picking a level
     counter: int = 0  # blocks rendered so far on this page, for unique element ids
     # Keeps a piece of HTML out of Markdown's way and returns its placeholder; the
     # extension sets Python-Markdown's stash, standalone rendering keeps the HTML as is.

@@ -1,5 +1,5 @@
 /* Drill dates counted on the day the page is read, not the day it was built: the badge's
-   "Drilled N days ago", the stale warning, and the health page's "Days since" and "Stale".
+   "Drilled against the sandbox N days ago", the stale warning, and the health page's "Days since" and "Stale".
    The build's text stays as it is with JavaScript off. Dates are UTC calendar days, as
    the build counts them. */
 (function () {
@@ -29,7 +29,7 @@
   function updateBadge(badge) {
     var drilled = daysSince(badge.getAttribute("data-drilled"));
     if (badge.getAttribute("data-state") === "passed" && drilled !== null) {
-      badge.textContent = "Drilled " + daysAgo(drilled) + " \u2713";
+      badge.textContent = "Drilled against the sandbox " + daysAgo(drilled) + " \u2713";
     }
     var worked = daysSince(badge.getAttribute("data-worked"));
     var limit = limitOf(badge);
