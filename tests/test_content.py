@@ -83,17 +83,18 @@ EXAMPLE_VALUES = ("./run-tests", "@alice", "@bob", "INC-2026-", "catalog-tenant"
 
 
 def shown_commands(markdown: str) -> list[tuple[int, str]]:
-    """The code blocks a reader may copy (line, text): every fence except drill checks and hidden setup."""
-    blocks, inside, start, info, lines = [], False, 0, "", []
+    """The code blocks a reader may copy (line, text): every fence, in a list too, except drill checks and hidden setup."""
+    blocks, inside, start, info, lines, indent = [], False, 0, "", [], 0
     for number, line in enumerate(markdown.splitlines(), 1):
-        if not inside and line.startswith("```"):
-            inside, start, info, lines = True, number, line[3:], []
-        elif inside and line.startswith("```"):
+        if not inside and line.lstrip().startswith("```"):
+            indent = len(line) - len(line.lstrip())
+            inside, start, info, lines = True, number, line.lstrip()[3:], []
+        elif inside and line.lstrip().startswith("```"):
             inside = False
             if "drill-check" not in info and "drill-hidden" not in info:
                 blocks.append((start, "\n".join(lines)))
         elif inside:
-            lines.append(line)
+            lines.append(line[indent:] if line[:indent].isspace() else line)
     return blocks
 
 
@@ -108,6 +109,11 @@ def test_no_shown_command_carries_a_sandbox_or_example_value() -> None:
 def test_an_example_value_in_a_shown_command_is_caught() -> None:
     runbook = "# X\n\n```bash drill\ngit commit -m 'approver: @alice'\n```\n\n```bash drill-check\n./run-tests\n```\n"
     assert shown_commands(runbook) == [(3, "git commit -m 'approver: @alice'")]
+
+
+def test_a_command_in_a_list_item_is_a_shown_command_too() -> None:
+    runbook = "# X\n\n1. Delete it.\n\n    ```bash drill\n    cloud delete snapshot-1\n    ```\n"
+    assert shown_commands(runbook) == [(5, "cloud delete snapshot-1")]
 
 
 def test_lane_steps_1_and_8_link_their_templates(built_site: Path) -> None:

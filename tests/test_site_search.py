@@ -18,6 +18,24 @@ FIRST_RESULT = {
 }
 
 
+# The words other handbooks and paging tools use (SEV levels, the roles' short names, the review's
+# other names), a question as a person types it, and the page that answers each.
+WORD_FIRST = {
+    "sev1": ("reference/emergency-release/", "Emergency release"),
+    "SEV-2": ("reference/emergency-release/", "Emergency release"),
+    "PIR": ("handbook/post-incident/", "The post-incident programme"),
+    "postmortem": ("handbook/post-incident/", "The post-incident programme"),
+    "MTTR": ("handbook/post-incident/", "The post-incident programme"),
+    "IC": ("handbook/roles/", "Incident roles and escalation"),
+    "who is incident commander": ("handbook/roles/", "Incident roles and escalation"),
+    "freeze": ("reference/glossary/", "Glossary"),
+    "EOC": ("reference/glossary/", "Glossary"),
+    "glossary": ("reference/glossary/", "Glossary"),
+    "security": ("handbook/security/", "Security incidents"),
+    "CVE": ("runbooks/security-fix/", "Security fix, in private"),
+}
+
+
 def search(page, site_url: str, query: str) -> list[tuple[str, str]]:
     """(page path, title) of each page in the results, in the order shown."""
     page.goto(site_url + "?" + urlencode({"q": query}))  # material's search link: opens search with the query typed
@@ -42,3 +60,9 @@ def test_runbooks_rank_above_the_authoring_guide_and_drill_reports_are_not_found
     guide = [index for index, path in enumerate(paths) if path.startswith("authoring/")]
     assert runbooks, paths
     assert not guide or max(runbooks) < min(guide), paths
+
+
+@pytest.mark.parametrize("query", sorted(WORD_FIRST))
+def test_an_incident_word_finds_the_page_that_answers_it_first(site_url: str, page, query: str) -> None:
+    results = search(page, site_url, query)
+    assert results[0] == WORD_FIRST[query], results[:3]
