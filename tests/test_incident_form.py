@@ -36,7 +36,7 @@ def fill(page, label: str, value: str) -> None:
     page.locator(".db-incident").get_by_label(label, exact=False).fill(value)
 
 
-def test_the_form_lists_the_standard_fields_then_the_pages_own_placeholders(lane) -> None:
+def test_the_lane_form_lists_the_standard_fields_it_uses_then_its_own_placeholders(lane) -> None:
     labels = lane.locator(".db-incident label").evaluate_all("labels => labels.map(l => l.textContent.trim())")
     assert labels[:4] == ["Incident ID <INCIDENT_ID>", "Short name <SHORT_NAME>", "Approver <APPROVER>", "Cleanup owner <CLEANUP_OWNER>"]
     assert "PR number <PR_NUMBER>" in labels and "Next tag <NEXT_TAG>" in labels

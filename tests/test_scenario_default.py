@@ -96,6 +96,19 @@ def test_self_heal_without_auto_sync_is_refused(tmp_path: Path) -> None:
     assert "FATAL Cannot set --auto-prune or --self-heal: application not configured with automatic sync" in result.stdout
 
 
+@pytest.mark.parametrize("arguments, message", [
+    ("--sync-policy", "argocd app set: flag needs an argument: --sync-policy"),
+    ("--sync-policy=", "argocd app set: unknown sync policy '' (known: none, automated)"),
+    ("--self-heal --sync-policy 'none; touch pwned'", "argocd app set: unknown sync policy 'none; touch pwned' (known: none, automated)"),
+    ("--prune", "argocd app set: simulated only as: argocd app set APP [--sync-policy none|automated] [--auto-prune] [--self-heal]"),
+])
+def test_a_sync_policy_call_argo_cd_would_refuse_is_refused_at_once(tmp_path: Path, arguments: str, message: str) -> None:
+    result = drill(tmp_path, f"argocd app set catalog-prod {arguments}\n")
+    assert result.returncode == 1
+    assert message in result.stdout
+    assert not (tmp_path / "pwned").exists()
+
+
 def test_the_json_view_names_no_application_set_and_lists_the_history(tmp_path: Path) -> None:
     result = drill(tmp_path, """\
         argocd app get catalog-prod -o json > app.json
