@@ -155,15 +155,18 @@ def test_the_home_walker_sends_an_old_bug_to_a_hotfix_or_containment_not_to_roll
 PROTECTED_PUSH = re.compile(r"git push\s+(?:-\S+\s+)*origin\s+(?:\S+:)?(?:main|develop|release-candidate)\b(?!-)")
 
 
-def test_no_command_on_any_page_pushes_to_a_protected_branch(built_site: Path) -> None:
+def code_blocks(page_html: str) -> list[str]:
+    """The text of every code block on a built page, as Copy would take it."""
     import html as html_module
 
-    found = []
-    for index in sorted(built_site.rglob("index.html")):
-        for code in re.findall(r"<pre[^>]*>(.*?)</pre>", index.read_text(encoding="utf-8"), re.S):
-            text = html_module.unescape(re.sub(r"<[^>]+>", "", code))
-            found += [f"{index.parent.relative_to(built_site)}: {line.strip()}"
-                      for line in text.splitlines() if PROTECTED_PUSH.search(line)]
+    return [html_module.unescape(re.sub(r"<[^>]+>", "", code)) for code in re.findall(r"<pre[^>]*>(.*?)</pre>", page_html, re.S)]
+
+
+def test_no_command_on_any_page_pushes_to_a_protected_branch(built_site: Path) -> None:
+    found = [f"{index.parent.relative_to(built_site)}: {line.strip()}"
+             for index in sorted(built_site.rglob("index.html"))
+             for code in code_blocks(index.read_text(encoding="utf-8"))
+             for line in code.splitlines() if PROTECTED_PUSH.search(line)]
     assert found == []
 
 

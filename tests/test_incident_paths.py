@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from conftest import ROOT
-from test_content import shown_commands
+from test_content import code_blocks, shown_commands
 
 # Commands that change production: what it runs, what it serves, what it is configured with.
 CHANGES_PRODUCTION = re.compile(
@@ -24,11 +24,6 @@ NOT_READ_ONLY = re.compile(CHANGES_PRODUCTION.pattern + r"|gh pr merge\b|git pus
 
 def built(site: Path, page: str) -> str:
     return (site / page / "index.html").read_text(encoding="utf-8")
-
-
-def code_blocks(page_html: str) -> list[str]:
-    """The text of every code block on a built page, as Copy would take it."""
-    return [html.unescape(re.sub(r"<[^>]+>", "", code)) for code in re.findall(r"<pre[^>]*>(.*?)</pre>", page_html, re.S)]
 
 
 def form_fields(page_html: str) -> list[str]:
