@@ -232,6 +232,25 @@ def test_an_unknown_service_is_refused(tmp_path: Path) -> None:
     assert "promtool query range: the sandbox's Prometheus has no series for service 'search'" in result.stdout
 
 
+def test_a_range_too_fine_for_prometheus_is_refused_at_once(tmp_path: Path) -> None:
+    result = drill(tmp_path, "promtool query range --start=0 --end=99999999999 --step=1ms "
+                             "http://p.invalid:9090 'http_requests_total{service=\"catalog\"}'\n")
+    assert result.returncode == 1
+    assert ("Error querying Prometheus: bad_data: exceeded maximum resolution of 11,000 points per timeseries. "
+            "Try decreasing the query resolution (?step=XX)") in result.stdout
+
+
+@pytest.mark.parametrize("flags, message", [
+    ("--start=yesterday --end=2", "promtool query range: error: --start: give an RFC3339 time in UTC or a Unix timestamp, got 'yesterday'"),
+    ("--start=5 --end=2", "promtool query range: give --start and --end, the start not after the end"),
+    ("--start=1 --end=2 --step=0s", "promtool query range: error: --step: not a valid duration, like 1m or 30s: '0s'"),
+])
+def test_a_range_promtool_would_refuse_is_refused(tmp_path: Path, flags: str, message: str) -> None:
+    result = drill(tmp_path, f"promtool query range {flags} http://p.invalid:9090 'http_requests_total{{service=\"catalog\"}}'\n")
+    assert result.returncode == 1
+    assert message in result.stdout
+
+
 def test_an_instant_query_says_the_sandbox_has_no_prometheus(tmp_path: Path) -> None:
     result = drill(tmp_path, "promtool query instant http://p.invalid:9090 up\n")
     assert result.returncode == 1
