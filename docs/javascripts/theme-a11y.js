@@ -8,7 +8,7 @@
      pointer that hovers, and takes the focus away again on a touch screen: a keyboard
      paired with a phone or tablet could not scroll a long command. Every region below
      that scrolls sideways is focusable, whatever the pointer. */
-  var SCROLLERS = ".md-typeset pre > code, .md-typeset__scrollwrap, .db-severity, .db-decision__chart, .db-chart";
+  var SCROLLERS = ".md-typeset pre > code, .md-typeset__scrollwrap, .db-severity, .db-decision__chart, .md-typeset div.mermaid";
 
   function nameSearch() {
     var search = document.querySelector(".md-search[role=dialog]");
