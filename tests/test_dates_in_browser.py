@@ -105,6 +105,13 @@ def test_on_the_build_day_the_health_page_says_what_the_build_said(site_url: str
     assert page.locator("article p").first.inner_text().startswith(f"Every runbook as of {SHIPPED_BUILD_DATE}, the day this site was built. ")
 
 
+def test_a_reader_whose_clock_is_behind_the_build_sees_the_builds_day(site_url: str, page) -> None:
+    behind = (date.fromisoformat(SHIPPED_BUILD_DATE) - timedelta(days=3)).isoformat()
+    page.clock.set_fixed_time(f"{behind}T12:00:00Z")
+    page.goto(site_url + "runbooks/health/")
+    assert page.locator("article p").first.inner_text().startswith(f"Every runbook as of {SHIPPED_BUILD_DATE}, the day this site was built. ")
+
+
 def test_with_javascript_off_the_build_text_stays(browser, site_url: str) -> None:
     context = browser.new_context(java_script_enabled=False)
     try:

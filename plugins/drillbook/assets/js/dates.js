@@ -70,11 +70,12 @@
     return new Date().toISOString().slice(0, 10);
   }
 
-  /* "as of <build day>, the day this site was built" becomes the reader's day. */
+  /* "as of <build day>, the day this site was built" becomes the reader's day: a later one
+     (a clock behind the build's is left to the build). */
   function updateAsOf(element) {
     var built = element.getAttribute("data-built");
     var today = todayISO();
-    if (!built || built === today) return;
+    if (!built || today <= built) return;
     element.textContent = today + ", the day you read it (this site was built on " + built + ")";
   }
 
