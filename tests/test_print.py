@@ -26,6 +26,7 @@ def test_a_printed_page_has_no_navigation_or_incident_form(site_url: str, page, 
     text = printed_text(page, site_url + path)
     assert "Authoring guide" not in text  # a navigation section title
     assert "Clear incident" not in text
+    assert "Fill in:" not in text  # the fill button above each command
     assert "Do this now" in text or path.startswith("reference/")
 
 

@@ -31,7 +31,11 @@ def preview_text(page, name: str) -> str:
 
 def fill(page, name: str, values: dict[str, str]) -> None:
     for field, value in values.items():
-        form(page, name).locator(f'[name="{field}"]').fill(value)
+        control = form(page, name).locator(f'[name="{field}"]')
+        if control.evaluate("control => control.tagName") == "SELECT":
+            control.select_option(value)
+        else:
+            control.fill(value)
 
 
 def copy(page, name: str) -> str:
@@ -49,10 +53,11 @@ def cli_text(name: str, values: dict[str, str], capsys: pytest.CaptureFixture[st
 
 
 def typed_values(name: str) -> dict[str, str]:
-    """A distinct value per field, with markup characters, and two lines for the multi-line fields."""
+    """A distinct value per field, with markup characters, and two lines for the multi-line fields.
+    A choice takes its example (the review's: hotfix, which asks every field)."""
     values = {}
     for field in shipped_templates()[name].fields:
-        value = f'{field.name} <b>&"</b>'
+        value = field.example if field.choices else f'{field.name} <b>&"</b>'
         values[field.name] = f"{value}\nsecond line of {field.name}" if field.multiline else value
     return values
 
@@ -125,3 +130,29 @@ def test_preview_and_copy_match_the_cli_for_the_same_values(clipboard_page, name
     optional = {field.name: "" for field in shipped_templates()[name].fields if not field.required}
     fill(clipboard_page, name, optional)
     assert copy(clipboard_page, name) == cli_text(name, {**values, **optional}, capsys)
+
+
+def test_the_review_asks_what_the_mitigation_used_needs(clipboard_page, capsys: pytest.CaptureFixture[str]) -> None:
+    from test_incident_templates import ROLLBACK_REVIEW
+
+    review = shipped_templates()["pir"]
+    hotfix_only = [field for field in review.fields if field.condition == ("mitigation", "hotfix")]
+    assert [field.name for field in hotfix_only] == ["why_hotfix", "review_bypass", "break_glass", "cleanup_pr"]
+
+    def asked() -> list[str]:
+        return [field.name for field in hotfix_only if form(clipboard_page, "pir").locator(f'[name="{field.name}"]').is_visible()]
+
+    assert asked() == [field.name for field in hotfix_only], "the preview shows the example choice, hotfix: its questions too"
+    assert "## Why a hotfix" in preview_text(clipboard_page, "pir")
+    fill(clipboard_page, "pir", {"cleanup_pr": "#12", **ROLLBACK_REVIEW})  # a hotfix answer typed, then rollback chosen
+    assert asked() == []
+    assert "## Why a hotfix" not in preview_text(clipboard_page, "pir") and "#12" not in preview_text(clipboard_page, "pir")
+    assert "- Time to detect: 4 min\n- Time to mitigate: 18 min\n- Time to resolve: 3 h\n" in preview_text(clipboard_page, "pir")
+    assert copy(clipboard_page, "pir") == cli_text("pir", ROLLBACK_REVIEW, capsys)
+    fill(clipboard_page, "pir", {"mitigation": "hotfix", "cleanup_pr": ""})
+    assert asked() == [field.name for field in hotfix_only]
+    assert copy(clipboard_page, "pir") == "(nothing copied)"
+    assert form(clipboard_page, "pir").locator(".db-template__status").inner_text() == (
+        "Fill in first: " + ", ".join(field.label for field in hotfix_only) + "."
+    )
+    assert clipboard_page.evaluate("document.activeElement.name") == "why_hotfix"

@@ -20,6 +20,7 @@ from markdown.treeprocessors import Treeprocessor
 
 from markdown.extensions.toc import slugify
 
+from drillbook.charts import NaturalSizeCharts
 from drillbook.errors import DrillbookError
 
 if TYPE_CHECKING:
@@ -58,6 +59,8 @@ DRILL_CHECK_PRIORITY = 24
 LESSON_HEADER_PRIORITY = 15
 RUNBOOK_OPENING_PRIORITY = 13
 DRILL_RESULTS_PRIORITY = 12
+# Postprocessors. The Mermaid size: after raw_html (30) has put the stashed diagrams back.
+NATURAL_SIZE_CHARTS_PRIORITY = 10
 
 
 @dataclass
@@ -81,6 +84,7 @@ class DrillbookExtension(Extension):
     def __init__(self, **kwargs: Any) -> None:
         self.config = {
             "severity_file": ["", "Path of the YAML file holding the severity levels"],
+            "natural_size_charts": [False, "Draw every Mermaid diagram at its natural size, scrolled sideways on a narrow screen"],
         }
         super().__init__(**kwargs)
         self.page = PageSource()
@@ -109,6 +113,8 @@ class DrillbookExtension(Extension):
         # Drill tags: stripped before the components and superfences see the fences.
         md.preprocessors.register(fences, "drillbook_drill_fences", DRILL_FENCES_PRIORITY)
         md.preprocessors.register(DrillChecks(md, fences), "drillbook_drill_checks", DRILL_CHECK_PRIORITY)
+        if self.getConfig("natural_size_charts"):
+            md.postprocessors.register(NaturalSizeCharts(md), "drillbook_natural_size_charts", NATURAL_SIZE_CHARTS_PRIORITY)
 
     def fail(self, error: DrillbookError) -> NoReturn:
         """Report ``error`` placed in the current page's file."""
