@@ -157,8 +157,10 @@ def test_with_javascript_off_the_form_is_hidden_and_commands_show_their_placehol
 
 # -- on a phone: the form out of the way, a fill button at every command -------------------
 
-RUNBOOKS = ["runbooks/hotfix-lane/", "runbooks/rollback/", "runbooks/backport/",
-            "runbooks/feature-flag/", "runbooks/break-glass/", "runbooks/verify-mitigation/"]
+# Every runbook page with an incident form (a page whose commands have no placeholder has none).
+RUNBOOKS = ["runbooks/hotfix-lane/", "runbooks/security-fix/", "runbooks/rollback-argocd/",
+            "runbooks/rollback-release-folder/", "runbooks/backport/", "runbooks/feature-flag/",
+            "runbooks/break-glass/", "runbooks/verify-mitigation/"]
 PHONE = {"width": 390, "height": 844}
 # Each command with a placeholder: how far above it its fill button starts, in CSS px (none: -1),
 # the button's words, and the placeholders of the command.
@@ -203,7 +205,7 @@ def test_every_command_with_a_placeholder_has_a_fill_button_right_above_it(phone
 
 
 def test_a_value_filled_at_a_command_fills_every_command_and_the_form(phone, site_url: str) -> None:
-    phone.goto(site_url + "runbooks/rollback/")
+    phone.goto(site_url + "runbooks/rollback-argocd/")
     fields_id = phone.locator(".db-fill").filter(has=phone.get_by_role("button", name="Fill in: Argo app, History ID")).locator(".db-fill__fields").get_attribute("id")
     bar = phone.locator(f".db-fill:has(#{fields_id})")  # the button's words change as it is filled
     bar.get_by_role("button").click()
@@ -218,7 +220,7 @@ def test_a_value_filled_at_a_command_fills_every_command_and_the_form(phone, sit
     assert "argocd app rollback catalog 42" in command
     assert bar.get_by_role("button").inner_text() == "Change: Argo app, History ID"
     assert phone.locator(".db-incident").get_by_label("Argo app").input_value() == "catalog"
-    assert phone.locator(".db-incident__title").inner_text().endswith("(2 of 8 filled)")
+    assert phone.locator(".db-incident__title").inner_text().endswith("(all 2 filled)")
     others = phone.locator(".db-fill input[name=ARGO_APP]").evaluate_all("inputs => inputs.map(i => i.value)")
     assert len(others) > 2 and set(others) == {"catalog"}
     assert not [code for code in phone.locator(".md-content pre > code").all_inner_texts() if "<ARGO_APP>" in code]
@@ -254,7 +256,7 @@ def test_fields_filled_on_another_page_wait_behind_one_button(phone, site_url: s
 
 
 def test_markup_typed_at_a_command_is_shown_as_text(phone, site_url: str) -> None:
-    phone.goto(site_url + "runbooks/rollback/")
+    phone.goto(site_url + "runbooks/rollback-argocd/")
     bar = phone.locator(".db-fill:has(#db-fill-1)")
     bar.get_by_role("button").click()
     bar.locator("input").first.fill('<img src=x onerror="document.title=1">')
