@@ -24,6 +24,7 @@ class AtLeastOne(opt.Type):
         return value
 
 MERMAID_MODES = ("auto", "all", "off")
+LINT_LEVELS = ("warning", "error", "off")
 
 
 class DrillbookConfig(Config):
@@ -52,3 +53,8 @@ class DrillbookConfig(Config):
     stale_after_days = AtLeastOne(default=90)
     # Rows of the "When this runbook last worked" table.
     last_worked_rows = AtLeastOne(default=10)
+    # The runbook lint of every shell block while the site builds: warning (--strict fails on
+    # findings), error (any finding fails the build), off.
+    lint = opt.Choice(LINT_LEVELS, default="warning")
+    # Findings not reported on this site: CODE, or PATH-GLOB:CODE[,CODE] (SC2016, docs/old/*.md:DB104).
+    lint_ignore = opt.ListOfItems(opt.Type(str), default=[])
