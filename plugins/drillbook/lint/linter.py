@@ -31,6 +31,9 @@ UNASSIGNED = re.compile(r"^(\w+) is referenced but not assigned")
 UNUSED = re.compile(r"^(\w+) appears unused")
 # ShellCheck findings that say what DB101 says, more generally, about the same word.
 SAID_BY_DB101 = frozenset({"SC2086", "SC2115"})
+# "This expression is constant", "can never be equal": true of a placeholder's sample, not of
+# the value a reader types in its place; dropped on a line that holds a placeholder.
+CONSTANT = frozenset({"SC2050", "SC2078", "SC2157", "SC2193", "SC2194", "SC2195"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +157,8 @@ def _shellcheck_findings(reading: BlockReading, own: list[BlockFinding], assigne
         if unused_here and unused_here.group(1) in expanded_elsewhere:
             continue  # used by a later block of the page
         line = comment.line - 1
+        if comment.code in CONSTANT and script.replaced(line):
+            continue
         column = script.block_column(line, comment.column - 1)
         end_line = comment.end_line - 1
         end_column = script.block_column(end_line, comment.end_column - 1, end=True)

