@@ -195,6 +195,11 @@ def _parameter_name(text: str) -> str:
 # -- the block a rule reads ------------------------------------------------------------
 
 
+# Longest piece of a block a message quotes, and what would break a message's one line.
+SHOWN_LIMIT = 60
+LINE_BREAK = re.compile("[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+
+
 @dataclass
 class BlockCheck:
     """One block, read, with its page's title: what each rule reads, and where its findings go."""
@@ -212,13 +217,15 @@ class BlockCheck:
         return line, offset - self._line_starts[line]
 
     def report(self, code: str, offset: int, message: str, end: int | None = None) -> None:
+        message = " ".join(message.split()) if LINE_BREAK.search(message) else message  # one line, whatever it quotes
         line, column = self.position(offset)
         end_line, end_column = self.position(end) if end is not None else (None, None)
         self.findings.append(BlockFinding(line, column, code, message, RULES[code].level, end_line, end_column))
 
     def shown(self, word: Word | str) -> str:
-        """A word or text as the page writes it: placeholders with their angle brackets."""
-        return unmark(word.text if isinstance(word, Word) else word)
+        """A word or text as the page writes it, placeholders with their angle brackets; long ones cut."""
+        text = unmark(word.text if isinstance(word, Word) else word)
+        return text if len(text) <= SHOWN_LIMIT else text[: SHOWN_LIMIT - 1] + "…"
 
 
 def check_block(check: BlockCheck) -> list[BlockFinding]:

@@ -180,7 +180,7 @@ class _Frame:
 
     opener: str
     statement: Statement
-    commands: list[Command] = field(default_factory=list)
+    first_command: int  # the commands read inside it are the reader's from this index on
     fed: bool = False
     function: bool = False
     case_pattern: bool = False  # in a case body, where the next words are a pattern up to ')'
@@ -268,8 +268,9 @@ class _Reader:
     def _open(self, frames: list[_Frame], opener: str, start: int, piped: bool, fed: bool) -> _Frame:
         statement = Statement(start, start)
         self.result.statements.append(statement)
-        frame = _Frame(opener, statement, fed=piped or fed or any(f.fed for f in frames),
-                       function=self.function_next or any(f.function for f in frames))
+        parent = frames[-1] if frames else None
+        frame = _Frame(opener, statement, len(self.result.commands), fed=piped or fed or (parent is not None and parent.fed),
+                       function=self.function_next or (parent is not None and parent.function))
         self.function_next = False
         frames.append(frame)
         return frame
@@ -300,8 +301,9 @@ class _Reader:
             self.function_next = True
             return None
         statement = Statement(start, start)
-        command = Command(start, piped_in=piped, fed=fed or any(frame.fed for frame in frames),
-                          in_function=any(frame.function for frame in frames), substituted=substituted)
+        inside = frames[-1] if frames else None
+        command = Command(start, piped_in=piped, fed=fed or (inside is not None and inside.fed),
+                          in_function=inside is not None and inside.function, substituted=substituted)
         if first == "[[":
             self._read_test(command, substituted, depth)
         else:
@@ -311,8 +313,6 @@ class _Reader:
             return None
         self.result.commands.append(command)
         self.result.statements.append(statement)
-        for frame in frames:
-            frame.commands.append(command)
         return command
 
     def _read_words(self, command: Command, statement: Statement, substituted: bool, depth: int) -> None:
@@ -385,11 +385,9 @@ class _Reader:
                 self.pos = position
                 self._read_redirect(holder, redirect, [frame.statement], substituted, depth)
             if holder.has_input:
-                for command in frame.commands:
+                for command in self.result.commands[frame.first_command:]:
                     command.fed = True
             frame.statement.end = max(frame.statement.end, self.pos)
-        if frames:
-            frames[-1].commands.extend(frame.commands)
 
     def _read_header(self, frame: _Frame, fed: bool, substituted: bool, depth: int) -> None:
         """The words after ``for``/``select``/``case``, up to ``in`` (case) or a separator: not a command."""
@@ -564,9 +562,9 @@ class _Reader:
             end, kind = self._balanced_end(start + 1, "{", "}"), "parameter"
         elif following == "'" and not quoted:
             end, kind = self._ansi_end(start + 2), "ansi"
-        elif following.isdigit() or (following and following in "@*#?$!-"):
+        elif following.isascii() and (following.isdigit() or (following and following in "@*#?$!-")):
             end, kind = start + 2, "parameter"
-        elif following and (following.isalpha() or following == "_"):
+        elif following.isascii() and (following.isalpha() or following == "_"):
             end, kind = NAME.match(text, start + 1).end(), "parameter"  # type: ignore[union-attr]
         else:
             end, kind = start + 1, "quoted" if quoted else "literal"
