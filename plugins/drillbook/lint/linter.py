@@ -18,7 +18,7 @@ from drillbook.lint.rules import BlockCheck, check_block, check_prompt
 from drillbook.lint.samples import Script, shellcheck_script
 from drillbook.lint.shell_blocks import ShellBlock, shell_page, transcript
 from drillbook.lint.shell_syntax import mark_placeholders, read_shell
-from drillbook.lint.shellcheck import ShellCheck, comments
+from drillbook.lint.shellcheck import ShellCheck, Ticket, comments
 from drillbook.lint.suppressions import Directive, SiteIgnore, apply_site_ignores, block_directives, suppress, unused
 
 ASSIGNED = re.compile(
@@ -67,7 +67,7 @@ def read_block(block: ShellBlock, page_title: str, bound: dict[str, str]) -> Blo
     assigned = frozenset(name for match in ASSIGNED.finditer(source) for group in match.groups() if group
                          for name in group.split())
     return BlockReading(
-        block, shellcheck_script(source, block.language, bound, shell.comments), tuple(findings + problems),
+        block, shellcheck_script(source, block.language, bound, shell.comments, shell.complete), tuple(findings + problems),
         tuple(directives), assigned, frozenset(EXPANDED.findall(source)),
     )
 
@@ -92,7 +92,7 @@ class Linter:
     def __init__(self, shellcheck: ShellCheck | None, ignores: list[SiteIgnore] | None = None) -> None:
         self.shellcheck = shellcheck
         self.ignores = ignores or []
-        self.pages: list[tuple[str, tuple[BlockReading, ...]]] = []
+        self.pages: list[tuple[str, tuple[BlockReading, ...], list[Ticket]]] = []
 
     def add(self, path: str, text: str) -> None:
         """Read a page; a DrillbookError naming ``path`` and the line when the drill would refuse it."""
@@ -100,37 +100,35 @@ class Linter:
             readings = read_page(text)
         except DrillbookError as error:
             raise error.located(path=path) from None
-        if self.shellcheck is not None:
-            for reading in readings:
-                self.shellcheck.submit(reading.script.text, reading.script.dialect)
-        self.pages.append((path, readings))
+        tickets = self.shellcheck.submit_page([reading.script for reading in readings]) if self.shellcheck else []
+        self.pages.append((path, readings, tickets))
 
     def finish(self) -> LintReport:
         """Every finding of the pages added, sorted, with the site's ignores applied (their own DB100 not yet)."""
         if self.shellcheck is not None:
             self.shellcheck.results()
         findings: list[Finding] = []
-        for path, readings in self.pages:
-            findings += page_findings(path, readings, self.shellcheck is not None)
-        findings = apply_site_ignores(findings, self.ignores, [path for path, _ in self.pages])
+        for path, readings, tickets in self.pages:
+            findings += page_findings(path, readings, tickets)
+        findings = apply_site_ignores(findings, self.ignores, [path for path, _, _ in self.pages])
         return LintReport(sorted(findings, key=lambda finding: finding.sort_key), len(self.pages),
-                          sum(len(readings) for _, readings in self.pages))
+                          sum(len(readings) for _, readings, _ in self.pages))
 
     def close(self) -> None:
         if self.shellcheck is not None:
             self.shellcheck.close()
 
 
-def page_findings(path: str, readings: tuple[BlockReading, ...], with_shellcheck: bool = True) -> list[Finding]:
-    """The findings of one page's blocks, suppressions applied, placed in the file."""
+def page_findings(path: str, readings: tuple[BlockReading, ...], tickets: list[Ticket]) -> list[Finding]:
+    """The findings of one page's blocks (ShellCheck's too, given its tickets), suppressions applied, placed in the file."""
     found: list[Finding] = []
     for index, reading in enumerate(readings):
         others = readings[:index] + readings[index + 1:]
         assigned_elsewhere = frozenset().union(*(other.assigned for other in others))
         expanded_elsewhere = frozenset().union(*(other.expanded for other in others))
         own = list(reading.findings)
-        if with_shellcheck:
-            own += _shellcheck_findings(reading, own, assigned_elsewhere, expanded_elsewhere)
+        if tickets:
+            own += _shellcheck_findings(reading, tickets[index], own, assigned_elsewhere, expanded_elsewhere)
         directives = [replace(directive, used=set()) for directive in reading.directives]
         kept = suppress(own, directives) + unused(directives)
         block = reading.block
@@ -143,13 +141,13 @@ def page_findings(path: str, readings: tuple[BlockReading, ...], with_shellcheck
     return found
 
 
-def _shellcheck_findings(reading: BlockReading, own: list[BlockFinding], assigned_elsewhere: frozenset[str],
-                         expanded_elsewhere: frozenset[str]) -> list[BlockFinding]:
+def _shellcheck_findings(reading: BlockReading, ticket: Ticket, own: list[BlockFinding],
+                         assigned_elsewhere: frozenset[str], expanded_elsewhere: frozenset[str]) -> list[BlockFinding]:
     """ShellCheck's findings on the block, in the block's lines and columns, less what other blocks explain."""
     script = reading.script
     db101 = [finding for finding in own if finding.code == "DB101"]
     found = []
-    for comment in comments(script.text, script.dialect):
+    for comment in comments(ticket):
         unassigned = UNASSIGNED.match(comment.message) if comment.code == "SC2154" else None
         if unassigned and unassigned.group(1) in assigned_elsewhere:
             continue  # set by an earlier block of the page, in the same terminal

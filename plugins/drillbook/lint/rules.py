@@ -90,7 +90,12 @@ def command_name(word: Word | None) -> str:
 
 def argv(command: Command) -> list[Word]:
     """The command's words from the program it really runs: ``sudo -u x env A=1 rm -rf d`` is ``rm -rf d``."""
-    words = command.words
+    if command.program is None:
+        command.program = _program(command.words)
+    return command.program
+
+
+def _program(words: list[Word]) -> list[Word]:
     index = 0
     while index < len(words):
         name = command_name(words[index])
@@ -197,6 +202,7 @@ def _parameter_name(text: str) -> str:
 
 # Longest piece of a block a message quotes, and what would break a message's one line.
 SHOWN_LIMIT = 60
+NEWLINE = re.compile("\n")
 LINE_BREAK = re.compile("[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 
 
@@ -210,7 +216,7 @@ class BlockCheck:
     findings: list[BlockFinding]
 
     def __post_init__(self) -> None:
-        self._line_starts = [0] + [index + 1 for index, char in enumerate(self.shell.text) if char == "\n"]
+        self._line_starts = [0] + [match.end() for match in NEWLINE.finditer(self.shell.text)]
 
     def position(self, offset: int) -> tuple[int, int]:
         line = bisect.bisect_right(self._line_starts, offset) - 1

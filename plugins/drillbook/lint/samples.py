@@ -42,6 +42,7 @@ class Script:
     text: str
     dialect: str  # bash or sh; "" when the block starts with a #! line, which then decides
     replacements: tuple[tuple[Replacement, ...], ...]
+    alone: bool = False  # checked in a file of its own: it could change how a block after it reads
 
     def replaced(self, line: int) -> bool:
         """Whether a placeholder's sample stands on the script's 0-based ``line``."""
@@ -75,8 +76,16 @@ def sample_value(placeholder: str, bound: dict[str, str]) -> str:
     return name
 
 
-def shellcheck_script(source: str, language: str, bound: dict[str, str], comments: list[Comment]) -> Script:
-    """``source`` with placeholders filled and ``disable=`` directives blanked, for ShellCheck."""
+# A block that ends a script, or carries a directive of its own, is checked alone.
+ALONE = re.compile(r"\b(?:exit|return|exec)\b|#\s*shellcheck\s")
+
+
+def shellcheck_script(source: str, language: str, bound: dict[str, str], comments: list[Comment],
+                      complete: bool = True) -> Script:
+    """``source`` with placeholders filled and ``disable=`` directives blanked, for ShellCheck.
+
+    ``complete``: the block ends outside any quote, substitution, heredoc or compound.
+    """
     blanked = list(source)
     for comment in comments:
         directive = DISABLE_DIRECTIVE.match(comment.text)
@@ -104,4 +113,5 @@ def shellcheck_script(source: str, language: str, bound: dict[str, str], comment
         out_lines.append("".join(pieces))
         replacements.append(tuple(changes))
     dialect = "" if source.startswith("#!") else ("sh" if language == "sh" else "bash")
-    return Script("\n".join(out_lines), dialect, tuple(replacements))
+    script = "\n".join(out_lines)
+    return Script(script, dialect, tuple(replacements), alone=not complete or bool(ALONE.search(script)))

@@ -14,12 +14,15 @@ import re
 from dataclasses import dataclass, field
 
 from drillbook.drill.models import Tag
-from drillbook.drill.parsing import body_blocks, body_text, frontmatter_title, parse_drill_spec
+from drillbook.drill.parsing import body_blocks, body_text, frontmatter_title, has_tagged_fence, parse_drill_spec
 from drillbook.markdown_tokens import tokens as markdown_tokens
 from drillbook.syntax_lines import container_fences
 from drillbook.yaml_source import markdown_lines, split_frontmatter
 
 SHELL_LANGUAGES = frozenset({"bash", "sh", "shell"})
+# Cheap tests, before any parsing: could the text hold a shell fence, or a container, at all?
+MAY_HOLD_CONTAINER = re.compile(r"^[ \t]*(?:!!!|\?\?\?|===|///)", re.M)
+MAY_HOLD_SHELL = re.compile(r"(?:```|~~~)[ \t]*\{?[ \t]*\.?(?:bash|sh|shell)\b", re.I)
 BRACED_LANGUAGE = re.compile(r"\{\s*\.([\w+-]+)")  # pymdownx's {.bash title="..."}
 
 # A shell prompt before a command in a transcript: "$ ", "% ", "user@host:~$ ", "[root@host ~]# ".
@@ -79,6 +82,8 @@ def shell_page(text: str) -> ShellPage:
     text = text.replace("\r\n", "\n").replace("\r", "\n")  # as Markdown reads it
     page = split_frontmatter(text)
     spec = parse_drill_spec(page)
+    if not MAY_HOLD_SHELL.search(page.body) and not has_tagged_fence(page.body):
+        return ShellPage(frontmatter_title(page.yaml) or "", dict(spec.vars), ())
     file_lines = markdown_lines(text)
     body, offset = body_text(page)
     headings = _headings(body, offset)
@@ -98,6 +103,8 @@ def shell_page(text: str) -> ShellPage:
 
 def _container_blocks(body: str, offset: int, file_lines: list[str], headings: list[tuple[int, int, str]]) -> list[ShellBlock]:
     """Shell fences in admonitions, tabs and details blocks: shown by the site, never drilled."""
+    if not MAY_HOLD_CONTAINER.search(body):
+        return []
     lines = markdown_lines(body)
     fenced: set[int] = set()
     for token in markdown_tokens(body):

@@ -84,11 +84,14 @@ class Word:
     end: int
     text: str  # as written, placeholders marked
     parts: list[Part] = field(default_factory=list)
+    _value: str | None = field(default=None, repr=False, compare=False)
 
     @property
     def value(self) -> str:
         """The word with its quotes taken off (expansions kept as written)."""
-        return "".join(part.value for part in self.parts)
+        if self._value is None:
+            self._value = "".join(part.value for part in self.parts)
+        return self._value
 
     @property
     def literal(self) -> bool:
@@ -133,6 +136,7 @@ class Command:
     fed: bool = False  # an enclosing loop, group, pipeline or substitution gives it standard input
     in_function: bool = False
     substituted: bool = False  # inside $( ), ` ` or <( )
+    program: list[Word] | None = field(default=None, repr=False, compare=False)  # the rules' argv, once read
 
     @property
     def has_input(self) -> bool:
@@ -155,6 +159,7 @@ class ShellText:
     statements: list[Statement] = field(default_factory=list)
     heredocs: list[tuple[int, int]] = field(default_factory=list)  # bodies: start, end offsets
     pipelines: list[list[Command]] = field(default_factory=list)  # simple commands joined by |, in order
+    complete: bool = True  # False when the text ends inside a quote, substitution, heredoc or compound
 
 
 def mark_placeholders(text: str) -> str:
@@ -262,6 +267,8 @@ class _Reader:
             if self.pos == before:  # nothing here could be read: step over it
                 self.pos += 1
         self._read_heredocs()
+        if terminator is not None or frames or text.endswith("\\"):
+            self.result.complete = False
         while frames:  # never closed: what was read is kept
             self._close(frames, substituted, depth, closed=False)
 
@@ -459,6 +466,7 @@ class _Reader:
                         owner.end = max(owner.end, end)
                     break
             else:
+                self.result.complete = False
                 self.result.heredocs.append((start, len(text)))
                 for owner in heredoc.owners:
                     owner.end = len(text)
@@ -508,6 +516,7 @@ class _Reader:
             elif char == "'":
                 close = text.find("'", self.pos + 1)
                 end = len(text) if close < 0 else close + 1
+                self.result.complete = self.result.complete and close >= 0
                 parts.append(Part("single", self.pos, end, text[self.pos:end]))
                 self.pos = end
             elif char == '"':
@@ -548,6 +557,8 @@ class _Reader:
                 parts.append(Part("command", begin, end, text[begin:end], quoted=True))
             else:  # $
                 parts.append(self._read_dollar(True, fed, depth))
+        else:
+            self.result.complete = False
         return parts
 
     def _read_dollar(self, quoted: bool, fed: bool, depth: int) -> Part:
@@ -580,6 +591,7 @@ class _Reader:
                 return index + 1
             else:
                 index += 1
+        self.result.complete = False
         return len(text)
 
     def _substitution(self, start: int, terminator: str, fed: bool, depth: int) -> int:
@@ -604,6 +616,7 @@ class _Reader:
                 return index + 1
             else:
                 index += 1
+        self.result.complete = False
         return len(text)
 
     def _balanced_end(self, start: int, opener: str, closer: str) -> int:
@@ -627,4 +640,5 @@ class _Reader:
                 if nesting == 0:
                     return index + 1
             index += 1
+        self.result.complete = False
         return len(text)

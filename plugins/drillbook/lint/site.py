@@ -8,6 +8,7 @@ page's path as the build names it, the page file's text, and a function that log
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -30,6 +31,7 @@ class SiteLint:
         site_ignores(self.entries, self._where)  # a bad entry stops the build before any page
         self.linter: Linter | None = None
         self.ignores: list[SiteIgnore] = []
+        self.seconds = 0.0  # of the build's own time, spent linting or waiting for ShellCheck
 
     @property
     def _where(self) -> str:
@@ -42,19 +44,30 @@ class SiteLint:
             return
         self.ignores = site_ignores(self.entries, self._where)
         self.linter = Linter(ShellCheck(find_shellcheck()), self.ignores)
+        self.seconds = 0.0
 
     def add_page(self, path: str, text: str) -> None:
         if self.linter is not None:
-            self.linter.add(path, text)
+            began = time.perf_counter()
+            try:
+                self.linter.add(path, text)
+            finally:
+                self.seconds += time.perf_counter() - began
 
-    def finish(self, warn: Callable[[str], None], fail: Callable[[str], None]) -> list[Finding]:
-        """Report every finding through ``warn`` (level warning) or ``fail`` (level error, then a DrillbookError)."""
+    def finish(self, warn: Callable[[str], None], fail: Callable[[str], None],
+               note: Callable[[str], None] = lambda line: None) -> list[Finding]:
+        """Report every finding through ``warn`` (level warning) or ``fail`` (level error, then a DrillbookError),
+        and through ``note`` what the lint read and the time it took from the build."""
         if self.linter is None:
             return []
+        began = time.perf_counter()
         try:
-            findings = self.linter.finish().findings
+            report = self.linter.finish()
         finally:
             self.close()
+        self.seconds += time.perf_counter() - began
+        findings = report.findings
+        note(f"drillbook lint: {report.blocks} shell blocks in {report.files} pages, {self.seconds:.2f} s of the build")
         config_text = self.config_file.read_text(encoding="utf-8") if self.config_file else ""
         findings += unused_site_ignores(self.ignores, self.config_shown, config_text)
         for finding in findings:

@@ -301,7 +301,7 @@ class DrillbookPlugin(BasePlugin[DrillbookConfig]):
                     log.warning(str(DrillbookError(f"{link.about}: {problem}", path=source.path, line=line)))
         if self.lint is not None:
             try:
-                self.lint.finish(log.warning, log.error)
+                self.lint.finish(log.warning, log.error, log.debug)
             except DrillbookError as error:
                 raise PluginError(str(error) if error.path else error.message) from None
         return env
