@@ -193,3 +193,22 @@ def _environment() -> dict[str, str]:
     import os
 
     return dict(os.environ)
+
+
+def test_drillbook_shellcheck_names_the_shellcheck_to_run(tmp_path: Path) -> None:
+    from drillbook.lint.shellcheck import find_shellcheck
+
+    project = write_project(tmp_path / "p", {"docs/install.md": CURL})
+    wrapper = tmp_path / "my-shellcheck"
+    wrapper.write_text(f'#!/bin/sh\necho ran >> "{tmp_path}/ran"\nexec "{find_shellcheck()}" "$@"\n', encoding="utf-8")
+    wrapper.chmod(0o755)
+    result = lint(project, env={**_environment(), "DRILLBOOK_SHELLCHECK": str(wrapper)})
+    assert result.stdout.splitlines() == CURL_FINDINGS
+    assert (tmp_path / "ran").read_text() == "ran\n"
+
+
+def test_a_folder_argument_leaves_out_hidden_files_and_scenario_folders(tmp_path: Path) -> None:
+    bad = "# B\n\n```bash\ncat\n```\n"
+    project = write_project(tmp_path, {"runbooks/r.md": bad, "runbooks/.draft/r.md": bad,
+                                       "runbooks/scenarios/default/notes.md": bad})
+    assert [line.split(": DB107")[0] for line in lint(project, "runbooks").stdout.splitlines()] == ["runbooks/r.md:4:1"]

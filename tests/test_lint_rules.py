@@ -345,3 +345,59 @@ def test_a_session_keeps_a_commands_heredoc_and_continuation_lines() -> None:
         "docs/page.md:4:1: DB110 this block is a terminal session: its prompt and output are copied with its commands; "
         "write the commands alone, or make the block ```console",
     ]
+
+
+# -- what the Lint page promises besides its examples ----------------------------------------
+
+
+def test_more_destructive_commands_on_unquoted_targets() -> None:
+    tail = "so that a space or a * in its value cannot name more than it says"
+    assert rules(block("truncate -s 0 $LOG\nshred -u $KEY\n")) == [
+        f'docs/page.md:4:15: DB101 truncate -s on the unquoted $LOG: quote it, "$LOG", {tail}',
+        f'docs/page.md:5:10: DB101 shred -u on the unquoted $KEY: quote it, "$KEY", {tail}',
+    ]
+
+
+def test_uuids_release_candidates_and_revisions_are_hard_coded_values() -> None:
+    code = ("gh run view 9d1e7c6a-0b3f-4c5e-9a2d-1f2e3d4c5b6a\nhelm upgrade web ./chart --version 1.2.0-rc.1\n"
+            "helm rollback web 7\nkubectl rollout undo deploy/web -n shop --to-revision=4\n")
+    assert rules(block(code)) == [
+        "docs/page.md:4:13: DB104 hard-coded ID 9d1e7c6a-0b3f-4c5e-9a2d-1f2e3d4c5b6a: replace it with a placeholder such as <ID>",
+        "docs/page.md:5:36: DB104 hard-coded version 1.2.0-rc.1: replace it with a placeholder such as <VERSION>",
+        "docs/page.md:6:19: DB104 hard-coded ID 7: replace it with a placeholder such as <REVISION>",
+        "docs/page.md:7:41: DB104 hard-coded revision 4: replace it with a placeholder such as <REVISION>",
+    ]
+
+
+def test_a_kustomize_delete_names_its_namespaces_in_its_files() -> None:
+    assert rules(block("kubectl delete -k overlays/prod\n")) == []
+
+
+def test_docker_login_from_standard_input_with_nothing_given() -> None:
+    assert rules(block("docker login --password-stdin -u ci registry.example.com\n")) == [
+        "docs/page.md:4:1: DB107 docker login --password-stdin reads standard input here, and nothing is piped or "
+        "redirected into it: pasted, it waits and swallows the lines pasted after it; give it the file to read, or "
+        "pipe its input in"
+    ]
+
+
+def test_a_block_title_or_a_tab_that_says_check_counts_and_a_throwaway_container_does_not() -> None:
+    titled = '# Deploy\n\n```bash title="Check the flag"\nflagctl set checkout off\n```\n'
+    assert rules(titled) == [
+        'docs/page.md:4:1: DB108 flagctl set changes state, but this block is titled "Check the flag", where a reader '
+        "only checks: move the command to the step that makes the change, and link to it from here"
+    ]
+    tab = '# Deploy\n\n=== "Verify"\n\n    ```bash\n    sed -i s/a/b/ app.conf\n    ```\n'
+    assert rules(tab) == [
+        'docs/page.md:6:5: DB108 sed -i changes state, but this block is in "Verify", where a reader only checks: move '
+        "the command to the step that makes the change, and link to it from here"
+    ]
+    assert rules(block("docker run --rm -it busybox nslookup web\n", heading="## Check DNS")) == []
+
+
+@pytest.mark.parametrize("prompt", ["$ ", "% ", "deploy@bastion:~$ ", "[root@db-1 ~]# "])
+def test_every_kind_of_prompt_makes_a_session(prompt: str) -> None:
+    assert rules(block(f"{prompt}uptime\n 10:02  up 3 days\n")) == [
+        "docs/page.md:4:1: DB110 this block is a terminal session: its prompt and output are copied with its commands; "
+        "write the commands alone, or make the block ```console"
+    ]

@@ -154,3 +154,34 @@ def test_a_missing_shellcheck_is_one_line_saying_how_to_install_it(monkeypatch: 
 
 def test_the_shellcheck_of_the_wheel_is_found_wherever_it_was_installed() -> None:
     assert find_shellcheck().endswith("/bin/shellcheck")
+
+
+def test_a_variable_never_set_is_reported_at_its_first_use_on_the_page() -> None:
+    page = '# P\n\n```bash\necho "$release"\n```\n\n```bash\necho "$release" again\n```\n'
+    assert lint_page(page) == [f"docs/page.md:4:7: {unassigned('release')}"]
+
+
+def test_a_parse_error_stays_with_its_block_and_the_others_keep_their_findings() -> None:
+    page = '# P\n\n```bash\necho $x\n```\n\n```bash\necho "never closed\n```\n\n```bash\necho $y\n```\n'
+    assert lint_page(page) == [
+        *at(4, 6),
+        "docs/page.md:8:1: SC1009 The mentioned syntax error was in this simple command.",
+        "docs/page.md:8:6: SC1073 Couldn't parse this double quoted string. Fix to allow more checks.",
+        "docs/page.md:9:1: SC1072 Expected end of double quoted string. Fix any mentioned problems and try again.",
+        *at(12, 6, "y"),
+    ]
+
+
+def test_a_parse_error_my_reader_misses_still_stays_with_its_block() -> None:
+    # `fi` with no `if`: the reader takes it for a word, ShellCheck for an error.
+    page = '# P\n\n```bash\necho $x\n```\n\n```bash\nfi\n```\n\n```bash\necho $y\n```\n'
+    assert lint_page(page) == [
+        *at(4, 6),
+        "docs/page.md:8:1: SC1089 Parsing stopped here. Is this keyword correctly matched up?",
+        *at(12, 6, "y"),
+    ]
+
+
+def test_a_block_that_exits_does_not_make_the_next_one_unreachable() -> None:
+    page = '# P\n\n```bash\ntest -f ok || exit 1\n```\n\n```bash\necho "$HOME"\n```\n'
+    assert lint_page(page) == []

@@ -21,6 +21,7 @@ from drillbook.yaml_source import markdown_lines, split_frontmatter
 
 SHELL_LANGUAGES = frozenset({"bash", "sh", "shell"})
 # Cheap tests, before any parsing: could the text hold a shell fence, or a container, at all?
+INFO_TITLE = re.compile(r'(?<![\w-])title="([^"]*)"')
 MAY_HOLD_CONTAINER = re.compile(r"^[ \t]*(?:!!!|\?\?\?|===|///)", re.M)
 MAY_HOLD_SHELL = re.compile(r"(?:```|~~~)[ \t]*\{?[ \t]*\.?(?:bash|sh|shell)\b", re.I)
 BRACED_LANGUAGE = re.compile(r"\{\s*\.([\w+-]+)")  # pymdownx's {.bash title="..."}
@@ -93,7 +94,7 @@ def shell_page(text: str) -> ShellPage:
         language = _language(block.info)
         if language in SHELL_LANGUAGES:
             blocks.append(ShellBlock(
-                block.line, block.source, language, block.tag, block.options.title or "",
+                block.line, block.source, language, block.tag, block.options.title or _info_title(block.info),
                 _heading_before(headings, block.line), (), _column_maps(file_lines, block.line, block.source),
             ))
     blocks += _container_blocks(body, offset, file_lines, headings)
@@ -117,7 +118,7 @@ def _container_blocks(body: str, offset: int, file_lines: list[str], headings: l
             continue
         line = offset + fence.line + 1
         found.append(ShellBlock(
-            line, fence.token.content, language, None, "", _heading_before(headings, line),
+            line, fence.token.content, language, None, _info_title(fence.token.info), _heading_before(headings, line),
             tuple(_container_title(opener) for opener in fence.containers),
             _column_maps(file_lines, line, fence.token.content),
         ))
@@ -130,6 +131,12 @@ def _language(info: str) -> str:
         match = BRACED_LANGUAGE.match(info)
         return match.group(1).lower() if match else ""
     return info.split()[0].lower() if info else ""
+
+
+def _info_title(info: str) -> str:
+    """The title superfences shows for a fence: its ``title="…"`` option."""
+    match = INFO_TITLE.search(info)
+    return match.group(1) if match else ""
 
 
 def _container_title(opener: str) -> str:

@@ -186,13 +186,18 @@ def run_batch(program: str, kind: str, units: list[tuple[str, ...]]) -> list[lis
     """
     found = _run(program, kind, units)
     broken = [index for index, unit in enumerate(units)
-              if len(unit) > 1 and any(comment.code.startswith("SC1") for each in found[index] for comment in each)]
+              if len(unit) > 1 and any(_parse_error(comment) for each in found[index] for comment in each)]
     if broken:
         alone = _run(program, kind, [(text,) for index in broken for text in units[index]])
         blocks = iter(alone)
         for index in broken:
             found[index] = [next(blocks)[0] for _ in units[index]]
     return found
+
+
+def _parse_error(comment: ShellCheckComment) -> bool:
+    """ShellCheck could not parse the file: an SC1xxx of level error."""
+    return comment.code.startswith("SC1") and comment.level == "error"
 
 
 def _run(program: str, kind: str, units: list[tuple[str, ...]]) -> list[list[tuple[ShellCheckComment, ...]]]:
