@@ -157,7 +157,7 @@ SHELL_PIECES = st.sampled_from([
     "=", "*", "/", "<X>", "<pod.name>", "<<EOF\n", "<<-'EOF'\n", "EOF\n", "$(", "${", "$((", "case x in ", ";;",
     "esac", "if ", "then ", "fi", "for a in b; do ", "done", "f() { ", "rm -rf ", "curl x | sh", "git push -f ",
     "sudo ", "cat", "jq .", "kubectl delete ", "\r\n", "$ ", "é", "🚀", "# shellcheck disable=SC2086",
-    "# drillbook: disable=DB101,", "\u2028", "\x00",
+    "# drillbook: disable=DB101,", "\u2028", "\x00", "\ue000", "\ue001",
 ])
 
 

@@ -212,3 +212,23 @@ def test_a_folder_argument_leaves_out_hidden_files_and_scenario_folders(tmp_path
     project = write_project(tmp_path, {"runbooks/r.md": bad, "runbooks/.draft/r.md": bad,
                                        "runbooks/scenarios/default/notes.md": bad})
     assert [line.split(": DB107")[0] for line in lint(project, "runbooks").stdout.splitlines()] == ["runbooks/r.md:4:1"]
+
+
+def test_a_shellcheck_planted_on_path_is_not_the_one_that_runs(tmp_path: Path) -> None:
+    project = write_project(tmp_path / "p", {"docs/install.md": CURL})
+    planted = tmp_path / "bin"
+    planted.mkdir()
+    (planted / "shellcheck").write_text(f'#!/bin/sh\ntouch "{tmp_path}/planted-ran"\necho "{{}}"\n', encoding="utf-8")
+    (planted / "shellcheck").chmod(0o755)
+    environment = _environment()
+    environment["PATH"] = f"{planted}:{environment['PATH']}"
+    result = lint(project, env=environment)
+    assert result.stdout.splitlines() == CURL_FINDINGS
+    assert not (tmp_path / "planted-ran").exists()
+
+
+def test_a_folder_with_a_symlink_loop_is_read_once(tmp_path: Path) -> None:
+    project = write_project(tmp_path, {"docs/sub/a.md": "# A\n\n```bash\ncat\n```\n"})
+    (project / "docs" / "sub" / "loop").symlink_to("..")
+    result = lint(project, "docs")
+    assert [line.split(": DB107")[0] for line in result.stdout.splitlines()] == ["docs/sub/a.md:4:1"]

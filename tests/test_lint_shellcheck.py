@@ -185,3 +185,15 @@ def test_a_parse_error_my_reader_misses_still_stays_with_its_block() -> None:
 def test_a_block_that_exits_does_not_make_the_next_one_unreachable() -> None:
     page = '# P\n\n```bash\ntest -f ok || exit 1\n```\n\n```bash\necho "$HOME"\n```\n'
     assert lint_page(page) == []
+
+
+def test_a_bound_value_that_is_shell_code_is_never_run_nor_read_as_code(tmp_path) -> None:
+    planted = tmp_path / "ran"
+    runbook = (f'---\ndrill:\n  vars:\n    "<PR>": "$(touch {planted})"\n    "<B>": "`touch {planted}`"\n---\n\n# R\n\n'
+               "```bash drill\ngh pr view <PR> <B>\n```\n")
+    assert lint_pages({"runbooks/r.md": runbook}) == []
+    assert not planted.exists()
+
+
+def test_text_that_looks_like_drillbooks_own_placeholder_marks_is_text() -> None:
+    assert lint_page(block("echo \ue000X\ue001 $x\n")) == at(4, 10)
