@@ -118,9 +118,9 @@ def _program(words: list[Word]) -> list[Word]:
     return words[index:]
 
 
-def positionals(args: list[Word], with_value: frozenset[str] | set[str] = frozenset()) -> list[Word]:
-    """The words that are not options (nor an option's value), options ending at ``--``."""
-    found: list[Word] = []
+def arguments(args: list[Word], with_value: frozenset[str] | set[str] = frozenset(),
+              with_two_values: frozenset[str] = frozenset()) -> Iterator[tuple[bool, Word]]:
+    """Each argument with whether it is an option; an option's values are skipped, and options end at ``--``."""
     index = 0
     options = True
     while index < len(args):
@@ -128,12 +128,16 @@ def positionals(args: list[Word], with_value: frozenset[str] | set[str] = frozen
         if options and value == "--":
             options = False
         elif options and value.startswith("-") and len(value) > 1:
-            if value in with_value:
-                index += 1
+            yield True, args[index]
+            index += 2 if value in with_two_values else 1 if value in with_value else 0
         else:
-            found.append(args[index])
+            yield False, args[index]
         index += 1
-    return found
+
+
+def positionals(args: list[Word], with_value: frozenset[str] | set[str] = frozenset()) -> list[Word]:
+    """The words that are not options (nor an option's value), options ending at ``--``."""
+    return [word for option, word in arguments(args, with_value) if not option]
 
 
 def values(args: list[Word]) -> list[str]:
@@ -643,27 +647,18 @@ def reads_stdin(name: str, args: list[Word]) -> str | None:
         return ""
     operands: list[Word] = []
     program_given = False
-    index = 0
-    options = True
-    while index < len(args):
-        value = args[index].value
-        if options and value == "--":
-            options = False
-        elif options and value.startswith("-") and len(value) > 1:
-            option = value.split("=", 1)[0]
-            if option in reader.no_input or (re.fullmatch(r"-[A-Za-z]+", value) and any(
-                    f"-{letter}" in reader.no_input for letter in value[1:])):
-                return None
-            if option in reader.program_options or any(value.startswith(opt) and len(value) > len(opt) and not
-                                                         opt.startswith("--") for opt in reader.program_options):
-                program_given = True
-            if "=" not in value and (value in reader.with_value):
-                index += 1
-            elif name == "jq" and value in TWO_VALUES:
-                index += 2
-        else:
-            operands.append(args[index])
-        index += 1
+    for option, word in arguments(args, reader.with_value, TWO_VALUES if name == "jq" else frozenset()):
+        value = word.value
+        if not option:
+            operands.append(word)
+            continue
+        name_part = value.split("=", 1)[0]
+        if name_part in reader.no_input or (re.fullmatch(r"-[A-Za-z]+", value) and any(
+                f"-{letter}" in reader.no_input for letter in value[1:])):
+            return None
+        if name_part in reader.program_options or any(value.startswith(opt) and len(value) > len(opt)
+                                                      and not opt.startswith("--") for opt in reader.program_options):
+            program_given = True
     programs = 0 if program_given else reader.programs
     if name in ("awk", "gawk", "mawk", "nawk") and not program_given and operands and BEGIN_ONLY.fullmatch(operands[0].value):
         return None

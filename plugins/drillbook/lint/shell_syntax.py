@@ -572,7 +572,7 @@ class _Reader:
         elif following == "{":
             end, kind = self._balanced_end(start + 1, "{", "}"), "parameter"
         elif following == "'" and not quoted:
-            end, kind = self._ansi_end(start + 2), "ansi"
+            end, kind = self._escaped_end(start + 2, "'"), "ansi"
         elif following.isascii() and (following.isdigit() or (following and following in "@*#?$!-")):
             end, kind = start + 2, "parameter"
         elif following.isascii() and (following.isalpha() or following == "_"):
@@ -582,12 +582,13 @@ class _Reader:
         self.pos = end
         return Part(kind, start, end, text[start:end], quoted=quoted)
 
-    def _ansi_end(self, index: int) -> int:
+    def _escaped_end(self, index: int, closer: str) -> int:
+        """The offset after the first ``closer`` from ``index`` not escaped by a backslash; the end if none."""
         text = self.text
         while index < len(text):
             if text[index] == "\\":
                 index += 2
-            elif text[index] == "'":
+            elif text[index] == closer:
                 return index + 1
             else:
                 index += 1
@@ -597,7 +598,7 @@ class _Reader:
     def _substitution(self, start: int, terminator: str, fed: bool, depth: int) -> int:
         """Read the commands of a substitution whose text starts at ``start``; the offset after it."""
         if depth >= MAX_NESTING:
-            self.pos = self._balanced_end(start - 1, "(", ")") if terminator == ")" else self._backtick_end(start)
+            self.pos = self._balanced_end(start - 1, "(", ")") if terminator == ")" else self._escaped_end(start, "`")
             return self.pos
         outer, outer_backticks = self.pending, self.backticks
         self.pending = []
@@ -606,18 +607,6 @@ class _Reader:
         self.read_list(terminator, fed, substituted=True, depth=depth + 1)
         self.pending, self.backticks = outer + self.pending, outer_backticks
         return self.pos
-
-    def _backtick_end(self, index: int) -> int:
-        text = self.text
-        while index < len(text):
-            if text[index] == "\\":
-                index += 2
-            elif text[index] == "`":
-                return index + 1
-            else:
-                index += 1
-        self.result.complete = False
-        return len(text)
 
     def _balanced_end(self, start: int, opener: str, closer: str) -> int:
         """The offset after the ``closer`` matching the ``opener`` at ``start``, skipping quotes; the end if none."""
