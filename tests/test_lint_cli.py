@@ -232,3 +232,22 @@ def test_a_folder_with_a_symlink_loop_is_read_once(tmp_path: Path) -> None:
     (project / "docs" / "sub" / "loop").symlink_to("..")
     result = lint(project, "docs")
     assert [line.split(": DB107")[0] for line in result.stdout.splitlines()] == ["docs/sub/a.md:4:1"]
+
+
+def test_a_block_over_1000_lines_is_checked_without_data_flow_analysis(tmp_path: Path) -> None:
+    from drillbook.lint.shellcheck import find_shellcheck
+
+    long_block = "".join(f"echo {number}\n" for number in range(1000))
+    project = write_project(tmp_path / "p", {"docs/long.md": f"# L\n\n```bash\n{long_block}```\n", "docs/short.md": CLEAN})
+    wrapper = tmp_path / "my-shellcheck"
+    wrapper.write_text(f'#!/bin/sh\necho "$*" | tr " " "\\n" | grep -e -- -e sh$ | tr "\\n" " " >> "{tmp_path}/args"\n'
+                       f'echo >> "{tmp_path}/args"\nexec "{find_shellcheck()}" "$@"\n', encoding="utf-8")
+    wrapper.chmod(0o755)
+    result = lint(project, env={**_environment(), "DRILLBOOK_SHELLCHECK": str(wrapper)})
+    assert result.returncode == 0, result.stderr
+    runs = sorted((tmp_path / "args").read_text().splitlines())
+    assert runs == [
+        "--format=json1 --norc --severity=info --exclude=SC1090,SC1091,SC2012,SC2164 --shell=bash "
+        "--extended-analysis=false 0.sh ",
+        "--format=json1 --norc --severity=info --exclude=SC1090,SC1091,SC2012,SC2164 --shell=bash 0.sh ",
+    ]
