@@ -240,8 +240,9 @@ class BlockCheck:
 
 def check_block(check: BlockCheck) -> list[BlockFinding]:
     """Every DB rule's findings in one block, in the block's 0-based lines and columns."""
-    for rule in BLOCK_RULES:
-        rule(check)
+    for needs, rule in BLOCK_RULES:
+        if needs is None or needs.search(check.shell.text):
+            rule(check)
     return check.findings
 
 
@@ -830,7 +831,18 @@ def check_prompt(session: Transcript) -> BlockFinding:
                         RULES["DB110"].level, session.prompt_line, session.prompt_length)
 
 
-BLOCK_RULES: tuple[Callable[[BlockCheck], None], ...] = (
-    check_destructive_targets, check_download_into_shell, check_force_push, check_hard_coded_values,
-    check_unscoped_delete, check_sudo_in_drill, check_unfed_input, check_change_while_verifying, check_push_to_main,
+# Each rule, and a word its block must hold for the rule to have anything to find there: a
+# cheap test on the block's text, so that most rules read most blocks not at all.
+BLOCK_RULES: tuple[tuple[re.Pattern[str] | None, Callable[[BlockCheck], None]], ...] = (
+    (re.compile(r"\b(?:rm|shred|unlink|wipefs|mkfs[\w.]*|truncate|chmod|chown|chgrp|rsync|find)\b"),
+     check_destructive_targets),
+    (re.compile(r"\b(?:curl|wget|fetch|https?|iwr|Invoke-WebRequest)\b"), check_download_into_shell),
+    (re.compile(r"\bpush\b"), check_force_push),
+    (re.compile(r"\d"), check_hard_coded_values),
+    (re.compile(r"\bdelete\b"), check_unscoped_delete),
+    (re.compile(r"\b(?:sudo|doas)\b"), check_sudo_in_drill),
+    (re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(name) for name in sorted(INPUT_READERS, key=len, reverse=True))
+                + r"|kubectl|oc|helm|docker|podman)(?![\w-])"), check_unfed_input),
+    (None, check_change_while_verifying),
+    (re.compile(r"\bpush\b"), check_push_to_main),
 )

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from drillbook.content_cache import ContentCache
 from drillbook.drill.models import Tag
 from drillbook.drill.parsing import body_blocks, body_text, frontmatter_title, has_tagged_fence, parse_drill_spec
 from drillbook.markdown_tokens import tokens as markdown_tokens
@@ -29,6 +30,9 @@ BRACED_LANGUAGE = re.compile(r"\{\s*\.([\w+-]+)")  # pymdownx's {.bash title="..
 # A shell prompt before a command in a transcript: "$ ", "% ", "user@host:~$ ", "[root@host ~]# ".
 PROMPT = re.compile(r"^[ \t]*(?:\$|%|[\w.-]+@[\w.-]+(?::[^\s$#]*)?[$#%]|\[[^\]\n]*\][$#])[ \t]+(?=\S)")
 HEREDOC_OPENER = re.compile(r"<<-?[ \t]*['\"]?([\w.-]+)")
+
+# What the lint reads of a frontmatter (its title, its drill.vars), by its text.
+_frontmatter: ContentCache[tuple[str | None, dict[str, str]]] = ContentCache(8192)
 
 # How the columns of one line of a block map to the file's line: a shift when the block's
 # line is the file's line less what stood before it, else the file column of each character.
@@ -82,13 +86,13 @@ def shell_page(text: str) -> ShellPage:
     """The shell blocks of a page file's ``text``; a DrillbookError (with its line) for a page the drill would refuse."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")  # as Markdown reads it
     page = split_frontmatter(text)
-    spec = parse_drill_spec(page)
+    named, bound = _frontmatter.get(page.yaml, lambda: (frontmatter_title(page.yaml), parse_drill_spec(page).vars))
     if not MAY_HOLD_SHELL.search(page.body) and not has_tagged_fence(page.body):
-        return ShellPage(frontmatter_title(page.yaml) or "", dict(spec.vars), ())
+        return ShellPage(named or "", dict(bound), ())
     file_lines = markdown_lines(text)
     body, offset = body_text(page)
     headings = _headings(body, offset)
-    title = frontmatter_title(page.yaml) or next((heading for _, level, heading in headings if level == 1), "")
+    title = named or next((heading for _, level, heading in headings if level == 1), "")
     blocks: list[ShellBlock] = []
     for block in body_blocks(page):
         language = _language(block.info)
@@ -99,7 +103,7 @@ def shell_page(text: str) -> ShellPage:
             ))
     blocks += _container_blocks(body, offset, file_lines, headings)
     blocks.sort(key=lambda block: block.line)
-    return ShellPage(title, dict(spec.vars), tuple(blocks))
+    return ShellPage(title, dict(bound), tuple(blocks))
 
 
 def _container_blocks(body: str, offset: int, file_lines: list[str], headings: list[tuple[int, int, str]]) -> list[ShellBlock]:

@@ -72,7 +72,7 @@ class Part:
         if self.kind == "ansi":
             return self.text[2:-1] if len(self.text) > 2 and self.text.endswith("'") else self.text[2:]
         if self.kind == "literal":
-            return re.sub(r"\\(.)", r"\1", self.text, flags=re.S)
+            return re.sub(r"\\(.)", r"\1", self.text, flags=re.S) if "\\" in self.text else self.text
         if self.kind == "quoted":
             return re.sub(r'\\([\\"$`])', r"\1", self.text)
         return self.text
@@ -85,6 +85,7 @@ class Word:
     text: str  # as written, placeholders marked
     parts: list[Part] = field(default_factory=list)
     _value: str | None = field(default=None, repr=False, compare=False)
+    _literal: bool | None = field(default=None, repr=False, compare=False)
 
     @property
     def value(self) -> str:
@@ -96,7 +97,9 @@ class Word:
     @property
     def literal(self) -> bool:
         """No expansion anywhere in the word: its value is what the command gets."""
-        return not any(part.expansion for part in self.parts)
+        if self._literal is None:
+            self._literal = not any(part.expansion for part in self.parts)
+        return self._literal
 
 
 class _HasEnd(Protocol):

@@ -37,7 +37,8 @@ EXCLUDED = (
     "SC2164",  # `cd dir || exit` would close the reader's terminal when the directory is missing
 )
 SEVERITY = "info"  # ShellCheck's "style" notes (backticks, useless cat) are left out
-BATCH = 200  # scripts per ShellCheck process
+BATCH = 200  # blocks per ShellCheck process
+EAGER = 50  # blocks enough for a process of their own when no ShellCheck is running
 LONG_SCRIPT = 1000  # lines; longer scripts are checked without data-flow analysis
 TIMEOUT_S = 600
 
@@ -141,7 +142,8 @@ class ShellCheck:
         self.asked.add(key)
         self.waiting.setdefault(kind, []).append(texts)
         self.waiting_blocks[kind] = self.waiting_blocks.get(kind, 0) + len(texts)
-        if self.waiting_blocks[kind] >= self.batch:
+        waiting = self.waiting_blocks[kind]
+        if waiting >= self.batch or (waiting >= EAGER and all(future.done() for _, _, future in self.running)):
             self._start(kind)
         return key
 
