@@ -401,3 +401,13 @@ def test_every_kind_of_prompt_makes_a_session(prompt: str) -> None:
         "docs/page.md:4:1: DB110 this block is a terminal session: its prompt and output are copied with its commands; "
         "write the commands alone, or make the block ```console"
     ]
+
+
+def test_a_message_quotes_at_most_60_characters_of_the_block_on_one_line() -> None:
+    target = '"$(find /var/lib/app -maxdepth 1 -name \'cache-*\' -newer /var/lib/app/stamp \\\n -print -quit)"/x'
+    (finding,) = rules(block(f"rm -rf {target}\n"))
+    assert finding == (
+        'docs/page.md:4:9: DB101 rm -rf "$(find /var/lib/app -maxdepth 1 -name \'cache-*\' -newer /va…: if the command '
+        "prints nothing this is /x; put its output in a variable first, dir=$(find /var/lib/app -maxdepth 1 -name "
+        "'cache-*' -newer /var…, and write \"${dir:?}\"/x"
+    )
