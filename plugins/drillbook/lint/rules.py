@@ -17,7 +17,7 @@ from typing import Callable, Iterator
 
 from drillbook.lint.findings import BlockFinding, Level
 from drillbook.lint.shell_blocks import ShellBlock, Transcript
-from drillbook.lint.shell_syntax import MARKED_PLACEHOLDER, OPEN, Command, Part, ShellText, Word, unmark
+from drillbook.lint.shell_syntax import CLOSE, MARKED_PLACEHOLDER, OPEN, Command, Part, ShellText, Word, unmark
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,9 +258,8 @@ def _destructive_targets(name: str, args: list[Word]) -> list[Word]:
     if name == "rsync" and has_flag(args, ("--delete", "--delete-after", "--delete-before", "--delete-during",
                                            "--delete-excluded", "--del")):
         return positionals(args, {"-e", "--rsh", "--exclude", "--include", "--filter", "-f"})[-1:]
-    if name == "find" and any(value in ("-delete",) for value in values(args)) or (
-        name == "find" and any(a.value == "-exec" and command_name(b) == "rm" for a, b in zip(args, args[1:]))
-    ):
+    if name == "find" and ("-delete" in values(args) or any(
+            option.value == "-exec" and command_name(program) == "rm" for option, program in zip(args, args[1:]))):
         paths = []
         for word in args:
             if word.value.startswith(("-", "(", "!")):
@@ -296,7 +295,7 @@ def _command_label(name: str, args: list[Word]) -> str:
 
 
 def _variable_for(placeholder: str) -> str:
-    name = placeholder.strip(OPEN + "\ue001<>").lower().replace("-", "_").replace(".", "_")
+    name = placeholder.strip(OPEN + CLOSE + "<>").lower().replace("-", "_").replace(".", "_")
     name = re.sub(r"[^a-z0-9_]", "_", name)
     return name if re.match(r"[a-z_]", name) else "value"
 
