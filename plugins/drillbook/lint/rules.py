@@ -240,8 +240,9 @@ class BlockCheck:
 
 def check_block(check: BlockCheck) -> list[BlockFinding]:
     """Every DB rule's findings in one block, in the block's 0-based lines and columns."""
-    for needs, rule in BLOCK_RULES:
-        if needs is None or needs.search(check.shell.text):
+    found = {match.lastgroup for match in RULE_WORDS.finditer(check.shell.text)}
+    for group, rule in RULES_BY_WORD:
+        if group is None or group in found:
             rule(check)
     return check.findings
 
@@ -845,3 +846,10 @@ BLOCK_RULES: tuple[tuple[re.Pattern[str] | None, Callable[[BlockCheck], None]], 
     (None, check_change_while_verifying),
     (re.compile(r"\bpush\b"), check_push_to_main),
 )
+
+
+# The rules' words in one pattern, one group per distinct word: a block is searched once.
+WORD_PATTERNS = list(dict.fromkeys(needs.pattern for needs, _ in BLOCK_RULES if needs is not None))
+RULE_WORDS = re.compile("|".join(f"(?P<w{index}>{pattern})" for index, pattern in enumerate(WORD_PATTERNS)))
+RULES_BY_WORD = tuple((f"w{WORD_PATTERNS.index(needs.pattern)}" if needs is not None else None, rule)
+                      for needs, rule in BLOCK_RULES)

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 
 from drillbook.content_cache import ContentCache
 from drillbook.drill.models import Tag
-from drillbook.drill.parsing import body_blocks, body_text, frontmatter_title, has_tagged_fence, parse_drill_spec
+from drillbook.drill.parsing import body_blocks, body_text, has_tagged_fence, parse_drill_spec
 from drillbook.markdown_tokens import tokens as markdown_tokens
 from drillbook.syntax_lines import container_fences
-from drillbook.yaml_source import markdown_lines, split_frontmatter
+from drillbook.yaml_source import Frontmatter, markdown_lines, split_frontmatter
 
 SHELL_LANGUAGES = frozenset({"bash", "sh", "shell"})
 # Cheap tests, before any parsing: could the text hold a shell fence, or a container, at all?
@@ -86,7 +86,7 @@ def shell_page(text: str) -> ShellPage:
     """The shell blocks of a page file's ``text``; a DrillbookError (with its line) for a page the drill would refuse."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")  # as Markdown reads it
     page = split_frontmatter(text)
-    named, bound = _frontmatter.get(page.yaml, lambda: (frontmatter_title(page.yaml), parse_drill_spec(page).vars))
+    named, bound = _frontmatter.get(page.yaml, lambda: _frontmatter_facts(page))
     if not MAY_HOLD_SHELL.search(page.body) and not has_tagged_fence(page.body):
         return ShellPage(named or "", dict(bound), ())
     file_lines = markdown_lines(text)
@@ -104,6 +104,14 @@ def shell_page(text: str) -> ShellPage:
     blocks += _container_blocks(body, offset, file_lines, headings)
     blocks.sort(key=lambda block: block.line)
     return ShellPage(title, dict(bound), tuple(blocks))
+
+
+def _frontmatter_facts(page: Frontmatter) -> tuple[str | None, dict[str, str]]:
+    """The frontmatter's title, and its ``drill.vars`` as the drill reads them (its errors too)."""
+    meta = page.load()
+    title = meta.get("title")
+    bound = parse_drill_spec(page).vars if "drill" in meta else {}
+    return (str(title) if title is not None else None), bound
 
 
 def _container_blocks(body: str, offset: int, file_lines: list[str], headings: list[tuple[int, int, str]]) -> list[ShellBlock]:
