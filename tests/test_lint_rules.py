@@ -411,3 +411,11 @@ def test_a_message_quotes_at_most_60_characters_of_the_block_on_one_line() -> No
         "prints nothing this is /x; put its output in a variable first, dir=$(find /var/lib/app -maxdepth 1 -name "
         "'cache-*' -newer /var…, and write \"${dir:?}\"/x"
     )
+
+
+def test_listing_tags_changes_nothing() -> None:
+    code = "git tag -n9 <VERSION>\ngit tag -l 'v1.*'\ngit tag --contains HEAD\ngit tag -a <VERSION> -m x\n"
+    assert rules(block(code, heading="## Verify")) == [
+        'docs/page.md:7:1: DB108 git tag changes state, but this block is under the heading "Verify", where a reader '
+        "only checks: move the command to the step that makes the change, and link to it from here"
+    ]

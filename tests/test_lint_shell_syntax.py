@@ -77,3 +77,11 @@ def test_the_rules_and_the_positions_take_such_a_block_too(code: str) -> None:
     findings = lint_page(block(code), shellcheck=False)
     assert all(finding.startswith("docs/page.md:") for finding in findings)
     assert time.monotonic() - began < 20
+
+
+def test_a_pipe_at_the_end_of_a_line_goes_on_on_the_next() -> None:
+    shell = read_shell("argocd app get app -o json |\n  jq '.spec'\n")
+    assert [(unmark(command.words[0].text), command.has_input) for command in shell.commands] == [
+        ("argocd", False), ("jq", True),
+    ]
+    assert [[unmark(command.words[0].text) for command in pipeline] for pipeline in shell.pipelines] == [["argocd", "jq"]]

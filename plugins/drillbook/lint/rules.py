@@ -753,8 +753,9 @@ def state_change(words: list[Word]) -> str | None:
         subcommand, rest = git_subcommand(args)
         if subcommand in CHANGES["git"]:
             return f"git {subcommand}"
-        if subcommand == "tag" and positionals(rest, {"-m", "-F", "-u", "--message", "--file"}) and not has_flag(
-                rest, ("--list", "--verify", "--contains", "--points-at"), "l"):
+        if subcommand == "tag" and positionals(rest, {"-m", "-F", "-u", "--message", "--file"}) and not (has_flag(
+                rest, ("--list", "--verify", "--contains", "--no-contains", "--points-at", "--merged", "--no-merged",
+                       "--sort", "--column"), "l") or any(re.fullmatch(r"-n\d*", word.value) for word in rest)):
             return "git tag"
         if subcommand == "branch" and (has_flag(rest, ("--delete", "--move", "--force"), "d") or has_flag(rest, "", "D")
                                        or has_flag(rest, "", "m") or has_flag(rest, "", "M")):

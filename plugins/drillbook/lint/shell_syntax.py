@@ -228,7 +228,9 @@ class _Reader:
             if char == "\n":
                 self.pos += 1
                 self._read_heredocs()
-                at_start, piped, pipeline = True, False, None
+                if not piped:  # after a |, the pipeline goes on on the next line
+                    pipeline = None
+                at_start = True
             elif char == "#":
                 self._read_comment()
             elif char == terminator and not (char == ")" and frames and frames[-1].opener == "("):
