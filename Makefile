@@ -9,7 +9,7 @@ NPM_STAMP := node_modules/.drillbook-installed
 # The package serves Mermaid from inside itself; in this checkout it is copied from node_modules/.
 MERMAID_BUNDLE := plugins/drillbook/assets/vendor/mermaid.min.js
 
-.PHONY: setup serve site test drill bench-drill bench-site bench-dropin clean fuzz
+.PHONY: setup serve site test drill bench-drill bench-site bench-dropin bench-lint clean fuzz
 
 setup: $(SETUP_STAMP) $(NPM_STAMP) $(MERMAID_BUNDLE)
 
@@ -57,6 +57,11 @@ bench-site: setup
 
 bench-dropin: setup
 	$(BIN)/python -m drillbook.site.bench
+
+# `drillbook lint` on RUNBOOKS generated runbooks with JOBS ShellCheck processes (target: 1,000 in 20 s on 2 cores).
+RUNBOOKS ?= 1000
+bench-lint: setup
+	$(BIN)/python -m drillbook.lint.bench --copies $(RUNBOOKS) --jobs $(JOBS)
 
 clean:
 	rm -rf site .pytest_cache

@@ -27,6 +27,11 @@ def test_bench_site_prints_both_builds_for_each_size() -> None:
         r"drillbook \d+\.\d\ds, drillbook's part [+-]\d+\.\d\ds \(ratio \d+\.\d\d\); Markdown texts drillbook parsed: 1",
         lines[6],
     ), lines
+    assert re.fullmatch(
+        r"lint's share of the build at 3 runbooks \(\d+ shell blocks\): \d+\.\d\ds of \d+\.\d\ds "
+        r"\(\d+\.\d %, target < 5 %\), \d+\.\d\ds of it waiting at the end for ShellCheck, which runs alongside",
+        lines[7],
+    ), lines
     assert lines[-1] in ("all targets met", "some targets missed")
 
 

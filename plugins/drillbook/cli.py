@@ -7,12 +7,14 @@ import sys
 
 from drillbook.drill import command as drill_command
 from drillbook.incident_templates.cli import register_template_command
+from drillbook.lint import command as lint_command
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="drillbook", description="Incident-response runbooks: drill them, render their templates.")
+    parser = argparse.ArgumentParser(prog="drillbook", description="Incident-response runbooks: drill them, lint them, render their templates.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     drill_command.register(commands)
+    lint_command.register(commands)
     register_template_command(commands)
     return parser
 

@@ -91,11 +91,16 @@ class DrillSettings:
 
     def shown(self, path: Path) -> str:
         """``path`` as the log and messages name it: relative to the root when inside it."""
-        resolved = path.resolve()
-        try:
-            return resolved.relative_to(self.root).as_posix()
-        except ValueError:
-            return str(resolved)
+        return shown_path(path, self.root)
+
+
+def shown_path(path: Path, root: Path) -> str:
+    """``path`` relative to ``root`` when inside it, else absolute: how drillbook names files."""
+    resolved = path.resolve()
+    try:
+        return resolved.relative_to(root).as_posix()
+    except ValueError:
+        return str(resolved)
 
 
 class _MkDocsYamlLoader(yaml.SafeLoader):
@@ -125,15 +130,20 @@ def find_config(start: Path) -> Path | None:
     return None
 
 
-def plugin_options(config_file: Path) -> dict[str, Any]:
-    """The ``drillbook`` entry of mkdocs.yml's ``plugins``, as written ({} when it has no options)."""
+def read_config(config_file: Path) -> dict[str, Any]:
+    """mkdocs.yml as a mapping, its ``!!python/name:`` tags read as None and ``!ENV`` tags resolved."""
     try:
         config = yaml.load(config_file.read_text(encoding="utf-8"), Loader=_MkDocsYamlLoader) or {}
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         raise DrillbookError(f"YAML does not parse: {getattr(error, 'problem', error)}", str(config_file),
                              mark.line + 1 if mark else None) from None
-    plugins = config.get("plugins") or [] if isinstance(config, dict) else []
+    return config if isinstance(config, dict) else {}
+
+
+def plugin_options(config_file: Path) -> dict[str, Any]:
+    """The ``drillbook`` entry of mkdocs.yml's ``plugins``, as written ({} when it has no options)."""
+    plugins = read_config(config_file).get("plugins") or []
     entries = plugins.items() if isinstance(plugins, dict) else (
         next(iter(entry.items())) if isinstance(entry, dict) else (entry, None) for entry in plugins
     )
@@ -143,8 +153,9 @@ def plugin_options(config_file: Path) -> dict[str, Any]:
     return {}
 
 
-def load_settings(config_file: Path | None = None, start: Path | None = None) -> DrillSettings:
-    """Settings from ``config_file``, else the nearest mkdocs.yml from ``start`` (default: the working folder).
+def plugin_config(config_file: Path | None = None, start: Path | None = None) -> tuple[Path | None, Path, Any]:
+    """The config file found (``config_file``, else the nearest mkdocs.yml from ``start``), the folder it is in
+    (the root paths are relative to), and its validated ``drillbook`` plugin options.
 
     Without any mkdocs.yml, the plugin's defaults apply relative to ``start``.
     """
@@ -160,6 +171,15 @@ def load_settings(config_file: Path | None = None, start: Path | None = None) ->
     if failed:
         key, error = failed[0]
         raise DrillbookError(f"plugins.{PLUGIN_NAME}.{key}: {error}", str(config_file))
+    return config_file, root, config
+
+
+def load_settings(config_file: Path | None = None, start: Path | None = None) -> DrillSettings:
+    """Settings from ``config_file``, else the nearest mkdocs.yml from ``start`` (default: the working folder).
+
+    Without any mkdocs.yml, the plugin's defaults apply relative to ``start``.
+    """
+    _found, root, config = plugin_config(config_file, start)
     return DrillSettings(
         root=root,
         runbooks_dir=root / config.runbooks_dir,

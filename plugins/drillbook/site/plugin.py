@@ -24,6 +24,7 @@ from mkdocs.utils import get_relative_url
 
 from drillbook.drill.settings import runbook_files
 from drillbook.errors import DrillbookError
+from drillbook.lint.site import SiteLint
 from drillbook.site import assets
 from drillbook.site.config import DrillbookConfig
 from drillbook.site.frontmatter_keys import KeyMap, drillbook_frontmatter, drillbook_meta, key_map
@@ -59,6 +60,7 @@ class DrillbookPlugin(BasePlugin[DrillbookConfig]):
         self.mermaid: bool | str = False
         self.mermaid_source: Path | None = None
         self.packaged_assets: list[str] = []
+        self.lint: SiteLint | None = None
 
     # -- configuration -------------------------------------------------------
 
@@ -75,7 +77,16 @@ class DrillbookPlugin(BasePlugin[DrillbookConfig]):
             raise PluginError(error.message) from None
         self.extension = self._install_extension(config)
         self._choose_mermaid(config)
+        self._start_lint(Path(config.config_file_path))
         return config
+
+    def _start_lint(self, config_file: Path) -> None:
+        """The runbook lint of this build (drillbook.lint): pages are linted as they render, reported at on_env."""
+        try:
+            self.lint = SiteLint(self.config.lint, self.config.lint_ignore, config_file, self._shown(config_file))
+            self.lint.start()
+        except DrillbookError as error:
+            raise PluginError(str(error) if error.path else error.message) from None
 
     def _install_extension(self, config: MkDocsConfig) -> "DrillbookExtension":
         """Put one long-lived extension instance in place of its name in markdown_extensions."""
@@ -218,6 +229,11 @@ class DrillbookPlugin(BasePlugin[DrillbookConfig]):
         text = _source_text(source)
         if page.file.src_uri in self.runbooks:
             self._check_drill_spec(text, self.runbooks[page.file.src_uri])
+        if self.lint is not None:
+            try:
+                self.lint.add_page(shown, text)
+            except DrillbookError as error:
+                raise_plugin_error(error)
         frontmatter = drillbook_frontmatter(_frontmatter_text(text, markdown), self.keys)
         self.extension.page = PageSource(shown, frontmatter.count("\n"), meta, frontmatter=frontmatter)
         self.extension.page.is_runbook = page.file.src_uri in self.runbooks
@@ -283,6 +299,11 @@ class DrillbookPlugin(BasePlugin[DrillbookConfig]):
                 if problem:
                     line = link.line if link.line_in_file else source.line_offset + link.line
                     log.warning(str(DrillbookError(f"{link.about}: {problem}", path=source.path, line=line)))
+        if self.lint is not None:
+            try:
+                self.lint.finish(log.warning, log.error, log.debug)
+            except DrillbookError as error:
+                raise PluginError(str(error) if error.path else error.message) from None
         return env
 
     def on_post_build(self, config: MkDocsConfig) -> None:
