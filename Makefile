@@ -48,15 +48,15 @@ drill: setup
 COPIES ?= 100
 JOBS ?= 2
 bench-drill: setup
-	$(BIN)/python -m drillbook.drill.bench --copies $(COPIES) --jobs $(JOBS)
+	$(BIN)/python -m drillbook.bench.drill --copies $(COPIES) --jobs $(JOBS)
 
 # Sizes to build, e.g. `make bench-site N=100` or `make bench-site N="100 200"`.
 N ?= 250 500 1000
 bench-site: setup
-	$(BIN)/python -m drillbook.site.bench_site --sizes "$(N)"
+	$(BIN)/python -m drillbook.bench.site --sizes "$(N)"
 
 bench-dropin: setup
-	$(BIN)/python -m drillbook.site.bench
+	$(BIN)/python -m drillbook.bench.dropin
 
 clean:
 	rm -rf site .pytest_cache

@@ -10,7 +10,7 @@ from conftest import ROOT
 
 
 def bench_site(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "drillbook.site.bench_site", *args], cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "drillbook.bench.site", *args], cwd=ROOT,
                           capture_output=True, text=True, timeout=600)
 
 
@@ -34,13 +34,13 @@ def test_bench_site_refuses_a_size_that_is_not_a_count() -> None:
     result = bench_site("--sizes", "100 many")
     assert result.returncode == 2
     assert result.stderr.splitlines()[-1] == (
-        "python -m drillbook.site.bench_site: error: argument --sizes: "
+        "python -m drillbook.bench.site: error: argument --sizes: "
         "expected page counts of at least 1, such as '250 500 1000'; got '100 many'"
     )
 
 
 def test_the_plain_site_gets_the_runbooks_fences_as_a_site_without_drillbook_writes_them() -> None:
-    from drillbook.site.bench_site import runbook_text, without_drill_tags
+    from drillbook.bench.site import runbook_text, without_drill_tags
 
     text = runbook_text(4)
     plain = without_drill_tags(text)

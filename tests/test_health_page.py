@@ -16,7 +16,7 @@ import pytest
 
 from conftest import ROOT, mkdocs_build, serve
 from drill_fixtures import article, parse_html, table_rows
-from drillbook.site.bench_site import BUILD_DATE, write_config, write_runbooks
+from drillbook.bench.site import BUILD_DATE, write_config, write_runbooks
 
 RUNBOOKS = 1000
 MAX_BYTES = 200_000

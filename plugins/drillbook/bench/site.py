@@ -313,7 +313,7 @@ def rebuild(config: Path, edited: Path, site_dir: Path) -> Rebuild:
     """:func:`rebuild_in_process` in a child process, so each measurement starts cold."""
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DRILLBOOK_TODAY": BUILD_DATE.isoformat()}
     result = subprocess.run(
-        [sys.executable, "-m", "drillbook.site.bench_site", "--rebuild", str(config), str(edited), str(site_dir)],
+        [sys.executable, "-m", "drillbook.bench.site", "--rebuild", str(config), str(edited), str(site_dir)],
         cwd=config.parent, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
     )
     if result.returncode != 0:
@@ -411,7 +411,7 @@ def _sizes(text: str) -> list[int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m drillbook.site.bench_site", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m drillbook.bench.site", description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=_sizes, default=[250, 500, 1000], metavar="'N ...'",
                         help="numbers of runbooks to build, spaces or commas between (default: '250 500 1000')")
     parser.add_argument("--rounds", type=int, default=1, help="builds of each site; the median time is shown")
