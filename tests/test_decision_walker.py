@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from drillbook.blocks import find_blocks
+from drillbook.components import find_blocks
 from drillbook.components import validate
 from drillbook.components.decision import Decision
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, SHIPPED_BUILD_DATE, mkdocs_build
-from drillbook.blocks import find_blocks
+from drillbook.components import find_blocks
 from drillbook.drill.parsing import parse_blocks
 from drillbook.errors import DrillbookError
 from drillbook.site.frontmatter_keys import drillbook_frontmatter, key_map

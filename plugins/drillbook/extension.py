@@ -1,7 +1,8 @@
 """The Python-Markdown extension that renders drillbook's components.
 
 It works on its own (``markdown.Markdown(extensions=[DrillbookExtension()])``);
-the MkDocs plugin only tells it which page it is on (:class:`PageSource`).
+an engine adapter (the MkDocs plugin, the Zensical build) only tells it which page it
+is on (:class:`~drillbook.page_source.PageSource`).
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import importlib
 import logging
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, NoReturn
 from xml.etree import ElementTree as etree
@@ -21,12 +21,14 @@ from markdown.treeprocessors import Treeprocessor
 from markdown.extensions.toc import slugify
 
 from drillbook.errors import DrillbookError
+from drillbook.page_source import PageSource
 
 if TYPE_CHECKING:
-    from drillbook.components import PageLink, RenderContext
+    from drillbook.components import RenderContext
     from drillbook.drill.fences import DrillFencePreprocessor
-    from drillbook.results.render import RunbookPage
     from drillbook.severity import SeverityLevel
+
+__all__ = ["DrillbookExtension", "PageSource", "makeExtension"]
 
 # The heavy modules (markdown-it, pydantic, the components, the drill results) are
 # imported the first time a page needs them. One cheap test per page decides that:
@@ -58,19 +60,6 @@ DRILL_CHECK_PRIORITY = 24
 LESSON_HEADER_PRIORITY = 15
 RUNBOOK_OPENING_PRIORITY = 13
 DRILL_RESULTS_PRIORITY = 12
-
-
-@dataclass
-class PageSource:
-    """Which page is being converted, so errors can point into the author's file."""
-
-    path: str = "<page>"
-    line_offset: int = 0  # lines of the file before the Markdown text (the frontmatter)
-    meta: dict[str, Any] = field(default_factory=dict)
-    frontmatter: str = ""  # the file's text before the Markdown, so frontmatter errors name their line
-    links: "list[PageLink]" = field(default_factory=list)  # page links its components point at
-    drill_results: "RunbookPage | None" = None  # set on runbook pages: the badge, warnings and "last worked" table
-    is_runbook: bool = False  # opens with "Do this now" and the incident form
 
 
 def raise_error(error: DrillbookError) -> NoReturn:
@@ -148,8 +137,8 @@ class ComponentPreprocessor(Preprocessor):
         text = "\n".join(lines)
         if not MAY_HOLD_A_BLOCK.search(text):
             return lines
-        from drillbook.blocks import find_blocks, heading_anchors
-        from drillbook.components import render_block
+        from drillbook.blocks import heading_anchors
+        from drillbook.components import find_blocks, render_block
 
         # Stripping drill tags changes no code region, heading or line count: the parse
         # of the page as it was before serves, and the page is parsed once.
