@@ -1,7 +1,8 @@
 # Two commands do everything on a fresh machine: `make serve` and `make test`.
 PYTHON ?= python3
-# mkdocs-material prints a multi-line notice on every build; the README covers it.
+# mkdocs-material and ProperDocs each print a multi-line notice on every mkdocs build; the README covers them.
 export NO_MKDOCS_2_WARNING := 1
+export DISABLE_MKDOCS_2_WARNING := true
 VENV := .venv
 BIN := $(VENV)/bin
 SETUP_STAMP := $(VENV)/.drillbook-installed

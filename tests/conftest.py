@@ -44,7 +44,7 @@ def mkdocs_build(config_dir: Path, site_dir: Path, *, strict: bool = True, env: 
     command = [sys.executable, "-m", "mkdocs", "build", "--site-dir", str(site_dir)]
     if strict:
         command.append("--strict")
-    full_env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DRILLBOOK_TODAY": BUILD_DATE, **(env or {})}
+    full_env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true", "DRILLBOOK_TODAY": BUILD_DATE, **(env or {})}
     return subprocess.run(command, cwd=config_dir, env=full_env, capture_output=True, text=True)
 
 

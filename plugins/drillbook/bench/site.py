@@ -201,7 +201,7 @@ class Build:
 
 def build(config: Path, site_dir: Path) -> Build:
     """Wall time and peak resident memory of ``mkdocs build`` as a child process."""
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DRILLBOOK_TODAY": BUILD_DATE.isoformat()}
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true", "DRILLBOOK_TODAY": BUILD_DATE.isoformat()}
     log = site_dir.with_suffix(".log")
     with log.open("w") as output:
         began = time.monotonic()
@@ -311,7 +311,7 @@ def rebuild_in_process(config: Path, edited: Path, site_dir: Path) -> Rebuild:
 
 def rebuild(config: Path, edited: Path, site_dir: Path) -> Rebuild:
     """:func:`rebuild_in_process` in a child process, so each measurement starts cold."""
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DRILLBOOK_TODAY": BUILD_DATE.isoformat()}
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true", "DRILLBOOK_TODAY": BUILD_DATE.isoformat()}
     result = subprocess.run(
         [sys.executable, "-m", "drillbook.bench.site", "--rebuild", str(config), str(edited), str(site_dir)],
         cwd=config.parent, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,

@@ -26,6 +26,13 @@ from drillbook.site import assets
 from drillbook.site.config import DrillbookConfig
 from drillbook.site.handbook import EXTENSION_NAME, HandbookBuild, message
 
+try:  # ProperDocs asks the plugins it carries on to say so to whoever still runs the mkdocs command.
+    import properdocs.replacement_warning
+
+    properdocs.replacement_warning.setup()
+except ImportError:
+    pass
+
 log = logging.getLogger("mkdocs.plugins.drillbook")
 
 ASSETS_DIR = assets.ASSETS_DIR
