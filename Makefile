@@ -10,7 +10,7 @@ NPM_STAMP := node_modules/.drillbook-installed
 # The package serves Mermaid from inside itself; in this checkout it is copied from node_modules/.
 MERMAID_BUNDLE := plugins/drillbook/assets/vendor/mermaid.min.js
 
-.PHONY: setup serve site test drill bench-drill bench-site bench-dropin clean fuzz
+.PHONY: setup serve site site-zensical test drill bench-drill bench-site bench-dropin clean fuzz
 
 setup: $(SETUP_STAMP) $(NPM_STAMP) $(MERMAID_BUNDLE)
 
@@ -18,7 +18,7 @@ $(SETUP_STAMP): pyproject.toml
 	command -v bwrap >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq bubblewrap >/dev/null; } \
 	  || { echo "drills need bwrap: install Debian's bubblewrap package" >&2; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,engines]'
 	touch $@
 
 $(NPM_STAMP): package.json package-lock.json
@@ -34,6 +34,10 @@ serve: setup
 
 site: setup
 	$(BIN)/mkdocs build --strict --site-dir site
+
+# The same handbook built with Zensical, which runs no MkDocs plugins (drillbook's adapter does their work).
+site-zensical: setup
+	$(BIN)/drillbook build --engine zensical --strict --site-dir site
 
 test: setup
 	$(BIN)/pytest

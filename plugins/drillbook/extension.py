@@ -285,5 +285,12 @@ class DrillChecks(Preprocessor):
         return self.real.run(lines)
 
 
-def makeExtension(**kwargs: Any) -> DrillbookExtension:
+# Set by an engine adapter whose engine makes each page's Markdown from extension names (the
+# Zensical build): the name drillbook.extension then gives the adapter's long-lived extension.
+engine_extension: Callable[[dict[str, Any]], Extension] | None = None
+
+
+def makeExtension(**kwargs: Any) -> Extension:
+    if engine_extension is not None:
+        return engine_extension(kwargs)
     return DrillbookExtension(**kwargs)

@@ -27,7 +27,7 @@ from drillbook.site import assets
 from drillbook.site.frontmatter_keys import KeyMap, drillbook_frontmatter, drillbook_meta, key_map
 from drillbook.site.links import SitePages, link_problem
 from drillbook.site.search_rank import set_search_rank
-from drillbook.yaml_source import read_page
+from drillbook.yaml_source import read_page, split_frontmatter
 
 if TYPE_CHECKING:
     from drillbook.extension import DrillbookExtension
@@ -206,14 +206,17 @@ class HandbookBuild:
 
     # -- each page -----------------------------------------------------------
 
-    def start_page(self, src_uri: str, source: str | None, markdown: str, meta: dict[str, Any]) -> None:
+    def start_page(self, src_uri: str, source: str | None, markdown: str, meta: dict[str, Any] | None) -> None:
         """Tell the extension it is about to render the page ``src_uri`` (``source``: its file; None when generated).
 
-        ``markdown`` is the page's text as the engine renders it, ``meta`` its frontmatter; the
-        page's ``search`` rank is set in ``meta``.
+        ``markdown`` is the page's text as the engine renders it, ``meta`` its frontmatter as the
+        engine read it (None: read it here); the page's ``search`` rank is set in ``meta``.
         """
         from drillbook.page_source import PageSource
 
+        text = _source_text(Path(source)) if source is not None else ""
+        if meta is None:
+            meta = _frontmatter_meta(frontmatter_text(text, markdown))
         drillbook_view = drillbook_meta(meta, self.keys)
         is_runbook = src_uri in self.runbooks
         set_search_rank(meta, is_runbook=is_runbook, is_drill_report=src_uri in self.generated)
@@ -221,7 +224,6 @@ class HandbookBuild:
             self.extension.page = PageSource(src_uri, 0, drillbook_view)
             return
         shown = self.shown(Path(source))
-        text = _source_text(Path(source))
         if is_runbook:
             self._check_drill_spec(text, self.runbooks[src_uri])
         frontmatter = drillbook_frontmatter(frontmatter_text(text, markdown), self.keys)
@@ -295,6 +297,14 @@ def _source_text(source: Path) -> str:
         return source.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError):
         return ""
+
+
+def _frontmatter_meta(frontmatter: str) -> dict[str, Any]:
+    """The mapping a page's frontmatter text holds ({} when it has none), read by the one safe loader."""
+    if not frontmatter:
+        return {}
+    data = split_frontmatter(frontmatter).load()
+    return data if isinstance(data, dict) else {}
 
 
 def frontmatter_text(text: str, markdown: str) -> str:
