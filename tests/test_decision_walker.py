@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, on_both_engines
 from drillbook.components import find_blocks
 from drillbook.components import validate
 from drillbook.components.decision import Decision
@@ -57,6 +57,7 @@ def test_the_emergency_lane_trees_are_on_their_pages() -> None:
         assert list(trees(source)) == [tree_id]
 
 
+@on_both_engines
 def test_answering_shows_the_next_question_and_puts_the_path_in_the_url(site_url: str, page, page_watch) -> None:
     page.goto(site_url + PAGE)
     assert question_text(page) == "Production is broken. Is it a true emergency?"
@@ -92,6 +93,7 @@ def test_a_breadcrumb_goes_back_to_its_question(site_url: str, page) -> None:
     assert question_text(page) == "Production is broken. Is it a true emergency?"
 
 
+@on_both_engines
 def test_a_deep_link_opens_the_same_step(site_url: str, page) -> None:
     page.goto(site_url + PAGE + "#fix-or-rollback/last-deploy/under-an-hour")
     assert question_text(page) == "Can you fix it in under an hour?"
@@ -126,6 +128,7 @@ def test_a_heading_link_leaves_the_walk_where_it_was(site_url: str, page) -> Non
     assert question_text(page) == "Did the last deploy cause it?"
 
 
+@on_both_engines
 def test_the_walker_works_from_the_keyboard(site_url: str, page) -> None:
     page.goto(site_url + PAGE)
     answer(page, "Yes")  # focus is now on the new question
@@ -139,6 +142,7 @@ def test_the_walker_works_from_the_keyboard(site_url: str, page) -> None:
 
 
 @pytest.mark.parametrize("tree_id", ["fix-or-rollback", "hotfix-preflight"])
+@on_both_engines
 def test_every_outcome_is_reached_with_its_link(site_url: str, page, tree_id: str) -> None:
     path, source = PAGES[tree_id]
     tree = trees(source)[tree_id]
