@@ -14,7 +14,7 @@ def bench_site(*args: str) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=600)
 
 
-def test_bench_site_prints_both_builds_for_each_size() -> None:
+def test_bench_site_prints_both_builds_and_the_zensical_build_for_each_size() -> None:
     result = bench_site("--sizes", "3,2")
     assert result.returncode in (0, 1), result.stderr  # 1: a target missed, which the figures say
     lines = result.stdout.splitlines()
@@ -27,6 +27,9 @@ def test_bench_site_prints_both_builds_for_each_size() -> None:
         r"drillbook \d+\.\d\ds, drillbook's part [+-]\d+\.\d\ds \(ratio \d+\.\d\d\); Markdown texts drillbook parsed: 1",
         lines[6],
     ), lines
+    assert lines[7] == "the same drillbook sites built with Zensical (drillbook build --engine zensical) beside MkDocs:"
+    for line, size in zip(lines[8:10], (2, 3)):
+        assert re.fullmatch(rf"{size} runbooks: MkDocs \d+\.\d\ds \d+ MB, Zensical \d+\.\d\ds \d+ MB \(\d+\.\d\d× MkDocs' time\)", line), lines
     assert lines[-1] in ("all targets met", "some targets missed")
 
 
