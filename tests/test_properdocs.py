@@ -138,3 +138,15 @@ def test_properdocs_serve_shows_a_runbook_with_its_drill_results(tmp_path: Path)
     assert 'data-component="drill-badge"' in page
     assert 'data-component="incident-form"' in page
     assert "assets/drillbook/js/incident.js" in page
+
+
+def test_drillbook_build_with_properdocs_gives_every_page_the_mkdocs_article(built_site: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    build = subprocess.run([sys.executable, "-m", "drillbook.cli", "build", "--engine", "properdocs", "--strict", "-d", str(site)],
+                           cwd=ROOT, env={**os.environ, "DRILLBOOK_TODAY": SHIPPED_BUILD_DATE}, capture_output=True, text=True)
+    assert build.returncode == 0, build.stderr
+    compared = subprocess.run([sys.executable, "-m", "drillbook.cli", "compare", str(built_site), str(site)],
+                              capture_output=True, text=True)
+    assert compared.returncode == 0, compared.stdout
+    pages = len(list(built_site.rglob("*.html"))) - len(list((built_site / "assets").rglob("*.html")))
+    assert compared.stdout.splitlines()[-1] == f"article HTML: identical on {pages} of {pages} pages"

@@ -254,3 +254,56 @@ def test_a_failed_build_leaves_the_last_site_in_place(tmp_path: Path) -> None:
 def test_the_pinned_version_is_the_one_the_engines_extra_installs() -> None:
     pyproject = (ROOT / "pyproject.toml").read_text()
     assert f'"zensical=={ZENSICAL_VERSION}"' in pyproject
+
+
+def test_search_frontmatter_zensical_does_not_read_is_named_in_one_line(tmp_path: Path) -> None:
+    pages = {"docs/a.md": "---\nsearch:\n  boost: 2\n---\n# A\n", "docs/b.md": "---\nsearch:\n  exclude: true\n---\n# B\n"}
+    result = zensical_build(write_project(tmp_path / "src", pages), tmp_path / "site")
+    assert result.returncode == 0, result.stderr
+    assert messages(result, "INFO") == [
+        "Zensical's search reads no search: frontmatter (boost, exclude): it does nothing on 2 pages (a.md, …); "
+        "drill reports are still left out of the index, and runbooks listed first"
+    ]
+
+
+def test_zensical_run_without_drillbook_build_says_what_is_missing_once(tmp_path: Path) -> None:
+    project = write_project(tmp_path / "src", {"docs/a.md": "# A\n", "docs/b.md": "# B\n", "runbooks/r.md": "# R\n"})
+    result = subprocess.run([sys.executable, "-m", "zensical", "build"], cwd=project, capture_output=True, text=True,
+                            env={**os.environ, "NO_COLOR": "1"})
+    assert result.returncode == 0, result.stderr
+    said = [line for line in result.stderr.splitlines() if line.startswith("drillbook:")]
+    assert said == [
+        "drillbook: Zensical runs no MkDocs plugins: this build lacks the runbooks, drill results, quizzes, lesson headers "
+        "and drillbook's styles and scripts; build with: drillbook build --engine zensical"
+    ]
+
+
+def test_a_malformed_log_line_is_skipped_with_the_same_line_on_both_engines(tmp_path: Path) -> None:
+    project = write_site(tmp_path / "src", {"fresh.md": RUNBOOK.format(title="Fresh")}, [FRESH.log_line(), '{"runbook": 42'])
+    skipped = "runbooks/drill-log.jsonl:2: not JSON (Expecting ',' delimiter); skipped this line (it stays in the log)"
+    for result in both(project, tmp_path):
+        assert result.returncode == 0, result.stderr
+        assert skipped in messages(result, "INFO")
+
+
+def test_a_site_with_drillbook_turned_off_is_told_to_use_zensical_itself(tmp_path: Path) -> None:
+    project = write_project(tmp_path / "src", {}, plugin_options="      enabled: false\n")
+    result = zensical_build(project, tmp_path / "site")
+    assert (result.returncode, result.stderr.splitlines()) == (2, [
+        "drillbook build --engine zensical: mkdocs.yml: plugins.drillbook.enabled is false: build this site with zensical build"
+    ])
+    assert not (tmp_path / "site").exists()
+
+
+def test_drillbook_build_without_a_config_file_says_so(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "drillbook.cli", "build", "--engine", "zensical"], cwd=tmp_path,
+                            capture_output=True, text=True)
+    assert (result.returncode, result.stderr.splitlines()) == (2, [
+        "drillbook build: no such config file: mkdocs.yml (here or in a folder above)"
+    ])
+
+
+def test_make_site_zensical_is_the_strict_zensical_build_into_site() -> None:
+    result = subprocess.run(["make", "-n", "site-zensical"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == ".venv/bin/drillbook build --engine zensical --strict --site-dir site"

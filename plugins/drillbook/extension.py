@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import logging
 import re
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, NoReturn
 from xml.etree import ElementTree as etree
@@ -79,6 +80,8 @@ class DrillbookExtension(Extension):
 
     def extendMarkdown(self, md: Markdown) -> None:
         md.registerExtension(self)
+        if engine_extension is None and ZENSICAL_PAGE in md.preprocessors:
+            _say_zensical_needs_drillbook_build()
         fences = DrillFences(md, self)
         md.preprocessors.register(ComponentPreprocessor(md, self, fences), "drillbook_components", COMPONENTS_PRIORITY)
         md.preprocessors.register(
@@ -288,6 +291,22 @@ class DrillChecks(Preprocessor):
 # Set by an engine adapter whose engine makes each page's Markdown from extension names (the
 # Zensical build): the name drillbook.extension then gives the adapter's long-lived extension.
 engine_extension: Callable[[dict[str, Any]], Extension] | None = None
+# What Zensical names the preprocessor holding the page it renders: the extension runs under
+# zensical build or serve, which run no MkDocs plugins.
+ZENSICAL_PAGE = "rendering_context"
+_said_zensical = False
+
+
+def _say_zensical_needs_drillbook_build() -> None:
+    """Say once, in one line, what a Zensical build without drillbook's adapter lacks."""
+    global _said_zensical
+    if not _said_zensical:
+        _said_zensical = True
+        print(
+            "drillbook: Zensical runs no MkDocs plugins: this build lacks the runbooks, drill results, quizzes, "
+            "lesson headers and drillbook's styles and scripts; build with: drillbook build --engine zensical",
+            file=sys.stderr, flush=True,
+        )
 
 
 def makeExtension(**kwargs: Any) -> Extension:

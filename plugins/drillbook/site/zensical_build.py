@@ -135,6 +135,8 @@ class ZensicalPage(Preprocessor):
         if context is None:
             return lines
         self.build.start_page(context.page.path, "\n".join(lines))
+        if "search" in context.page.meta:
+            self.build.search_frontmatter.append(context.page.path)
         # Zensical's theme writes a frontmatter title into <title> and the navigation unescaped, as
         # Material does under MkDocs: a title such as </title><script> would run. Made text here.
         title = context.page.meta.get("title")
@@ -178,6 +180,7 @@ class ZensicalBuild:
         self.sources: dict[str, Path] = {}  # staged page path -> the author's file
         self.current: str | None = None
         self.failure: DrillbookError | None = None
+        self.search_frontmatter: list[str] = []  # pages whose search: frontmatter Zensical does not read
         handbook.extension.on_error = self.fail
 
     def start_page(self, src_uri: str, markdown: str) -> None:
@@ -351,6 +354,8 @@ def build_site(config_file: Path, site_dir: Path | None = None, strict: bool = F
     messages = Messages()
     log.addHandler(messages)
     log.propagate = False
+    level = log.level
+    log.setLevel(logging.INFO)  # as MkDocs shows its plugins' INFO lines
     try:
         return _build(config_file, site_dir, strict, messages)
     except ZensicalUnavailable as error:
@@ -362,6 +367,7 @@ def build_site(config_file: Path, site_dir: Path | None = None, strict: bool = F
     finally:
         log.removeHandler(messages)
         log.propagate = True
+        log.setLevel(level)
 
 
 def _build(config_file: Path, site_dir: Path | None, strict: bool, messages: Messages) -> int:
@@ -386,6 +392,13 @@ def _build(config_file: Path, site_dir: Path | None, strict: bool, messages: Mes
         built = folder / "site"
         for warning in build.finish(built):
             log.warning(warning)
+        if build.search_frontmatter:
+            pages = sorted(build.search_frontmatter)
+            log.info(
+                f"Zensical's search reads no search: frontmatter (boost, exclude): it does nothing on {len(pages)} "
+                f"page{'s' if len(pages) > 1 else ''} ({pages[0]}{', …' if len(pages) > 1 else ''}); drill reports are "
+                "still left out of the index, and runbooks listed first"
+            )
         if strict and messages.warnings:
             print(f"Aborted with {messages.warnings} warnings in strict mode! The site in {config.site_dir} is unchanged.",
                   file=sys.stderr)
