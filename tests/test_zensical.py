@@ -307,3 +307,13 @@ def test_make_site_zensical_is_the_strict_zensical_build_into_site() -> None:
     result = subprocess.run(["make", "-n", "site-zensical"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == ".venv/bin/drillbook build --engine zensical --strict --site-dir site"
+
+
+def test_strict_true_in_mkdocs_yml_makes_the_zensical_build_strict_as_it_does_mkdocs(tmp_path: Path) -> None:
+    project = write_site(tmp_path / "src", {"stale.md": RUNBOOK.format(title="Stale")}, [STALE.log_line()], extra_config={"strict": True})
+    with_mkdocs = mkdocs_build(project, tmp_path / "mkdocs-site", strict=False)
+    with_zensical = zensical_build(project, tmp_path / "zensical-site", strict=False)
+    assert with_mkdocs.returncode == with_zensical.returncode == 1
+    assert with_zensical.stderr.splitlines()[-1] == (
+        f"Aborted with 1 warnings in strict mode! The site in {tmp_path / 'zensical-site'} is unchanged."
+    )

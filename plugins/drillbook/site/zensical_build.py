@@ -90,6 +90,8 @@ class SiteConfig:
             raise DrillbookError(f"docs_dir: no such folder: {docs_dir}", str(file))
         if site == docs_dir or docs_dir in site.parents or site in docs_dir.parents or site == root:
             raise DrillbookError(f"site_dir {site} and docs_dir {docs_dir} must not contain each other", str(file))
+        if site.exists() and not site.is_dir():
+            raise DrillbookError(f"site_dir {site} is a file, not a folder", str(file))
         use_directory_urls = written.get("use_directory_urls", True) is not False
         return cls(file, root, docs_dir, site, use_directory_urls, written)
 
@@ -379,6 +381,9 @@ def _build(config_file: Path, site_dir: Path | None, strict: bool, messages: Mes
         log.warning(f"{shown}: Zensical does not run the MkDocs plugin '{name}': what it adds is missing from this build")
     if config.written.get("hooks"):
         log.warning(f"{shown}: Zensical does not run MkDocs hooks: what they add is missing from this build")
+    if config.written.get("INHERIT"):
+        log.warning(f"{shown}: INHERIT: drillbook reads its options from this file only; Zensical builds with both")
+    strict = strict or config.written.get("strict") is True
     if not options.enabled:
         raise ZensicalUnavailable(f"{shown}: plugins.drillbook.enabled is false: build this site with zensical build")
     handbook = HandbookBuild(options, config.root, config.extension_options(), config.written.get("extra_javascript") or [])
