@@ -16,16 +16,15 @@ same engine-neutral step (:class:`~drillbook.site.handbook.HandbookBuild`):
 from __future__ import annotations
 
 import json
-from html import escape
 import logging
 import os
-import posixpath
 import re
 import shutil
 import sys
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from html import escape
 from pathlib import Path
 from typing import Any, Iterator, NoReturn, TextIO
 
@@ -44,7 +43,7 @@ from drillbook.site.urls import page_url, relative_url
 ZENSICAL_VERSION = "0.1.2"  # the version this adapter is built and tested against (pyproject's engines extra)
 INSTALL = "pip install 'drillbook[engines]'"
 log = logging.getLogger("mkdocs.plugins.drillbook")
-# Folders a MkDocs build never reads pages from (mkdocs' own default exclusions).
+# Files and folders a MkDocs build never reads pages from: hidden ones (mkdocs' default exclusion).
 HIDDEN = re.compile(r"(^|/)\.")
 ID = re.compile(r"""\bid=["']?([^"'\s>]+)""")
 ARTICLE = re.compile(r"<article\b[^>]*>.*?</article>", re.S)
