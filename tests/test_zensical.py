@@ -317,3 +317,16 @@ def test_strict_true_in_mkdocs_yml_makes_the_zensical_build_strict_as_it_does_mk
     assert with_zensical.stderr.splitlines()[-1] == (
         f"Aborted with 1 warnings in strict mode! The site in {tmp_path / 'zensical-site'} is unchanged."
     )
+
+
+def test_a_site_dir_holding_other_files_is_never_replaced(tmp_path: Path) -> None:
+    project = write_project(tmp_path / "src", {"docs/page.md": "# Page\n"})
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "todo.txt").write_text("keep me\n")
+    result = zensical_build(project, notes)
+    assert (result.returncode, messages(result, "ERROR")) == (1, [
+        f"mkdocs.yml: site_dir {notes} holds files but no built site (no index.html or 404.html or sitemap.xml): "
+        "not replacing it; name an empty folder or a site's folder"
+    ])
+    assert [path.name for path in notes.iterdir()] == ["todo.txt"]

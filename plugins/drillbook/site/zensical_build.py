@@ -47,6 +47,8 @@ log = logging.getLogger("mkdocs.plugins.drillbook")
 HIDDEN = re.compile(r"(^|/)\.")
 ID = re.compile(r"""\bid=["']?([^"'\s>]+)""")
 ARTICLE = re.compile(r"<article\b[^>]*>.*?</article>", re.S)
+# A folder holding one of these was built by a site generator: the build may replace it.
+BUILT_SITE = ("index.html", "404.html", "sitemap.xml")
 
 
 class ZensicalUnavailable(DrillbookError):
@@ -86,11 +88,16 @@ class SiteConfig:
         docs_dir = (root / str(written.get("docs_dir") or "docs")).resolve()
         site = site_dir.resolve() if site_dir else (root / str(written.get("site_dir") or "site")).resolve()
         if not docs_dir.is_dir():
-            raise DrillbookError(f"docs_dir: no such folder: {docs_dir}", str(file))
+            raise DrillbookError(f"docs_dir: no such folder: {docs_dir}", _shown(file))
         if site == docs_dir or docs_dir in site.parents or site in docs_dir.parents or site == root:
-            raise DrillbookError(f"site_dir {site} and docs_dir {docs_dir} must not contain each other", str(file))
+            raise DrillbookError(f"site_dir {site} and docs_dir {docs_dir} must not contain each other", _shown(file))
         if site.exists() and not site.is_dir():
-            raise DrillbookError(f"site_dir {site} is a file, not a folder", str(file))
+            raise DrillbookError(f"site_dir {site} is a file, not a folder", _shown(file))
+        if site.is_dir() and any(site.iterdir()) and not any((site / name).is_file() for name in BUILT_SITE):
+            raise DrillbookError(
+                f"site_dir {site} holds files but no built site (no {' or '.join(BUILT_SITE)}): "
+                "not replacing it; name an empty folder or a site's folder", _shown(file),
+            )
         use_directory_urls = written.get("use_directory_urls", True) is not False
         return cls(file, root, docs_dir, site, use_directory_urls, written)
 
