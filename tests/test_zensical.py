@@ -330,3 +330,14 @@ def test_a_site_dir_holding_other_files_is_never_replaced(tmp_path: Path) -> Non
         "not replacing it; name an empty folder or a site's folder"
     ])
     assert [path.name for path in notes.iterdir()] == ["todo.txt"]
+
+
+def test_a_new_drill_shows_on_the_next_build_though_no_page_changed(tmp_path: Path) -> None:
+    project = write_site(tmp_path / "src", {"stale.md": RUNBOOK.format(title="Stale")}, [STALE.log_line()])
+    assert zensical_build(project, tmp_path / "site", strict=False).returncode == 0
+    assert article(tmp_path / "site", "runbooks/stale").find(class_="drill-badge").text == "Drilled 113 days ago ✓"
+    drilled_again = Drill("runbooks/stale.md", "2026-11-21T10:00:00Z", "passed", 2.0, [Step(3, "Roll back")])
+    with (project / "runbooks" / "drill-log.jsonl").open("a") as log:
+        log.write(drilled_again.log_line() + "\n")
+    assert zensical_build(project, tmp_path / "site").returncode == 0
+    assert article(tmp_path / "site", "runbooks/stale").find(class_="drill-badge").text == "Drilled 1 day ago ✓"
