@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
-from drillbook.blocks import find_blocks
+from conftest import ROOT, on_both_engines
+from drillbook.components import find_blocks
 from drillbook.components import validate
 from drillbook.components.decision import Decision
 
@@ -62,6 +62,7 @@ EMERGENCY = "Production is broken. Is it a true emergency?"
 FLAG = "Can a feature flag switch the broken feature off?"
 
 
+@on_both_engines
 def test_answering_shows_the_next_question_and_puts_the_path_in_the_url(site_url: str, page, page_watch) -> None:
     page.goto(site_url + PAGE)
     assert question_text(page) == SECURITY
@@ -97,6 +98,7 @@ def test_a_breadcrumb_goes_back_to_its_question(site_url: str, page) -> None:
     assert question_text(page) == SECURITY
 
 
+@on_both_engines
 def test_a_deep_link_opens_the_same_step(site_url: str, page) -> None:
     page.goto(site_url + PAGE + "#fix-or-rollback/emergency/flag")
     assert question_text(page) == FLAG
@@ -128,6 +130,7 @@ def test_a_heading_link_leaves_the_walk_where_it_was(site_url: str, page) -> Non
     assert question_text(page) == EMERGENCY
 
 
+@on_both_engines
 def test_the_walker_works_from_the_keyboard(site_url: str, page) -> None:
     page.goto(site_url + PAGE)
     answer(page, "No")  # focus is now on the new question
@@ -143,6 +146,7 @@ def test_the_walker_works_from_the_keyboard(site_url: str, page) -> None:
 
 
 @pytest.mark.parametrize("tree_id", ["fix-or-rollback", "hotfix-preflight"])
+@on_both_engines
 def test_every_outcome_is_reached_with_its_link(site_url: str, page, tree_id: str) -> None:
     path, source = PAGES[tree_id]
     tree = trees(source)[tree_id]

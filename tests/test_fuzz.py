@@ -24,7 +24,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from drillbook.blocks import find_blocks
+from drillbook.components import find_blocks
 from drillbook.cli import main as drillbook_main
 from drillbook.components import RenderContext, render_block
 from drillbook.drill.log import read_log

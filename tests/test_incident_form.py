@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-pytestmark = pytest.mark.browser
+from conftest import on_both_engines
+
+pytestmark = [pytest.mark.browser, on_both_engines]
 
 LANE = "runbooks/hotfix-lane/"
 NOTHING = "(nothing copied)"

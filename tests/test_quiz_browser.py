@@ -15,7 +15,7 @@ from typing import Iterator
 import pytest
 import yaml
 
-from conftest import ROOT, mkdocs_build, serve, write_project
+from conftest import ROOT, mkdocs_build, on_both_engines, serve, write_project
 from drillbook.components.quiz import Quiz, QuizQuestion, check_quiz
 
 pytestmark = pytest.mark.browser
@@ -85,6 +85,7 @@ def lesson(page, site_url: str):
 # -- the real lesson ----------------------------------------------------------
 
 
+@on_both_engines
 def test_the_lesson_keeps_the_authors_order_and_labels_every_input(lesson) -> None:
     for number, question in enumerate(LESSON.questions, start=1):
         labels = question_box(lesson, number).locator("label").all_text_contents()
@@ -94,6 +95,7 @@ def test_the_lesson_keeps_the_authors_order_and_labels_every_input(lesson) -> No
             assert question_box(lesson, number).get_by_role(kind, name=label, exact=True).count() == 1
 
 
+@on_both_engines
 def test_all_answers_right_scores_100_and_passes(lesson, page_watch) -> None:
     answer_all(lesson, LESSON)
     submit(lesson)
@@ -102,6 +104,7 @@ def test_all_answers_right_scores_100_and_passes(lesson, page_watch) -> None:
     assert page_watch.foreign_requests == [] and page_watch.console_errors == []
 
 
+@on_both_engines
 def test_a_chosen_mix_gives_the_exact_percentage_and_does_not_pass(lesson) -> None:
     total = len(LESSON.questions)
     right = max(k for k in range(total + 1) if score(k, total) < LESSON.passingScore)
@@ -135,6 +138,7 @@ def test_a_multiple_question_with_an_extra_wrong_answer_counts_as_wrong(lesson) 
     assert question_box(lesson, number).locator(".db-quiz__verdict").text_content() == "Incorrect"
 
 
+@on_both_engines
 def test_explanations_and_correct_answers_appear_after_submitting(lesson) -> None:
     explanations = lesson.locator(".db-quiz__explanation")
     assert all(not explanations.nth(i).is_visible() for i in range(len(LESSON.questions)))
@@ -162,6 +166,7 @@ def explanation_links(page) -> list[dict[str, str]]:
     )
 
 
+@on_both_engines
 def test_every_explanation_link_answers_200_and_lands_on_its_anchor(lesson, page_watch) -> None:
     answer_all(lesson, LESSON)
     submit(lesson)
@@ -197,6 +202,7 @@ def test_explanation_links_are_hidden_until_the_quiz_is_scored(lesson) -> None:
     assert links and all(link["visible"] == "false" for link in links)
 
 
+@on_both_engines
 def test_unanswered_questions_block_scoring_and_take_the_focus(lesson) -> None:
     skipped = [2, 5]
     for number, question in enumerate(LESSON.questions, start=1):
@@ -212,6 +218,7 @@ def test_unanswered_questions_block_scoring_and_take_the_focus(lesson) -> None:
     assert lesson.evaluate(f"localStorage.getItem({json.dumps(STORAGE_KEY)})") is None
 
 
+@on_both_engines
 def test_the_best_score_survives_a_reload_and_reset_clears_it(lesson) -> None:
     total = len(LESSON.questions)
     answer_all(lesson, LESSON, {1: wrong_labels(LESSON.questions[0])})
@@ -363,6 +370,7 @@ def active(page) -> dict[str, str]:
     )
 
 
+@on_both_engines
 def test_a_keyboard_only_run_passes_the_quiz(lesson) -> None:
     for _ in range(300):  # Tab from the top of the page into the quiz
         lesson.keyboard.press("Tab")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import on_both_engines
+
 from drillbook.cli import main
 from drillbook.incident_templates import shipped_templates
 
@@ -62,6 +64,7 @@ def typed_values(name: str) -> dict[str, str]:
     return values
 
 
+@on_both_engines
 def test_the_reference_page_shows_every_template(site_url: str, page) -> None:
     page.goto(site_url + PAGE)
     assert sorted(page.locator("[data-template]").evaluate_all("forms => forms.map(f => f.dataset.template)")) == SHIPPED
@@ -80,6 +83,7 @@ def test_empty_fields_show_their_example_marked_as_placeholders(clipboard_page) 
     assert preview_text(clipboard_page, "hotfix-commit").startswith("hotfix(catalog): handle a missing tenant header")
 
 
+@on_both_engines
 def test_the_preview_follows_each_keystroke(clipboard_page) -> None:
     form(clipboard_page, "hotfix-commit").locator('[name="scope"]').press_sequentially("api")
     preview = form(clipboard_page, "hotfix-commit").locator(".db-template__preview")
@@ -88,6 +92,7 @@ def test_the_preview_follows_each_keystroke(clipboard_page) -> None:
     assert "scope" not in preview.locator(".db-template__placeholder").evaluate_all("spans => spans.map(s => s.dataset.field)")
 
 
+@on_both_engines
 def test_values_are_shown_as_text_never_as_markup(clipboard_page, page_watch) -> None:
     fill(clipboard_page, "hotfix-commit", {"scope": '<img src="x" onerror="window.pwned = 1">'})
     preview = form(clipboard_page, "hotfix-commit").locator(".db-template__preview")
@@ -97,6 +102,7 @@ def test_values_are_shown_as_text_never_as_markup(clipboard_page, page_watch) ->
     assert page_watch.foreign_requests == []
 
 
+@on_both_engines
 def test_copy_puts_the_filled_text_on_the_clipboard(clipboard_page, capsys: pytest.CaptureFixture[str]) -> None:
     values = {"scope": "catalog", "summary": "default the tenant", "incident_id": "INC-2026-05-20-001",
               "approver": "@alice", "cleanup_owner": "@bob"}
@@ -110,6 +116,7 @@ def test_copy_puts_the_filled_text_on_the_clipboard(clipboard_page, capsys: pyte
     assert form(clipboard_page, "hotfix-commit").locator(".db-template__status").inner_text() == "Copied to the clipboard."
 
 
+@on_both_engines
 def test_copy_waits_for_the_required_fields(clipboard_page) -> None:
     fill(clipboard_page, "hotfix-commit", {"scope": "catalog", "summary": "default the tenant"})
     assert copy(clipboard_page, "hotfix-commit") == "(nothing copied)"

@@ -1,7 +1,8 @@
 """The Python-Markdown extension that renders drillbook's components.
 
 It works on its own (``markdown.Markdown(extensions=[DrillbookExtension()])``);
-the MkDocs plugin only tells it which page it is on (:class:`PageSource`).
+an engine adapter (the MkDocs plugin, the Zensical build) only tells it which page it
+is on (:class:`~drillbook.page_source.PageSource`).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import importlib
 import logging
 import re
-from dataclasses import dataclass, field
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, NoReturn
 from xml.etree import ElementTree as etree
@@ -22,12 +23,14 @@ from markdown.extensions.toc import slugify
 
 from drillbook.charts import NaturalSizeCharts
 from drillbook.errors import DrillbookError
+from drillbook.page_source import PageSource
 
 if TYPE_CHECKING:
-    from drillbook.components import PageLink, RenderContext
+    from drillbook.components import RenderContext
     from drillbook.drill.fences import DrillFencePreprocessor
-    from drillbook.results.render import RunbookPage
     from drillbook.severity import SeverityLevel, SeverityModel
+
+__all__ = ["DrillbookExtension", "PageSource", "makeExtension"]
 
 # The heavy modules (markdown-it, pydantic, the components, the drill results) are
 # imported the first time a page needs them. One cheap test per page decides that:
@@ -63,19 +66,6 @@ DRILL_RESULTS_PRIORITY = 12
 NATURAL_SIZE_CHARTS_PRIORITY = 10
 
 
-@dataclass
-class PageSource:
-    """Which page is being converted, so errors can point into the author's file."""
-
-    path: str = "<page>"
-    line_offset: int = 0  # lines of the file before the Markdown text (the frontmatter)
-    meta: dict[str, Any] = field(default_factory=dict)
-    frontmatter: str = ""  # the file's text before the Markdown, so frontmatter errors name their line
-    links: "list[PageLink]" = field(default_factory=list)  # page links its components point at
-    drill_results: "RunbookPage | None" = None  # set on runbook pages: the badge, warnings and "last worked" table
-    is_runbook: bool = False  # opens with "Do this now" and the incident form
-
-
 def raise_error(error: DrillbookError) -> NoReturn:
     raise error
 
@@ -94,6 +84,8 @@ class DrillbookExtension(Extension):
 
     def extendMarkdown(self, md: Markdown) -> None:
         md.registerExtension(self)
+        if engine_extension is None and ZENSICAL_PAGE in md.preprocessors:
+            _say_zensical_needs_drillbook_build()
         fences = DrillFences(md, self)
         md.preprocessors.register(ComponentPreprocessor(md, self, fences), "drillbook_components", COMPONENTS_PRIORITY)
         md.preprocessors.register(
@@ -159,8 +151,8 @@ class ComponentPreprocessor(Preprocessor):
         text = "\n".join(lines)
         if not MAY_HOLD_A_BLOCK.search(text):
             return lines
-        from drillbook.blocks import find_blocks, heading_anchors
-        from drillbook.components import render_block
+        from drillbook.blocks import heading_anchors
+        from drillbook.components import find_blocks, render_block
 
         # Stripping drill tags changes no code region, heading or line count: the parse
         # of the page as it was before serves, and the page is parsed once.
@@ -307,5 +299,28 @@ class DrillChecks(Preprocessor):
         return self.real.run(lines)
 
 
-def makeExtension(**kwargs: Any) -> DrillbookExtension:
+# Set by an engine adapter whose engine makes each page's Markdown from extension names (the
+# Zensical build): the name drillbook.extension then gives the adapter's long-lived extension.
+engine_extension: Callable[[dict[str, Any]], Extension] | None = None
+# What Zensical names the preprocessor holding the page it renders: the extension runs under
+# zensical build or serve, which run no MkDocs plugins.
+ZENSICAL_PAGE = "rendering_context"
+_said_zensical = False
+
+
+def _say_zensical_needs_drillbook_build() -> None:
+    """Say once, in one line, what a Zensical build without drillbook's adapter lacks."""
+    global _said_zensical
+    if not _said_zensical:
+        _said_zensical = True
+        print(
+            "drillbook: Zensical runs no MkDocs plugins: this build lacks the runbooks, drill results, quizzes, "
+            "lesson headers and drillbook's styles and scripts; build with: drillbook build --engine zensical",
+            file=sys.stderr, flush=True,
+        )
+
+
+def makeExtension(**kwargs: Any) -> Extension:
+    if engine_extension is not None:
+        return engine_extension(kwargs)
     return DrillbookExtension(**kwargs)

@@ -16,12 +16,12 @@ from drillbook.errors import DrillbookError
 from drillbook.page_tree import index_under_title, stashed_html
 
 if TYPE_CHECKING:
-    from drillbook.extension import DrillbookExtension
+    from drillbook.page_source import PageRenderer
 
 
 
 class RunbookOpeningTreeprocessor(Treeprocessor):
-    def __init__(self, md: Markdown, extension: "DrillbookExtension") -> None:
+    def __init__(self, md: Markdown, extension: "PageRenderer") -> None:
         super().__init__(md)
         self.extension = extension
 

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from drillbook.drill.settings import PLUGIN_NAME, SCENARIOS, plugin_config, read_config, runbook_files, shown_path
+from drillbook.drill.settings import PLUGIN_NAME, SCENARIOS, locate_config, plugin_config, read_mkdocs_config, runbook_files, shown_path
 from drillbook.errors import DrillbookError
 from drillbook.lint.linter import LintReport, Linter
 from drillbook.lint.report import FORMATS, write_json, write_sarif, write_text
@@ -51,7 +51,8 @@ def _jobs(text: str) -> int:
 
 def main(args: argparse.Namespace) -> int:
     try:
-        config_file, root, config = plugin_config(args.config_file)
+        config_file, root = locate_config(args.config_file)
+        config = plugin_config(config_file)
         config_shown = shown_path(config_file, root) if config_file else "mkdocs.yml"
         ignores = site_ignores(config.lint_ignore, f"{config_shown}: plugins.{PLUGIN_NAME}.lint_ignore")
         files, problems = _files(args.paths, root, config_file, config)
@@ -122,7 +123,7 @@ def site_pages(root: Path, config_file: Path | None, config: Any) -> list[Path]:
     """Every page of the site (docs_dir, less what MkDocs and exclude_docs leave out) and every runbook."""
     import pathspec
 
-    options = read_config(config_file) if config_file is not None else {}
+    options = read_mkdocs_config(config_file) if config_file is not None else {}
     docs = root / str(options.get("docs_dir") or "docs")
     excluded = pathspec.GitIgnoreSpec.from_lines([*MKDOCS_EXCLUDES, *str(options.get("exclude_docs") or "").splitlines()])
     pages = [path for path in sorted(docs.rglob("*.md")) if path.is_file()
