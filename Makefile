@@ -40,7 +40,7 @@ site-zensical: setup
 	$(BIN)/drillbook build --engine zensical --strict --site-dir site
 
 test: setup
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 # The hostile-input fuzz suite with many more generated cases than `make test` runs.
 fuzz: setup

@@ -200,7 +200,7 @@ def asked_order(source: Path, tree_id: str) -> list[str]:
     that links to a step of the order records that step; the walk goes on along the answer
     that leads to the next question.
     """
-    from drillbook.blocks import find_blocks
+    from drillbook.components import find_blocks
     from drillbook.components import validate
 
     tree = next(tree for tree in map(validate, (b for b in find_blocks(source.read_text(encoding="utf-8"))

@@ -66,7 +66,7 @@ def test_the_grading_rule_must_be_text(tmp_path: Path) -> None:
 
 def test_other_names_and_the_grading_rule_are_shown_as_text_never_markup(tmp_path: Path) -> None:
     from drillbook.components import RenderContext, render_block
-    from drillbook.blocks import find_blocks
+    from drillbook.components import find_blocks
     from drillbook.severity import load_severity_model
 
     path = tmp_path / "severity.yml"

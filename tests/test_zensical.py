@@ -189,7 +189,7 @@ def test_runbooks_beside_docs_or_inside_it_are_published_with_their_results(tmp_
     page = "runbooks/fresh"
     result = zensical_build(project, tmp_path / "site")
     assert result.returncode == 0, result.stderr
-    assert article(tmp_path / "site", page).find(class_="drill-badge").text.startswith("Drilled 2 days ago")
+    assert article(tmp_path / "site", page).find(class_="drill-badge").text.startswith("Drilled against the sandbox 2 days ago")
     assert (tmp_path / "site" / "runbooks" / "health" / "index.html").is_file()
     assert compare_sites(tmp_path / "site", _mkdocs(project, tmp_path)).same
 
@@ -256,14 +256,20 @@ def test_the_pinned_version_is_the_one_the_engines_extra_installs() -> None:
     assert f'"zensical=={ZENSICAL_VERSION}"' in pyproject
 
 
-def test_search_frontmatter_zensical_does_not_read_is_named_in_one_line(tmp_path: Path) -> None:
-    pages = {"docs/a.md": "---\nsearch:\n  boost: 2\n---\n# A\n", "docs/b.md": "---\nsearch:\n  exclude: true\n---\n# B\n"}
+def test_search_frontmatter_zensical_does_not_read_is_applied_to_its_index_and_named_in_one_line(tmp_path: Path) -> None:
+    pages = {"docs/a.md": "---\nsearch:\n  boost: 0.5\n---\n# A\n\nword\n",
+             "docs/b.md": "---\nsearch:\n  exclude: true\n---\n# B\n\nword\n",
+             "docs/c.md": "---\nsearch:\n  boost: 3\n---\n# C\n\nword\n",
+             "docs/d.md": "# D\n\nword\n"}
     result = zensical_build(write_project(tmp_path / "src", pages), tmp_path / "site")
     assert result.returncode == 0, result.stderr
     assert messages(result, "INFO") == [
-        "Zensical's search reads no search: frontmatter (boost, exclude): it does nothing on 2 pages (a.md, …); "
-        "drill reports are still left out of the index, and runbooks listed first"
+        "Zensical's search reads no search: frontmatter (boost, exclude), so drillbook applies it to the index "
+        "of 3 pages (a.md, …): exclude leaves a page out, boost orders equal matches only"
     ]
+    locations = [item["location"].partition("#")[0] for item in json.loads((tmp_path / "site" / "search.json").read_text())["items"]]
+    listed = [page for page in dict.fromkeys(locations) if page in ("a/", "b/", "c/", "d/")]
+    assert listed == ["c/", "d/", "a/"]
 
 
 def test_zensical_run_without_drillbook_build_says_what_is_missing_once(tmp_path: Path) -> None:
@@ -304,7 +310,7 @@ def test_drillbook_build_without_a_config_file_says_so(tmp_path: Path) -> None:
 
 
 def test_make_site_zensical_is_the_strict_zensical_build_into_site() -> None:
-    result = subprocess.run(["make", "-n", "site-zensical"], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(["make", "--no-print-directory", "-n", "site-zensical"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == ".venv/bin/drillbook build --engine zensical --strict --site-dir site"
 
@@ -335,9 +341,9 @@ def test_a_site_dir_holding_other_files_is_never_replaced(tmp_path: Path) -> Non
 def test_a_new_drill_shows_on_the_next_build_though_no_page_changed(tmp_path: Path) -> None:
     project = write_site(tmp_path / "src", {"stale.md": RUNBOOK.format(title="Stale")}, [STALE.log_line()])
     assert zensical_build(project, tmp_path / "site", strict=False).returncode == 0
-    assert article(tmp_path / "site", "runbooks/stale").find(class_="drill-badge").text == "Drilled 113 days ago ✓"
+    assert article(tmp_path / "site", "runbooks/stale").find(class_="drill-badge").text == "Drilled against the sandbox 113 days ago ✓"
     drilled_again = Drill("runbooks/stale.md", "2026-11-21T10:00:00Z", "passed", 2.0, [Step(3, "Roll back")])
     with (project / "runbooks" / "drill-log.jsonl").open("a") as log:
         log.write(drilled_again.log_line() + "\n")
     assert zensical_build(project, tmp_path / "site").returncode == 0
-    assert article(tmp_path / "site", "runbooks/stale").find(class_="drill-badge").text == "Drilled 1 day ago ✓"
+    assert article(tmp_path / "site", "runbooks/stale").find(class_="drill-badge").text == "Drilled against the sandbox 1 day ago ✓"

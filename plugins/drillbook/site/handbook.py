@@ -74,6 +74,7 @@ class HandbookBuild:
         self.generated: set[str] = set()  # src_uris of the generated pages
         self.drill_results: DrillResults | None = None
         self.page_sources: dict[str, Any] = {}  # src_uri -> PageSource, for checks once every page has rendered
+        self.search_rank: dict[str, dict[str, Any]] = {}  # src_uri -> the page's search: frontmatter, as ranked
         self.page_assets: dict[str, assets.PageAssets] = {}
         self.lint = self._lint(config_file)
 
@@ -138,6 +139,7 @@ class HandbookBuild:
         self.use_directory_urls = use_directory_urls
         self.page_sources = {}
         self.page_assets = {}
+        self.search_rank = {}
         found = SitePagesFound()
         self.runbooks = self._runbooks(docs_dir, existing, found.published)
         self.generated = set()
@@ -233,6 +235,8 @@ class HandbookBuild:
         drillbook_view = drillbook_meta(meta, self.keys)
         is_runbook = src_uri in self.runbooks
         set_search_rank(meta, is_runbook=is_runbook, is_drill_report=src_uri in self.generated)
+        if isinstance(meta.get("search"), dict):
+            self.search_rank[src_uri] = meta["search"]
         if source is None:  # a generated page: the health page, a transcript
             self.extension.page = PageSource(src_uri, 0, drillbook_view)
             return

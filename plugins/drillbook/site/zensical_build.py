@@ -313,20 +313,28 @@ def _built_file(url: str) -> str:
 
 
 def rank_search_index(index: Path, handbook: HandbookBuild, use_directory_urls: bool) -> None:
-    """What the MkDocs plugin asks of Material's search, done to Zensical's index: drill reports out, runbooks first.
+    """What Material's search does with ``search:`` frontmatter, done to Zensical's index.
 
     Zensical's search reads no ``search`` frontmatter; it ranks by the field a word is found in,
-    and keeps the index's order among equals, so runbooks listed first come first.
+    and keeps the index's order among equals. So a page with ``exclude: true`` (the drill reports
+    among them) is taken out, and the rest are listed by ``boost``, highest first: runbooks
+    (and pages boosted as high) come first among equal matches.
     """
     if not index.is_file():
         return
     data = json.loads(index.read_text(encoding="utf-8"))
     location = lambda src_uri: page_url(src_uri, use_directory_urls).removeprefix("./")  # noqa: E731
-    reports = {location(page) for page in handbook.generated}
-    runbooks = {location(page) for page in handbook.runbooks}
+    rank = {location(page): search for page, search in handbook.search_rank.items()}
+    excluded = {page for page, search in rank.items() if search.get("exclude") is True}
+    excluded |= {location(page) for page in handbook.generated}
     page_of = lambda item: item.get("location", "").partition("#")[0]  # noqa: E731
-    items = [item for item in data.get("items", []) if page_of(item) not in reports]
-    items.sort(key=lambda item: page_of(item) not in runbooks)
+
+    def boost(item: dict[str, Any]) -> float:
+        value = rank.get(page_of(item), {}).get("boost", 1)
+        return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 1.0
+
+    items = [item for item in data.get("items", []) if page_of(item) not in excluded]
+    items.sort(key=lambda item: -boost(item))
     data["items"] = items
     index.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
@@ -408,9 +416,9 @@ def _build(config_file: Path, site_dir: Path | None, strict: bool, messages: Mes
         if build.search_frontmatter:
             pages = sorted(build.search_frontmatter)
             log.info(
-                f"Zensical's search reads no search: frontmatter (boost, exclude): it does nothing on {len(pages)} "
-                f"page{'s' if len(pages) > 1 else ''} ({pages[0]}{', …' if len(pages) > 1 else ''}); drill reports are "
-                "still left out of the index, and runbooks listed first"
+                f"Zensical's search reads no search: frontmatter (boost, exclude), so drillbook applies it to the index "
+                f"of {len(pages)} page{'s' if len(pages) > 1 else ''} ({pages[0]}{', …' if len(pages) > 1 else ''}): "
+                "exclude leaves a page out, boost orders equal matches only"
             )
         if strict and messages.warnings:
             print(f"Aborted with {messages.warnings} warnings in strict mode! The site in {config.site_dir} is unchanged.",
