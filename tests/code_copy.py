@@ -17,3 +17,13 @@ def copy(page, block) -> str:  # type: ignore[no-untyped-def]
     block.locator("[data-clipboard-target]").click()
     page.wait_for_timeout(300)
     return page.evaluate("navigator.clipboard.readText()")
+
+
+def open_incident_form(page, show_filled: bool = True) -> None:  # type: ignore[no-untyped-def]
+    """Open the incident form, which starts collapsed to its title line; with ``show_filled``, show
+    the fields filled on another page too, which wait behind a button."""
+    if not page.locator(".db-incident__details").evaluate("details => details.open"):
+        page.locator(".db-incident__title").click()
+    more = page.locator(".db-incident__show-filled")
+    if show_filled and more.count():
+        more.click()

@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bash_paste import Shell
-from code_copy import NOTHING, block_with, copy
-from conftest import mkdocs_build, serve, write_files
+from code_copy import NOTHING, block_with, copy, open_incident_form
+from conftest import mkdocs_build, on_both_engines, serve, write_files
 from drillbook.components.incident_form import placeholder_key, utf16_offsets
 from drillbook.shell_context import placeholder_pattern, placeholder_sites, text_sites
 from drillbook.substitution import UnsafeValue, quote_value
@@ -45,10 +45,12 @@ def field(page, key: str):
 
 
 def fill(page, key: str, value: str) -> None:
+    open_incident_form(page)
     field(page, key).fill(value)
 
 
 def refusal_at(page, key: str) -> str:
+    open_incident_form(page)
     return page.locator(f"#incident-{key}-refused").inner_text()
 
 
@@ -126,6 +128,7 @@ def pasted(tmp_path: Path, copied: str) -> Shell:
     return script
 
 
+@on_both_engines
 def test_a_reason_that_closes_its_quotes_stays_one_argument_on_break_glass(page, clipboard, site_url: str, tmp_path: Path) -> None:
     open_runbook(page, site_url, "break-glass")
     fill(page, "INCIDENT_ID", "INC-7")
@@ -135,6 +138,7 @@ def test_a_reason_that_closes_its_quotes_stays_one_argument_on_break_glass(page,
     assert pasted(tmp_path, copied).calls()[0] == ["cloud", "assume-role", "breakglass", "--reason", 'INC-7: disk full" ; touch X ; echo "x']
 
 
+@on_both_engines
 @pytest.mark.parametrize(("label", "value"), [
     ("REASON", "`touch X` and $(touch Y) !!"),
     ("FLAG", "$(touch X)"),
@@ -150,6 +154,7 @@ def test_backticks_and_command_substitution_in_a_feature_flag_value_stay_text(pa
     assert call == ["flagctl", "set", values["FLAG"], "off", "--by", values["YOUR_HANDLE"], "--reason", f"INC-7: {values['REASON']}"]
 
 
+@on_both_engines
 def test_an_incident_id_with_a_semicolon_stays_in_the_branch_name_on_the_hotfix_lane(page, clipboard, site_url: str, tmp_path: Path) -> None:
     open_runbook(page, site_url, "hotfix-lane")
     fill(page, "INCIDENT_ID", "INC-1; touch X")
@@ -159,6 +164,7 @@ def test_an_incident_id_with_a_semicolon_stays_in_the_branch_name_on_the_hotfix_
     assert pasted(tmp_path, copied).calls()[-1] == ["git", "switch", "-c", "hotfix/INC-1; touch X-tenant"]
 
 
+@on_both_engines
 def test_a_multi_line_commit_message_keeps_every_typed_value_whole(page, clipboard, site_url: str, tmp_path: Path) -> None:
     open_runbook(page, site_url, "hotfix-lane")
     typed = {"INCIDENT_ID": "^INC^7", "APPROVER": "@alice!", "CLEANUP_OWNER": "$USER", "SCOPE": "cat`alog`", "SUMMARY": 'say "hi" \\ there'}
@@ -172,6 +178,7 @@ def test_a_multi_line_commit_message_keeps_every_typed_value_whole(page, clipboa
     )]
 
 
+@on_both_engines
 def test_a_value_read_as_an_option_is_refused_at_the_field_and_not_copied(page, clipboard, site_url: str) -> None:
     open_runbook(page, site_url, "hotfix-lane")
     fill(page, "PR_NUMBER", "--admin")
@@ -188,6 +195,7 @@ def test_a_value_read_as_an_option_is_refused_at_the_field_and_not_copied(page, 
     assert page.locator('.db-ph--refused[data-placeholder="PR_NUMBER"]').first.inner_text() == "<PR_NUMBER>"
 
 
+@on_both_engines
 def test_a_line_break_the_one_line_field_hides_is_refused(page, clipboard, site_url: str) -> None:
     open_runbook(page, site_url, "hotfix-lane")
     page.evaluate("sessionStorage.setItem('drillbook.incident', JSON.stringify({incident_id: 'INC-1\\ntouch X'}))")
@@ -250,8 +258,9 @@ def test_a_runbook_value_that_is_no_shared_fact_stays_on_its_page(page, site_url
     open_runbook(page, site_url, "hotfix-lane")
     fill(page, "ARGO_APP", "catalog-prod")
     fill(page, "INCIDENT_ID", "INC-4")
-    open_runbook(page, site_url, "rollback")
+    open_runbook(page, site_url, "rollback-argocd")
     assert field(page, "ARGO_APP").input_value() == ""
+    open_runbook(page, site_url, "feature-flag")
     assert field(page, "INCIDENT_ID").input_value() == "INC-4"
     open_runbook(page, site_url, "hotfix-lane")
     assert field(page, "ARGO_APP").input_value() == "catalog-prod"
@@ -260,7 +269,7 @@ def test_a_runbook_value_that_is_no_shared_fact_stays_on_its_page(page, site_url
 def test_clear_incident_forgets_the_values_of_every_page(page, site_url: str) -> None:
     open_runbook(page, site_url, "hotfix-lane")
     fill(page, "ARGO_APP", "catalog-prod")
-    open_runbook(page, site_url, "rollback")
+    open_runbook(page, site_url, "feature-flag")
     fill(page, "INCIDENT_ID", "INC-4")
     page.get_by_role("button", name="Clear incident").click()
     open_runbook(page, site_url, "hotfix-lane")
@@ -329,7 +338,7 @@ def odd_site(tmp_path_factory: pytest.TempPathFactory):
 def test_html_like_text_in_commands_and_titles_never_becomes_a_field(page, odd_site: str) -> None:
     page.goto(odd_site + "runbooks/odd/")
     names = page.locator(".db-incident input").evaluate_all("inputs => inputs.map(i => i.name)")
-    assert names == ["INCIDENT_ID", "SHORT_NAME", "APPROVER", "CLEANUP_OWNER", "DB", "TOOL"]
+    assert names == ["DB", "TOOL"]
     assert page.locator(".md-content code", has_text="grep -c").inner_text().startswith("grep -c '<title>' index.html")
 
 

@@ -105,9 +105,9 @@ def field_names(html: str) -> list[str]:
     return [part.split('"')[0] for part in html.split('<input id="incident-')[1:]]
 
 
-def test_the_form_has_the_standard_fields_then_the_placeholders_of_the_commands() -> None:
+def test_the_form_asks_for_the_standard_fields_the_commands_use_then_their_own() -> None:
     html = render(RUNBOOK, bound=("<previous>",))
-    assert field_names(html) == ["INCIDENT_ID", "SHORT_NAME", "APPROVER", "CLEANUP_OWNER", "DEPLOY_ROOT", "PREVIOUS"]
+    assert field_names(html) == ["INCIDENT_ID", "DEPLOY_ROOT", "PREVIOUS"]
     assert '<label for="incident-PREVIOUS">Previous <code class="db-incident__key">&lt;previous&gt;</code></label>' in html
     assert "incident-SOMETHING" not in html and "incident-EOF" not in html
 
@@ -123,7 +123,7 @@ def test_a_lower_case_placeholder_is_a_field_only_when_drill_vars_binds_it() -> 
 ])
 def test_html_like_text_in_commands_and_titles_is_never_a_field(code: str) -> None:
     html = render("# T\n\n" + code, more=("pymdownx.superfences",))
-    assert field_names(html) == ["INCIDENT_ID", "SHORT_NAME", "APPROVER", "CLEANUP_OWNER"]
+    assert field_names(html) == [] and "db-incident" not in html
 
 
 def test_each_code_block_tells_the_form_where_its_placeholders_stand() -> None:
@@ -138,10 +138,20 @@ def test_each_code_block_tells_the_form_where_its_placeholders_stand() -> None:
 
 
 def test_the_shared_facts_are_marked_on_their_fields() -> None:
-    html = render("# T\n\n```bash\necho <SERVICE> <PR_NUMBER>\n```\n")
+    html = render("# T\n\n```bash\necho <SERVICE> <PR_NUMBER> <INCIDENT_ID>\n```\n")
     assert 'name="SERVICE" data-label="Service" data-fact="service"' in html
     assert 'name="INCIDENT_ID" data-label="Incident ID" data-fact="incident_id"' in html
     assert 'name="PR_NUMBER" data-label="PR number" type="text"' in html
+
+
+def test_a_standard_field_comes_first_even_when_a_command_uses_it_last() -> None:
+    html = render("# T\n\n## Step 1: Go\n\n```bash\nargocd app rollback <ARGO_APP> <HISTORY_ID>\necho <APPROVER>\n```\n")
+    assert field_names(html) == ["APPROVER", "ARGO_APP", "HISTORY_ID"]
+
+
+def test_a_runbook_whose_commands_need_no_value_has_no_form() -> None:
+    html = render("# T\n\n## Step 1: Look\n\n```bash\nargocd app list\n```\n")
+    assert "db-now" in html and "db-incident" not in html
 
 
 def test_the_form_is_hidden_until_its_script_runs() -> None:
@@ -149,7 +159,7 @@ def test_the_form_is_hidden_until_its_script_runs() -> None:
 
 
 def test_a_runbook_without_step_headings_gets_the_form_only() -> None:
-    html = render("# T\n\n## Background\n\nText.\n")
+    html = render("# T\n\n## Background\n\n```bash\necho <INCIDENT_ID>\n```\n")
     assert "db-now" not in html and "db-incident" in html
 
 

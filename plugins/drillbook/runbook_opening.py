@@ -23,7 +23,7 @@ from drillbook.page_tree import index_under_title, stashed_html
 from drillbook.shell_context import placeholder_pattern
 
 if TYPE_CHECKING:
-    from drillbook.extension import DrillbookExtension
+    from drillbook.page_source import PageRenderer
 
 
 
@@ -41,7 +41,7 @@ def heading_attributes(text: str) -> tuple[str, str | None]:
 
 
 class RunbookOpeningTreeprocessor(Treeprocessor):
-    def __init__(self, md: Markdown, extension: "DrillbookExtension") -> None:
+    def __init__(self, md: Markdown, extension: "PageRenderer") -> None:
         super().__init__(md)
         self.extension = extension
 
@@ -58,7 +58,9 @@ class RunbookOpeningTreeprocessor(Treeprocessor):
         fragments = []
         if steps:
             fragments.append(render_do_this_now(steps, items))
-        fragments.append(render_incident_form(incident_fields(self._placeholders(root))))
+        form = render_incident_form(incident_fields(self._placeholders(root)))
+        if form:
+            fragments.append(form)
         under_title = index_under_title(root)
         for offset, html in enumerate(fragments):
             root.insert(under_title + offset, stashed_html(self.md, html))

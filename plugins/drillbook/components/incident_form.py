@@ -1,10 +1,11 @@
 """The incident form of a runbook page: the incident's values, typed once, put into every command.
 
-The fields are the four every incident has, then each placeholder the page's code blocks
-use: ``<UPPER_CASE>``, or a key the runbook binds in ``drill.vars``. Each code block
-tells the form's script where its placeholders stand (:mod:`drillbook.shell_context`),
-so a value is quoted for its place; the script never guesses from the text. The form is
-hidden until its script runs: with JavaScript off the page shows the placeholders as written.
+The fields are the placeholders the page's code blocks use (``<UPPER_CASE>``, or a key the
+runbook binds in ``drill.vars``): the four every incident has first (those the page uses), then
+the page's own. Each code block tells the form's script where its placeholders stand
+(:mod:`drillbook.shell_context`), so a value is quoted for its place; the script never guesses
+from the text. The form is hidden until its script runs: with JavaScript off the page shows the
+placeholders as written.
 """
 
 from __future__ import annotations
@@ -142,17 +143,23 @@ def utf16_offsets(code: str):  # type: ignore[no-untyped-def]
 
 
 def incident_fields(found: Iterable[str]) -> list[IncidentField]:
-    """The four standard fields, then the page's own placeholders in order of first use."""
+    """The standard fields the page uses, then its other placeholders in order of first use.
+
+    A field the page's commands never use is left out: the form asks only for what they need.
+    """
     written: dict[str, str] = {}
     for placeholder in found:
         written.setdefault(placeholder_key(placeholder[1:-1]), placeholder)
-    keys = list(dict.fromkeys([*STANDARD_FIELDS, *written]))
+    keys = [key for key in STANDARD_FIELDS if key in written] + [key for key in written if key not in STANDARD_FIELDS]
     fields = []
     for key in keys:
         fact = fact_of_placeholder(key)
-        fields.append(IncidentField(key=key, label=label_of(key), written=written.get(key, f"<{key}>"), fact=fact.name if fact else None))
+        fields.append(IncidentField(key=key, label=label_of(key), written=written[key], fact=fact.name if fact else None))
     return fields
 
 
 def render_incident_form(fields: list[IncidentField]) -> str:
+    """The form, or nothing for a page whose commands have no placeholder."""
+    if not fields:
+        return ""
     return TEMPLATES.get_template("incident_form.html").render(fields=fields).strip()
