@@ -247,3 +247,23 @@ def test_markup_typed_at_a_command_is_shown_as_text(phone, site_url: str) -> Non
     assert phone.locator(".md-content pre img, .db-fill img").count() == 0
     assert phone.title() != "1"
     assert bar.get_by_role("button").inner_text().startswith("Change: ")
+
+
+def test_a_refused_value_is_explained_at_the_command_it_was_typed_for(phone, site_url: str) -> None:
+    """On a phone the form sits collapsed far above the command: the reason shows where the value was typed."""
+    phone.goto(site_url + "runbooks/hotfix-lane/")
+    bar = phone.locator(".db-fill", has=phone.locator("input[name=PR_NUMBER]")).first
+    bar.get_by_role("button").click()
+    typed = bar.locator("input[name=PR_NUMBER]")
+    typed.fill("--admin")
+    reason = phone.locator("#" + typed.get_attribute("aria-describedby"))
+    assert reason.inner_text() == (
+        'Not used: this value of PR number cannot go in line 1 of a command, because it starts with "-", '
+        "which the command would read as an option."
+    )
+    assert typed.get_attribute("aria-invalid") == "true"
+    box = reason.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    typed.fill("42")
+    assert not reason.is_visible() and typed.get_attribute("aria-invalid") is None
+
