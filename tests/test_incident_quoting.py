@@ -200,6 +200,8 @@ def test_a_line_break_the_one_line_field_hides_is_refused(page, clipboard, site_
     open_runbook(page, site_url, "hotfix-lane")
     page.evaluate("sessionStorage.setItem('drillbook.incident', JSON.stringify({incident_id: 'INC-1\\ntouch X'}))")
     page.reload()
+    open_incident_form(page, show_filled=False)  # a refused value is never hidden among the values filled elsewhere
+    assert field(page, "INCIDENT_ID").is_visible()
     assert refusal_at(page, "INCIDENT_ID") == (
         "Not used: this value of Incident ID cannot go in line 3 of a command, because it holds a line break, "
         "which this one-line field cannot show."

@@ -286,9 +286,11 @@
     return input.closest(".db-incident__field") || input.parentNode;
   };
 
-  /* The fields filled before this page opened are hidden behind one button. */
+  /* The fields filled before this page opened are hidden behind one button; not one whose value is
+     refused here, which must be seen to be changed. */
   IncidentFormView.prototype.collapseFilled = function () {
-    var filled = this.incident.inputs.filter(function (input) { return input.value !== ""; });
+    var refusals = this.incident.refusals || {};
+    var filled = this.incident.inputs.filter(function (input) { return input.value !== "" && !refusals[input.name]; });
     if (!filled.length) return;
     filled.forEach(function (input) { this.fieldOf(input).hidden = true; }, this);
     var more = document.createElement("button");
