@@ -88,7 +88,7 @@ bench-dropin: setup
 # `drillbook lint` on RUNBOOKS generated runbooks with JOBS ShellCheck processes (target: 1,000 in 20 s on 2 cores).
 RUNBOOKS ?= 1000
 bench-lint: setup
-	$(BIN)/python -m drillbook.lint.bench --copies $(RUNBOOKS) --jobs $(JOBS)
+	$(BIN)/python -m drillbook.bench.lint --copies $(RUNBOOKS) --jobs $(JOBS)
 
 clean:
 	rm -rf site .pytest_cache $(LOWEST)
