@@ -15,8 +15,11 @@ def logged(output: str, level: str) -> list[str]:
     return [line[len(prefix):] for line in output.splitlines() if line.startswith(prefix)]
 
 
+ALL_PAGES = "      lint_pages: all\n"
+
+
 def test_findings_are_warnings_that_fail_a_strict_build(tmp_path: Path) -> None:
-    project = write_project(tmp_path / "p", {"docs/install.md": CURL})
+    project = write_project(tmp_path / "p", {"docs/install.md": CURL}, plugin_options=ALL_PAGES)
     relaxed = mkdocs_build(project, tmp_path / "site")
     assert relaxed.returncode == 1
     assert logged(relaxed.stderr, "WARNING") == CURL_FINDINGS
@@ -32,7 +35,7 @@ def test_the_build_reports_exactly_what_the_command_line_reports(tmp_path: Path)
         "docs/ops/restart.md": '# Restart\n\n!!! note "Verify"\n    ```bash\n    kubectl delete pod web-0\n    ```\n',
         "runbooks/r.md": "---\ndrill:\n  vars:\n    \"<APP>\": catalog\n---\n\n# R\n\n```bash drill\nsudo echo <APP>\n```\n",
     }
-    project = write_project(tmp_path / "p", pages)
+    project = write_project(tmp_path / "p", pages, plugin_options=ALL_PAGES)
     build = mkdocs_build(project, tmp_path / "site", strict=False)
     assert build.returncode == 0, build.stderr
     assert logged(build.stderr, "WARNING") == lint(project).stdout.splitlines()
@@ -40,24 +43,41 @@ def test_the_build_reports_exactly_what_the_command_line_reports(tmp_path: Path)
 
 
 def test_level_error_fails_any_build_with_every_finding_shown(tmp_path: Path) -> None:
-    project = write_project(tmp_path / "p", {"docs/install.md": CURL}, plugin_options="      lint: error\n")
+    project = write_project(tmp_path / "p", {"docs/install.md": CURL}, plugin_options="      lint: error\n" + ALL_PAGES)
     build = mkdocs_build(project, tmp_path / "site", strict=False)
     assert build.returncode == 1
     assert logged(build.stderr, "ERROR") == [*CURL_FINDINGS, "the runbook lint found 3 problems (plugins.drillbook.lint: error)"]
 
 
+def test_by_default_the_build_lints_runbooks_and_the_pages_that_use_drillbook_only(tmp_path: Path) -> None:
+    found = "```bash\nsudo echo $1\n```\n"
+    pages = {
+        "docs/install.md": CURL,  # a page of the site that uses nothing of drillbook: its build stays as it was
+        "docs/ops/quiz.md": "# Quiz\n\n::severity-table\n::\n\n" + found,
+        "docs/ops/tagged.md": "# Tagged\n\n```bash drill-check\ntrue\n```\n\n" + found,
+        "docs/ops/front.md": "---\nstale_after_days: 30\n---\n# Front\n\n" + found,
+        "runbooks/r.md": "# R\n\n" + found,
+    }
+    project = write_project(tmp_path / "p", pages)
+    build = mkdocs_build(project, tmp_path / "site", strict=False)
+    assert build.returncode == 0, build.stderr
+    linted = {line.split(":")[0] for line in logged(build.stderr, "WARNING")}
+    assert linted == {"docs/ops/quiz.md", "docs/ops/tagged.md", "docs/ops/front.md", "runbooks/r.md"}
+    assert {line.split(":")[0] for line in lint(project).stdout.splitlines()} == linted | {"docs/install.md"}
+
+
 def test_level_off_lints_nothing(tmp_path: Path) -> None:
-    project = write_project(tmp_path / "p", {"docs/install.md": CURL}, plugin_options="      lint: off\n")
+    project = write_project(tmp_path / "p", {"docs/install.md": CURL}, plugin_options="      lint: off\n" + ALL_PAGES)
     build = mkdocs_build(project, tmp_path / "site")
     assert build.returncode == 0, build.stderr
     assert logged(build.stderr, "WARNING") == []
 
 
 def test_the_site_list_applies_to_the_build_and_an_unused_entry_is_a_warning(tmp_path: Path) -> None:
-    options = "      lint_ignore:\n        - docs/install.md:DB102,SC2086\n        - SC2154\n        - SC2016\n"
+    options = ALL_PAGES + "      lint_ignore:\n        - docs/install.md:DB102,SC2086\n        - SC2154\n        - SC2016\n"
     project = write_project(tmp_path / "p", {"docs/install.md": CURL}, plugin_options=options)
     build = mkdocs_build(project, tmp_path / "site", strict=False)
-    assert logged(build.stderr, "WARNING") == ["mkdocs.yml:11:11: DB100 lint_ignore entry 'SC2016' matches no finding: remove it"]
+    assert logged(build.stderr, "WARNING") == ["mkdocs.yml:12:11: DB100 lint_ignore entry 'SC2016' matches no finding: remove it"]
 
 
 def test_a_bad_site_list_entry_stops_the_build_with_one_line(tmp_path: Path) -> None:

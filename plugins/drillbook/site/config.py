@@ -25,6 +25,7 @@ class AtLeastOne(opt.Type):
 
 MERMAID_MODES = ("auto", "all", "off")
 LINT_LEVELS = ("warning", "error", "off")
+LINT_PAGES = ("drillbook", "all")
 
 
 class LintLevel(opt.Choice):
@@ -80,3 +81,5 @@ class DrillbookConfig(Config):
     lint = LintLevel()
     # Findings not reported on this site: CODE, or PATH-GLOB:CODE[,CODE] (SC2016, docs/old/*.md:DB104).
     lint_ignore = opt.ListOfItems(opt.Type(str), default=[])
+    # Which pages the build lints: drillbook (runbooks and pages that use drillbook's syntax), or all.
+    lint_pages = opt.Choice(LINT_PAGES, default="drillbook")

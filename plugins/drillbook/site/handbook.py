@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 from drillbook.drill.settings import SCENARIOS, check_runbooks_folder, runbook_files
 from drillbook.errors import DrillbookError
 from drillbook.site import assets
-from drillbook.site.frontmatter_keys import KeyMap, drillbook_frontmatter, drillbook_meta, key_map
+from drillbook.site.frontmatter_keys import KEYS as FRONTMATTER_KEYS, KeyMap, drillbook_frontmatter, drillbook_meta, key_map
 from drillbook.site.links import SitePages, link_problem
 from drillbook.site.search_rank import set_search_rank
 from drillbook.yaml_source import read_page, split_frontmatter
@@ -251,7 +251,8 @@ class HandbookBuild:
         shown = self.shown(Path(source))
         if is_runbook:
             self._check_drill_spec(text, self.runbooks[src_uri])
-        self.lint.add_page(shown, text)
+        if self.options.lint_pages == "all" or is_runbook or uses_drillbook(text, drillbook_view):
+            self.lint.add_page(shown, text)
         frontmatter = drillbook_frontmatter(frontmatter_text(text, markdown), self.keys)
         page = PageSource(shown, frontmatter.count("\n"), drillbook_view, frontmatter=frontmatter)
         page.is_runbook = is_runbook
@@ -324,6 +325,19 @@ class HandbookBuild:
             return path.resolve().relative_to(self.root).as_posix()
         except ValueError:
             return str(path)
+
+
+def uses_drillbook(text: str, drillbook_view: Mapping[str, Any]) -> bool:
+    """Whether a page uses drillbook's syntax: a component block, a drill tag, or drillbook's frontmatter.
+
+    The build lints such pages (and runbooks) by default: a site that adds drillbook and
+    uses none of it keeps its build as it was (``lint_pages: all`` lints every page).
+    """
+    from drillbook.blocks import MAY_HOLD_A_BLOCK
+    from drillbook.drill.parsing import has_tagged_fence
+
+    return (any(key in drillbook_view for key in (*FRONTMATTER_KEYS, "drill")) or bool(MAY_HOLD_A_BLOCK.search(text))
+            or has_tagged_fence(text))
 
 
 def _source_text(source: Path) -> str:
