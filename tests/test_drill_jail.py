@@ -353,7 +353,8 @@ def test_a_jail_read_only_path_that_does_not_exist_is_refused_before_any_drill(t
                                     options="jail_read_only: [/opt/no-such-tool]")
     result = drillbook(cwd=project)
     assert (result.returncode, result.stdout) == (2, "")
-    assert result.stderr == "mkdocs.yml: plugins.drillbook.jail_read_only: /opt/no-such-tool does not exist on this machine\n"
+    assert result.stderr == (f"{project / 'mkdocs.yml'}: plugins.drillbook.jail_read_only: /opt/no-such-tool does not "
+                             "exist on this machine\n")
 
 
 def test_show_jail_prints_the_mounts_and_the_limits(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from drillbook.drill.log import append_record
+from drillbook.drill.log import append_record, transcript_name
 from drillbook.drill.models import Runbook, Step
 from drillbook.drill.parsing import parse_runbook
 from drillbook.drill.scenario import Scenario, find_scenario
@@ -125,6 +125,9 @@ def _main(args: argparse.Namespace) -> int:
         ))
     except (KeyboardInterrupt, asyncio.CancelledError):
         stopped_by = stopped_by or [signal.SIGINT]
+    except DrillbookError as error:  # a transcript or record that could not be written
+        print(printable(str(error)), file=sys.stderr)
+        return EXIT_INVALID
     if stopped_by:
         name = signal.Signals(stopped_by[0]).name
         print(f"\n{name}: the running drills were stopped and not recorded", file=sys.stderr)
@@ -190,11 +193,23 @@ async def _until_signalled(work: Any, stopped_by: list[int]) -> Any:
 
 
 def record_drill(settings: DrillSettings, result: "DrillResult") -> None:
-    """Write the transcript, then append the log record: a record never names a transcript that is not there."""
+    """Write the transcript, then append the log record: a record never names a transcript that is not there.
+
+    DrillbookError (``PATH: cannot …``) when either cannot be written.
+    """
     from drillbook.drill.executor import write_transcript
 
-    write_transcript(settings.transcripts_dir, result)
-    append_record(settings.drill_log, result.record)
+    runbook = result.record.runbook
+    try:
+        write_transcript(settings.transcripts_dir, result)
+    except OSError as error:
+        raise DrillbookError(f"cannot write the transcript of {runbook}: {error.strerror or error}",
+                             settings.shown(settings.transcripts_dir)) from None
+    try:
+        append_record(settings.drill_log, result.record)
+    except OSError as error:
+        raise DrillbookError(f"cannot record the drill of {runbook}: {error.strerror or error}",
+                             settings.shown(settings.drill_log)) from None
 
 
 def check_writable(path: Path, shown: str, *, folder: bool = False) -> None:
@@ -249,9 +264,21 @@ def collect(settings: DrillSettings, paths: list[Path]) -> list[Drill]:
     return drills
 
 
+# The longest file name most file systems take (ext4, xfs, btrfs, tmpfs): a transcript's name must fit.
+NAME_MAX = 255
+
+
 def load_runbook(path: Path, settings: DrillSettings) -> Runbook:
-    text = read_text(path, settings.shown(path))  # a clear "not UTF-8 (byte 0xe9 at line 3)", BOM dropped
-    return parse_runbook(text, settings.shown(path))
+    """The parsed runbook; DrillbookError for bad input, and for a path whose transcript name no file system takes."""
+    shown = settings.shown(path)
+    text = read_text(path, shown)  # a clear "not UTF-8 (byte 0xe9 at line 3)", BOM dropped
+    runbook = parse_runbook(text, shown)
+    name = transcript_name(shown)
+    if len(name.encode("utf-8", errors="surrogateescape")) > NAME_MAX:
+        raise DrillbookError(f"its transcript's file name would be {len(name.encode('utf-8', 'surrogateescape')):,} "
+                             f"bytes long, more than the {NAME_MAX} a file name may have: give the runbook a shorter path",
+                             shown)
+    return runbook
 
 
 def scenario_of(runbook: Runbook, settings: DrillSettings) -> Scenario:

@@ -122,9 +122,9 @@ class DrillResult:
     notebook: NotebookNode
     failure: DrillFailure | None = None
     sandbox: Path | None = None  # kept for inspection, when asked to
-    kept_notes: list[str] = field(default_factory=list)  # what was made inert in it, and what could not be kept
     kernel_start_s: float | None = None  # time from launching the kernel to its first reply
     setup_s: float | None = None  # time the scenario's setup.sh took (the kernel starts meanwhile)
+    kept_notes: list[str] = field(default_factory=list)  # what was made inert in it, and what could not be kept
 
     @property
     def passed(self) -> bool:

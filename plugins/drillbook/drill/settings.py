@@ -182,4 +182,4 @@ def check_jail_options(settings: DrillSettings) -> None:
     for path in settings.jail.read_only:
         if not Path(path).exists():
             raise DrillbookError(f"plugins.{PLUGIN_NAME}.jail_read_only: {path} does not exist on this machine",
-                                 settings.shown(Path(settings.config_file)) if settings.config_file else None)
+                                 settings.config_file)  # named as every other option's error names it
