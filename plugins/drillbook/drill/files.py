@@ -183,6 +183,8 @@ def walk_folders(root: Path, visit: Callable[[str, int, list[str]], None]) -> li
                 if not stat.S_ISDIR(info.st_mode):
                     continue
                 child = os.open(entry, FOLDER, dir_fd=current)
+            except FileNotFoundError:  # renamed or removed by the visitor
+                continue
             except OSError as error:
                 problems.append(f"{'/'.join([*path, entry])}: {error.strerror}")
                 continue
