@@ -54,6 +54,12 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
         return None
     if not has_tagged_fence(text):
         return None
+    try:
+        shown = file_path.relative_to(parent.config.rootpath).as_posix()
+    except ValueError:
+        shown = str(file_path)
+    if printable(shown) != shown:  # a name with control characters: pytest prints node ids as they are
+        return RunbookFile.from_parent(parent, path=file_path, nodeid=printable(shown))
     return RunbookFile.from_parent(parent, path=file_path)
 
 
