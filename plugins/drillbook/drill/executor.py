@@ -59,6 +59,7 @@ from drillbook.drill.terminal import printable
 from drillbook.errors import JailFailed, JailUnavailable, ScenarioFailed
 
 OUTPUT_TAIL_LINES = 40
+REPORT_LINE_CHARACTERS = 400  # a longer line of output is cut in a failure report (the transcript keeps it)
 RECONNECT_IVL_MS = 10
 IDLE_WAIT_S = 0.02  # how long to wait for a kernel_info request's idle status before asking again
 IDLE_WAIT_MAX_S = 0.5  # that wait doubles each time the status is missed, up to this
@@ -110,8 +111,14 @@ class DrillFailure:
             lines += [f"{indent}command:"] + [f"    {line}" for line in self.command.rstrip("\n").split("\n")]
         tail = self.output_tail()
         if tail:
-            lines += [f"{indent}last output:"] + [f"    {line}" for line in tail.split("\n")]
+            lines += [f"{indent}last output:"] + [f"    {_cut(line)}" for line in tail.split("\n")]
         return [printable(line) for line in lines]
+
+
+def _cut(line: str) -> str:
+    if len(line) <= REPORT_LINE_CHARACTERS:
+        return line
+    return f"{line[:REPORT_LINE_CHARACTERS]}… ({len(line):,} characters)"
 
 
 @dataclass
@@ -377,7 +384,7 @@ async def _prepare(run: _Run, client: NotebookClient, sandbox: Sandbox, scenario
                                 snapshot=snapshot)
         jails.append(jail)
         if snapshot is not None:
-            await jail.copy_snapshot(scenario, output)
+            await jail.copy_snapshot(scenario)
         else:
             await jail.build(scenario, output)
         await jail.start_shell(pipes, script_name(run.runbook.path))

@@ -8,7 +8,7 @@ there: no ``/home``, ``/root``, ``/run``, ``/var``, ``/srv``, ``/mnt``, ``/sys``
 host ``/tmp`` or ``TMPDIR``, no checkout. Per drill it adds the sandbox (a tmpfs of
 limited size), the step status folder (read-only) and the scenario.
 
-Host programs (``bwrap``, ``bash``, ``sh``, ``cp``, ``git``) are looked up once, in the
+Host programs (``bwrap``, ``bash``, ``sh``, ``git``) are looked up once, in the
 caller's ``PATH``, and run by absolute path from then on: never through the
 sandbox's ``PATH``, whose first entries are folders a step writes.
 """
@@ -68,7 +68,6 @@ class HostTools:
     bwrap: str | None
     bash: str
     sh: str
-    cp: str
     git: str | None
     python: str
 
@@ -85,8 +84,7 @@ def host_tools() -> HostTools:
             raise DrillbookError(f"drills need '{name}', which is not on PATH")
         return found
 
-    return HostTools(find(JAIL_PROGRAM), required("bash"), required("sh"), required("cp"), find("git"),
-                     os.path.abspath(sys.executable))
+    return HostTools(find(JAIL_PROGRAM), required("bash"), required("sh"), find("git"), os.path.abspath(sys.executable))
 
 
 @dataclass(frozen=True)
@@ -189,7 +187,7 @@ def host_view(read_only: tuple[str, ...], empty_folder: str) -> tuple[tuple[Moun
     folders: list[Mount] = []
     tools = host_tools()
     for path, why in [*((folder, "the Python that runs the drill") for folder in python_folders()),
-                      (tools.bash, "the shell that runs the steps"), (tools.cp, "copies the scenario's snapshot"),
+                      (tools.bash, "the shell that runs the steps"),
                       *((path, "jail_read_only") for path in read_only)]:
         real = os.path.realpath(path)
         if not _inside(real, bound) and not _inside(real, ["/etc"]) and os.path.exists(real):

@@ -409,12 +409,11 @@ class Jail:
         if ended != "exit 0":
             raise ScenarioFailed(scenario.name, _ended_phrase(ended), _text(output))
 
-    async def copy_snapshot(self, scenario: Scenario, output: StepOutput) -> None:
-        """Fill the sandbox with a copy of the snapshot this jail shows at /run/drill/snapshot."""
-        ended = await self.run([host_tools().cp, "-a", "--", f"{JAIL_SNAPSHOT}/.", str(self.sandbox.seen)],
-                               self.sandbox.environment(), str(self.sandbox.seen), output, SETUP_TIMEOUT_S)
-        if ended != "exit 0":
-            raise ScenarioFailed(scenario.name, "left a sandbox that cannot be copied", _text(output))
+    async def copy_snapshot(self, scenario: Scenario) -> None:
+        """Fill the sandbox with a copy of the snapshot this jail shows at /run/drill/snapshot (any depth, no link followed)."""
+        problems = (await self.request({"op": "fill", "source": str(JAIL_SNAPSHOT)}, timeout=SETUP_TIMEOUT_S))["problems"]
+        if problems:
+            raise ScenarioFailed(scenario.name, "left a sandbox that cannot be copied", "\n".join(problems))
 
     async def start_shell(self, pipes: ShellPipes, script_name: str) -> None:
         """Start the drill's shell on ``pipes``; ``script_name`` (a runbook path) is how bash names its script."""

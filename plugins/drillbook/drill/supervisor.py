@@ -196,6 +196,14 @@ class Supervisor:
         info = os.statvfs(self.sandbox)
         return {"size": info.f_blocks * info.f_frsize, "free": info.f_bavail * info.f_frsize}
 
+    def op_fill(self, message: dict, fds: list[int]) -> dict:
+        """Copy a snapshot (a folder this jail shows read-only) into the sandbox."""
+        target = os.open(self.sandbox, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        try:
+            return {"problems": copy_tree(message["source"], target)}
+        finally:
+            os.close(target)
+
     def op_export(self, message: dict, fds: list[int]) -> dict:
         """Copy the sandbox into the attached host folder, after every other process of the jail has ended."""
         if self.jailed:
