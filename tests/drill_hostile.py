@@ -66,6 +66,10 @@ CORPUS: dict[str, tuple[str, str]] = {
     "pipefail-off-carries-not": (steps("set +o pipefail", "false | true  # fails here"), EXITED.format(1)),
     "noexec": (steps("set -n\nfalse", timeout="2s"), "ran past its timeout of 2 s"),
     "stops-itself": (steps("kill -STOP $$", timeout="2s"), "ran past its timeout of 2 s"),
+    "writes-the-jails-root": (steps("touch /planted  # fails here"), EXITED.format(1)),
+    "writes-dev": (steps("touch /dev/planted  # fails here"), EXITED.format(1)),
+    "writes-etc": (steps("echo 'attacker::0:0::/:/bin/sh' >> /etc/passwd  # fails here"), EXITED.format(1)),
+    "mounts-over-the-sandbox": (steps("mount -t tmpfs none \"$DRILL_SANDBOX\"  # fails here"), EXITED.format(32)),
     # -- the shell's own input ------------------------------------------------------------------
     "reads-script": (steps("cat /proc/$$/fd/255 >stolen", timeout="2s"), "ran past its timeout of 2 s"),
     "reads-script-fd": (steps("cat <&255 >stolen  # fails here"), EXITED.format(1)),

@@ -67,6 +67,16 @@ def test_a_step_that_fills_the_sandbox_fails_naming_its_size(tmp_path: Path) -> 
     ]
 
 
+@pytest.mark.parametrize("folder", ["/tmp", "/dev/shm"])
+def test_the_jails_tmp_and_shm_are_as_small_as_the_sandbox(tmp_path: Path, folder: str) -> None:
+    project = write_fixture_project(tmp_path, {"fill.md": (
+        f"# Fill\n\n## Fill\n\n```bash drill\nhead -c 3000000 /dev/zero > {folder}/big\n```\n"
+    )}, options=LIMITS)
+    result = drillbook("--no-record", cwd=project)
+    assert failure_report(result, "fill.md")[1] == (
+        f"  runbooks/fill.md:6: Fill: the jail's {folder} reached its size limit of 2 MiB (jail_sandbox_size)")
+
+
 def test_the_default_limits_let_the_shipped_kind_of_work_through(tmp_path: Path) -> None:
     project = write_fixture_project(tmp_path, {"fine.md": (
         "# Fine\n\n```bash drill\nhead -c 50000000 /dev/zero > fifty-megabytes\nfor n in $(seq 60); do sleep 1 & done; wait\n"

@@ -507,14 +507,15 @@ async def _watch_limits(jail: Jail) -> None:
 
 
 async def _sandbox_full(jail: Jail) -> str | None:
-    """The reason a step failed when its sandbox is full (less than 1 % free), else None."""
+    """The reason a step failed when the sandbox, or the jail's /tmp or /dev/shm, is full (less than 1 % free)."""
     if not jail.sandbox.jailed:  # without the jail the sandbox is a host folder: no size limit
         return None
-    size = jail.group.limits.sandbox
-    usage = await _quietly(jail.usage(), None)
-    if usage is None or usage[1] * 100 >= usage[0]:
-        return None
-    return f"the sandbox reached its size limit of {format_size(size)} (jail_sandbox_size)"
+    size = format_size(jail.group.limits.sandbox)
+    for path, total, free in await _quietly(jail.usage(), []):
+        if free * 100 < total:
+            what = "the sandbox" if path == str(jail.sandbox.seen) else f"the jail's {path}"
+            return f"{what} reached its size limit of {size} (jail_sandbox_size)"
+    return None
 
 
 async def _quietly(request: Any, default: Any) -> Any:

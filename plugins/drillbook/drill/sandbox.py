@@ -428,10 +428,9 @@ class Jail:
         finally:
             pipes.close(pipes.shell_ends)
 
-    async def usage(self) -> tuple[int, int]:
-        """The sandbox's size and free bytes."""
-        reply = await self.request({"op": "usage"})
-        return reply["size"], reply["free"]
+    async def usage(self) -> list[tuple[str, int, int]]:
+        """Each writable folder of the jail (the sandbox first, then /tmp and /dev/shm): its path, size and free bytes."""
+        return [(path, size, free) for path, size, free in (await self.request({"op": "usage"}))["usage"]]
 
     async def reading_input(self) -> bool:
         """Whether a process of the jail waits for input on the shell's standard input."""

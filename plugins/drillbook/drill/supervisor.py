@@ -193,8 +193,12 @@ class Supervisor:
         return {"reading": False}
 
     def op_usage(self, message: dict, fds: list[int]) -> dict:
-        info = os.statvfs(self.sandbox)
-        return {"size": info.f_blocks * info.f_frsize, "free": info.f_bavail * info.f_frsize}
+        """Size and free bytes of the sandbox and of the jail's other writable folders (/tmp, /dev/shm)."""
+        usage = []
+        for path in (self.sandbox, "/tmp", "/dev/shm") if self.jailed else (self.sandbox,):
+            info = os.statvfs(path)
+            usage.append([path, info.f_blocks * info.f_frsize, info.f_bavail * info.f_frsize])
+        return {"usage": usage}
 
     def op_fill(self, message: dict, fds: list[int]) -> dict:
         """Copy a snapshot (a folder this jail shows read-only) into the sandbox."""
