@@ -25,7 +25,7 @@ import nbformat
 import pytest
 
 from drill_hostile import CORPUS, failing_line
-from drillbook.drill.jail import JailOptions, jail_mounts, python_folders
+from drillbook.drill.jail import JailOptions, etc_hidden, jail_mounts, python_folders
 from drillbook.drill.sandbox import tools_folder
 from test_drill_run import drillbook, failure_report, write_fixture_project
 
@@ -118,9 +118,11 @@ def test_an_unbound_variable_is_reported_with_bashs_own_line(tmp_path: Path) -> 
 def test_shell_state_carries_but_set_plus_e_and_signal_traps_do_not(tmp_path: Path) -> None:
     project = write_fixture_project(tmp_path, {"state.md": (
         "# State\n\n```bash drill\ncd sub\nDEPLOY=blue\nrelease() { echo \"release $1\"; }\nset +e\n"
-        "trap 'echo bye' EXIT\ntrap 'echo usr1' USR1\nshopt -s nullglob\n```\n\n"
+        "trap 'echo bye' EXIT\ntrap 'echo usr1' USR1\nshopt -s nullglob expand_aliases\nalias hi='echo alias'\n"
+        "set -u -x -v\n```\n\n"
         "```bash drill\ntest \"$PWD\" = \"$DRILL_SANDBOX/work/sub\"\ntest \"$DEPLOY\" = blue\nrelease 7\n"
-        "case $- in *e*) ;; *) exit 9;; esac\ntest \"$(trap -p USR1)\" = ''\ntrap -p EXIT\nshopt -q nullglob\n```\n"
+        "case $- in *e*) ;; *) exit 9;; esac\ncase $- in *u*) ;; *) exit 8;; esac\ncase $- in *x*|*v*) exit 7;; esac\n"
+        "! shopt -q expand_aliases\ntest \"$(trap -p USR1)\" = ''\ntrap -p EXIT\nshopt -q nullglob\n```\n"
     )})
     result = drillbook("runbooks/state.md", cwd=project)
     assert result.returncode == 0, result.stdout
@@ -200,7 +202,7 @@ def test_a_step_cannot_reach_a_server_on_the_host_loopback(tmp_path: Path) -> No
 def expected_top_level() -> list[str]:
     """What `ls -A /` shows in a jail: the first part of every mount's path."""
     mounts = jail_mounts(JailOptions(), tools_folder(), Path("/status"), Path("/scenario"))
-    return sorted({Path(mount.target).parts[1] for mount in mounts})
+    return sorted({Path(mount.target).parts[1] for mount in mounts if mount.target != "/"})
 
 
 def test_the_jail_shows_only_what_the_tools_need(tmp_path: Path) -> None:
@@ -221,6 +223,21 @@ def test_the_jail_shows_only_what_the_tools_need(tmp_path: Path) -> None:
     assert run.split() == ["drill", "/run/drill:", "snapshot", "status", "supervisor.py", "tools"]
 
 
+def test_the_folders_above_the_python_show_nothing_but_the_way_down_to_it(tmp_path: Path) -> None:
+    project = write_fixture_project(tmp_path, {"above.md": "# Above\n\n```bash drill\n" + "\n".join(
+        f"ls -A {Path(*Path(folder).parts[:-1])}" for folder in python_folders()) + "\n```\n"})
+    result = drillbook(cwd=project)
+    assert result.returncode == 0, result.stdout
+    notebook = nbformat.read(project / "data" / "transcripts" / "runbooks__above.ipynb", as_version=4)
+    shown = notebook.cells[0].outputs[0].text.split("\n")[:-1]
+    wanted = []
+    for folder in python_folders():
+        siblings = sorted(Path(other).name for other in python_folders()
+                          if Path(other).parent == Path(folder).parent)
+        wanted += siblings
+    assert shown == wanted
+
+
 def test_root_holds_only_the_way_to_the_python_that_runs_the_drill(tmp_path: Path) -> None:
     under_root = sorted({Path(folder).parts[2] for folder in python_folders() if Path(folder).parts[1] == "root"})
     project = write_fixture_project(tmp_path, {"root.md": "# Root\n\n```bash drill\nls -A /root 2>&1 || true\n```\n"})
@@ -229,6 +246,28 @@ def test_root_holds_only_the_way_to_the_python_that_runs_the_drill(tmp_path: Pat
     notebook = nbformat.read(project / "data" / "transcripts" / "runbooks__root.ipynb", as_version=4)
     shown = notebook.cells[0].outputs[0].text.split() if notebook.cells[0].outputs else []
     assert shown == (under_root or ["ls:", "cannot", "access", "'/root':", "No", "such", "file", "or", "directory"])
+
+
+def test_every_secret_of_etc_is_hidden_whatever_its_mode_and_whatever_not_everyone_may_read(tmp_path: Path) -> None:
+    etc = tmp_path / "etc"
+    for name in ("shadow", "ssh/ssh_host_rsa_key", "ssh/sshd_config", "hosts", "private.key", "sudoers.d/admins",
+                 "app/token"):
+        (etc / name).parent.mkdir(parents=True, exist_ok=True)
+        (etc / name).write_text("x\n")
+        (etc / name).chmod(0o644)
+    (etc / "private.key").chmod(0o600)
+    (etc / "app").chmod(0o700)
+    os.mkfifo(etc / "pipe")
+    hidden = {Path(mount.target).relative_to(etc).as_posix(): (mount.source, mount.why)
+              for mount in etc_hidden("/empty", str(etc))}
+    assert hidden == {
+        "app": ("/empty", "a folder not every user may read"),
+        "pipe": ("/dev/null", "not a plain file"),
+        "private.key": ("/dev/null", "a file not every user may read"),
+        "shadow": ("/dev/null", "a file not every user may read"),
+        "ssh/ssh_host_rsa_key": ("/dev/null", "a file not every user may read"),
+        "sudoers.d": ("/empty", "a folder not every user may read"),
+    }
 
 
 def test_host_secrets_in_etc_are_hidden(tmp_path: Path) -> None:
@@ -362,7 +401,7 @@ def test_show_jail_prints_the_mounts_and_the_limits(tmp_path: Path) -> None:
     result = drillbook("--show-jail", cwd=project)
     assert (result.returncode, result.stderr) == (0, "")
     lines = [" ".join(line.split()) for line in result.stdout.splitlines()]
-    assert lines[0] == "/usr read-only: system programs and libraries"
+    assert lines[:2] == ["/ read-only, empty but for what follows", "/usr read-only: system programs and libraries"]
     assert "/etc read-only: system settings" in lines
     if Path("/etc/shadow").exists():
         assert "/etc/shadow hidden: a file not every user may read" in lines

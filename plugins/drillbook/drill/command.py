@@ -163,8 +163,9 @@ def show_jail(settings: DrillSettings, out: TextIO) -> int:
     from drillbook.drill.sandbox import tools_folder
 
     check_jail_options(settings)
-    placeholder = Path("<the drill's status folder>")
-    mounts = jail_mounts(settings.jail, tools_folder(), status=placeholder, scenario=Path("<the scenario's folder>"))
+    mounts = jail_mounts(settings.jail, tools_folder(), status=Path("<the drill's status folder>"),
+                         scenario=Path("<the scenario's folder, for setup.sh>"),
+                         snapshot=Path("<the snapshot setup.sh built, when the scenario has one>"))
     for line in view_text(mounts):
         print(printable(line), file=out)
     print(f"limits: {settings.jail.limits.describe()}", file=out)

@@ -112,6 +112,8 @@ class Mount:
             return ["--dev", self.target]
         if self.kind == "proc":
             return ["--proc", self.target]
+        if self.kind == "root":
+            return []  # bwrap's own root: made read-only once everything is mounted (jail_argv)
         raise ValueError(self.kind)
 
 
@@ -119,7 +121,7 @@ def _inside(path: str, folders: list[str]) -> bool:
     return any(path == folder or path.startswith(folder.rstrip("/") + "/") for folder in folders)
 
 
-def _etc_hidden(empty_folder: str) -> list[Mount]:
+def etc_hidden(empty_folder: str, etc: str = "/etc") -> list[Mount]:
     """Entries of /etc a step must not see: the named secrets, and anything not every user may read.
 
     A file that is not world-readable, a folder not world-readable and searchable, a
@@ -127,8 +129,8 @@ def _etc_hidden(empty_folder: str) -> list[Mount]:
     empty read-only folder. Symlinks stay (in the jail they lead only to what it shows).
     """
     hidden: list[Mount] = []
-    named = {f"/etc/{name}" for name in ETC_SECRETS}
-    pending = ["/etc"]
+    named = {f"{etc}/{name}" for name in ETC_SECRETS}
+    pending = [etc]
     while pending:
         folder = pending.pop()
         try:
@@ -172,7 +174,7 @@ def host_view(read_only: tuple[str, ...], empty_folder: str) -> tuple[tuple[Moun
     Two parts: the system (mounted first), and the folders bound at their own path (mounted
     after the jail's private /tmp, which would hide one that lives under the host's /tmp).
     """
-    system: list[Mount] = []
+    system: list[Mount] = [Mount("root", "/", why="read-only, empty but for what follows")]
     bound: list[str] = []
     for folder in SYSTEM_FOLDERS:
         if os.path.islink(folder):
@@ -181,8 +183,8 @@ def host_view(read_only: tuple[str, ...], empty_folder: str) -> tuple[tuple[Moun
             system.append(Mount("read-only", folder, folder, "system programs and libraries"))
             bound.append(folder)
     system.append(Mount("read-only", "/etc", "/etc", "system settings"))
-    system += _etc_hidden(empty_folder)
-    system += [Mount("dev", "/dev", why="null, zero, full, random, urandom, tty, pts: no host device"),
+    system += etc_hidden(empty_folder)
+    system += [Mount("dev", "/dev", why="read-only, its own null, zero, full, random, urandom, tty and pts only"),
                Mount("proc", "/proc", why="the jail's own processes only")]
     folders: list[Mount] = []
     tools = host_tools()
@@ -221,7 +223,8 @@ def jail_mounts(options: JailOptions, tools: Path, status: Path | None = None, s
     if scenario is not None:
         mounts.append(Mount("read-only", str(JAIL_SCENARIO), str(scenario), "the scenario, $DRILL_SCENARIO_DIR"))
     if snapshot is not None:
-        mounts.append(Mount("read-only", str(JAIL_SNAPSHOT), str(snapshot), "the scenario's snapshot, copied in"))
+        mounts.append(Mount("read-only", str(JAIL_SNAPSHOT), str(snapshot),
+                            "the scenario's snapshot, copied into the sandbox"))
     return mounts
 
 
@@ -245,6 +248,8 @@ def view_text(mounts: list[Mount]) -> list[str]:
     for mount in mounts:
         if mount.kind == "symlink":
             what = f"-> {mount.source}"
+        elif mount.kind == "root":
+            what = mount.why
         elif mount.kind == "hidden":
             what = f"hidden: {mount.why}"
         elif mount.kind in ("read-only", "writable"):
