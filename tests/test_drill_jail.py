@@ -21,13 +21,12 @@ import time
 from pathlib import Path
 from typing import Iterator
 
-import nbformat
 import pytest
 
 from drill_hostile import CORPUS, failing_line
 from drillbook.drill.jail import JailOptions, etc_hidden, jail_mounts, python_folders
 from drillbook.drill.sandbox import tools_folder
-from test_drill_run import drillbook, failure_report, write_fixture_project
+from test_drill_run import drillbook, failure_report, printed, write_fixture_project
 
 
 @pytest.fixture(scope="module")
@@ -63,8 +62,8 @@ def test_the_step_runs_exactly_as_written_tabs_and_control_characters_included(t
     )})
     result = drillbook("runbooks/tabs.md", cwd=project)
     assert result.returncode == 0, result.stdout
-    notebook = nbformat.read(project / "data" / "transcripts" / "runbooks__tabs.ipynb", as_version=4)
-    assert notebook.cells[0].outputs[0].text == "\ttabbed|\n"
+    texts = printed(project, "tabs.md")
+    assert texts[0] == "\ttabbed|\n"
 
 
 def test_output_that_is_not_utf8_is_kept_with_replacement_characters(tmp_path: Path) -> None:
@@ -73,8 +72,8 @@ def test_output_that_is_not_utf8_is_kept_with_replacement_characters(tmp_path: P
     )})
     result = drillbook("runbooks/bytes.md", cwd=project)
     assert result.returncode == 0, result.stdout
-    notebook = nbformat.read(project / "data" / "transcripts" / "runbooks__bytes.ipynb", as_version=4)
-    assert notebook.cells[0].outputs[0].text == "caf\ufffd \ufffd\ufffd \0 ok\n"
+    texts = printed(project, "bytes.md")
+    assert texts[0] == "caf\ufffd \ufffd\ufffd \0 ok\n"
 
 
 def test_bash_messages_and_lineno_name_the_runbook_line(tmp_path: Path) -> None:
@@ -82,8 +81,8 @@ def test_bash_messages_and_lineno_name_the_runbook_line(tmp_path: Path) -> None:
         "# Where\n\n## Here\n\n```bash drill\necho \"$0:$LINENO\"\n```\n\n```bash drill\necho fine\ncd /nonexistent\n```\n"
     )})
     result = drillbook(cwd=project)
-    notebook = nbformat.read(project / "data" / "transcripts" / "runbooks__where.ipynb", as_version=4)
-    assert notebook.cells[0].outputs[0].text == "runbooks/where.md:6\n"
+    texts = printed(project, "where.md")
+    assert texts[0] == "runbooks/where.md:6\n"
     assert failure_report(result, "where.md")[1:] == [
         "  runbooks/where.md:11: Here: the command exited with status 1",
         "  command:",
@@ -126,8 +125,8 @@ def test_shell_state_carries_but_set_plus_e_and_signal_traps_do_not(tmp_path: Pa
     )})
     result = drillbook("runbooks/state.md", cwd=project)
     assert result.returncode == 0, result.stdout
-    notebook = nbformat.read(project / "data" / "transcripts" / "runbooks__state.ipynb", as_version=4)
-    assert notebook.cells[1].outputs[0].text == "release 7\ntrap -- 'echo bye' EXIT\n"
+    texts = printed(project, "state.md")
+    assert texts[1] == "release 7\ntrap -- 'echo bye' EXIT\n"
 
 
 def test_the_whole_sandbox_can_be_walked_and_archived(tmp_path: Path) -> None:
@@ -216,8 +215,8 @@ def test_the_jail_shows_only_what_the_tools_need(tmp_path: Path) -> None:
     )})
     result = drillbook(cwd=project, env={**os.environ, "TMPDIR": str(host_tmp)})
     assert result.returncode == 0, result.stdout
-    notebook = nbformat.read(project / "data" / "transcripts" / "runbooks__view.ipynb", as_version=4)
-    listed = notebook.cells[0].outputs[0].text
+    texts = printed(project, "view.md")
+    listed = texts[0]
     top, run = listed.split("\n/run:\n")
     assert top.split() == expected_top_level()
     assert run.split() == ["drill", "/run/drill:", "snapshot", "status", "supervisor.py", "tools"]
@@ -228,8 +227,8 @@ def test_the_folders_above_the_python_show_nothing_but_the_way_down_to_it(tmp_pa
         f"ls -A {Path(*Path(folder).parts[:-1])}" for folder in python_folders()) + "\n```\n"})
     result = drillbook(cwd=project)
     assert result.returncode == 0, result.stdout
-    notebook = nbformat.read(project / "data" / "transcripts" / "runbooks__above.ipynb", as_version=4)
-    shown = notebook.cells[0].outputs[0].text.split("\n")[:-1]
+    texts = printed(project, "above.md")
+    shown = texts[0].split("\n")[:-1]
     wanted = []
     for folder in python_folders():
         siblings = sorted(Path(other).name for other in python_folders()
@@ -243,8 +242,8 @@ def test_root_holds_only_the_way_to_the_python_that_runs_the_drill(tmp_path: Pat
     project = write_fixture_project(tmp_path, {"root.md": "# Root\n\n```bash drill\nls -A /root 2>&1 || true\n```\n"})
     result = drillbook(cwd=project)
     assert result.returncode == 0, result.stdout
-    notebook = nbformat.read(project / "data" / "transcripts" / "runbooks__root.ipynb", as_version=4)
-    shown = notebook.cells[0].outputs[0].text.split() if notebook.cells[0].outputs else []
+    texts = printed(project, "root.md")
+    shown = texts[0].split()
     assert shown == (under_root or ["ls:", "cannot", "access", "'/root':", "No", "such", "file", "or", "directory"])
 
 
@@ -312,8 +311,8 @@ def test_no_host_unix_socket_can_be_reached(tmp_path: Path) -> None:
         named.close()
         abstract.close()
     assert result.returncode == 0, result.stdout
-    notebook = nbformat.read(project / "data" / "transcripts" / "runbooks__sock.ipynb", as_version=4)
-    assert notebook.cells[0].outputs[0].text == (
+    texts = printed(project, "sock.md")
+    assert texts[0] == (
         "FileNotFoundError\nConnectionRefusedError\nFileNotFoundError\nFileNotFoundError\n")
 
 
@@ -484,8 +483,8 @@ def test_the_jail_has_a_private_tmp_and_no_capabilities(tmp_path: Path) -> None:
     finally:
         host_file.unlink()
     assert result.returncode == 0, result.stdout
-    notebook = nbformat.read(project / "data" / "transcripts" / "runbooks__caps.ipynb", as_version=4)
-    assert notebook.cells[0].outputs[0].text == "CapEff:\t0000000000000000\n"
+    texts = printed(project, "caps.md")
+    assert texts[0] == "CapEff:\t0000000000000000\n"
 
 
 def test_without_bubblewrap_the_drill_refuses_with_exit_2(tmp_path: Path) -> None:
@@ -673,8 +672,8 @@ def test_huge_output_is_fast_and_the_transcript_keeps_its_head_and_tail(tmp_path
     )})
     result = drillbook(cwd=project)
     assert result.returncode == 0, result.stdout
-    notebook = nbformat.read(project / "data" / "transcripts" / "runbooks__loud.ipynb", as_version=4)
-    loud, long_line = (cell.outputs[0].text for cell in notebook.cells)
+    texts = printed(project, "loud.md")
+    loud, long_line = texts
     head, marker, tail = loud.partition("\n[drill: 49,868,938 bytes of output left out]\n")
     assert marker and head == ("0123456789abcdef\n" * 4096)[:65536]
     printed = ("0123456789abcdef\n" * (50_000_000 // 17 + 1))[:50_000_000] + "last line\n"

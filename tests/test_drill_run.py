@@ -184,6 +184,13 @@ def write_fixture_project(directory: Path, runbooks: dict[str, str], options: st
     return directory
 
 
+def printed(project: Path, runbook: str) -> list[str]:
+    """What each step of ``runbook`` printed, from its transcript ("" for a step that printed nothing)."""
+    notebook = nbformat.read(project / "data" / "transcripts" / f"runbooks__{runbook.removesuffix('.md')}.ipynb",
+                             as_version=4)
+    return [cell.outputs[0].text if cell.outputs else "" for cell in notebook.cells]
+
+
 def drillbook(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "drillbook.cli", "drill", *args], cwd=cwd, env=env or dict(os.environ),
                           capture_output=True, text=True, timeout=300)

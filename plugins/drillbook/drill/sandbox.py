@@ -419,7 +419,8 @@ class Jail:
         """Start the drill's shell on ``pipes``; ``script_name`` (a runbook path) is how bash names its script."""
         link = self.sandbox.status / "script" / script_name
         link.parent.mkdir(parents=True, exist_ok=True)
-        link.symlink_to(f"/dev/fd/{SCRIPT_FD}")
+        if not link.is_symlink():  # a later shell of the same name (a second kernel in this jail) finds it there
+            link.symlink_to(f"/dev/fd/{SCRIPT_FD}")
         script_folder = self.sandbox.seen_status / "script"
         try:
             await self.request({"op": "shell", "argv": [host_tools().bash, "--noprofile", "--norc", script_name],
