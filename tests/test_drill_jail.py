@@ -676,8 +676,8 @@ def test_huge_output_is_fast_and_the_transcript_keeps_its_head_and_tail(tmp_path
     loud, long_line = texts
     head, marker, tail = loud.partition("\n[drill: 49,868,938 bytes of output left out]\n")
     assert marker and head == ("0123456789abcdef\n" * 4096)[:65536]
-    printed = ("0123456789abcdef\n" * (50_000_000 // 17 + 1))[:50_000_000] + "last line\n"
-    assert tail == printed[-65536:]
+    expected = ("0123456789abcdef\n" * (50_000_000 // 17 + 1))[:50_000_000] + "last line\n"
+    assert tail == expected[-65536:]
     assert long_line.startswith("x" * 65536 + "\n[drill: 868,929 bytes of output left out]\n")
     durations = [step["duration_s"] for step in json.loads(
         (project / "data" / "drills.jsonl").read_text().splitlines()[-1])["steps"]]

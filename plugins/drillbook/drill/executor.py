@@ -21,7 +21,6 @@ import functools
 import json
 import logging
 import os
-import signal
 import subprocess
 import tempfile
 import time
@@ -39,7 +38,7 @@ from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernel
 from nbformat import NotebookNode
 
 from drillbook.drill.inert import make_inert
-from drillbook.drill.jail import JailOptions, host_tools, jail_sandbox
+from drillbook.drill.jail import JailOptions, host_tools
 from drillbook.drill.kernel import KERNEL_NAME, SHELL_ENV
 from drillbook.drill.kernel_spec import DrillKernelSpecManager, kernel_spec
 from drillbook.drill.limits import format_size
@@ -52,6 +51,7 @@ from drillbook.drill.sandbox import (
     ScenarioSnapshots,
     ShellPipes,
     collected,
+    exited,
     jail_problem,
 )
 from drillbook.drill.scenario import Scenario
@@ -237,7 +237,7 @@ async def run_drill(
         run.failure = DrillFailure(runbook.path, None, "drill jail", None, JailUnavailable(problem).message, "")
         return _finish(run, started_at, clock, commit, None, None)
     sandbox = Sandbox.create(sandbox_parent, jailed=jail)
-    pipes = ShellPipes.create()
+    pipes = ShellPipes()
     kernel_log = (sandbox.kernel / "kernel.log").open("wb")
     manager = AsyncKernelManager(
         kernel_name=KERNEL_NAME,
@@ -567,28 +567,14 @@ async def _stop_kernel(client: NotebookClient, manager: AsyncKernelManager) -> N
 
 
 async def _kill_and_await_exit(process: Any) -> None:
-    """SIGKILL the kernel and wait until it has exited, leaving jupyter_client to reap it.
-
-    jupyter_client's own wait polls every 0.1 s, a tenth of a second per drill that a
-    pidfd saves; the process stays a zombie until reaped, so its pid is never reused meanwhile.
-    """
+    """SIGKILL the kernel and wait until it has exited (a pidfd: jupyter_client's own wait polls every 0.1 s)."""
     if not isinstance(process, subprocess.Popen) or process.returncode is not None:
         return
     try:
-        pidfd = os.pidfd_open(process.pid)
-    except OSError:  # already reaped
-        return
-    loop = asyncio.get_running_loop()
-    exited = loop.create_future()
-    loop.add_reader(pidfd, lambda: exited.done() or exited.set_result(None))
-    try:
-        os.kill(process.pid, signal.SIGKILL)
-        await asyncio.wait_for(asyncio.shield(exited), KILL_WAIT_S)
+        process.kill()
+        await exited(process, KILL_WAIT_S)
     except (OSError, asyncio.TimeoutError):
         pass  # jupyter_client's shutdown tries again
-    finally:
-        loop.remove_reader(pidfd)
-        os.close(pidfd)
 
 
 def _record(run: _Run, started_at: str, duration_s: float, commit: str | None) -> DrillRecord:

@@ -32,6 +32,7 @@ import functools
 import json
 import os
 import socket
+import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -280,10 +281,6 @@ class ShellPipes:
         self.end = os.pipe()  # the kernel reads, the supervisor writes how the shell ended
         self.open = {*self.script, *self.output, *self.end}
 
-    @classmethod
-    def create(cls) -> "ShellPipes":
-        return cls()
-
     @property
     def kernel_ends(self) -> tuple[int, int, int]:
         return self.script[1], self.output[0], self.end[0]
@@ -305,7 +302,7 @@ class ShellPipes:
 class Jail:
     """One running jail over one sandbox, driven through its supervisor."""
 
-    def __init__(self, sandbox: Sandbox, process: asyncio.subprocess.Process, channel: socket.socket,
+    def __init__(self, sandbox: Sandbox, process: subprocess.Popen[bytes], channel: socket.socket,
                  group: LimitGroup) -> None:
         self.sandbox = sandbox
         self.process = process
@@ -328,9 +325,10 @@ class Jail:
             argv = [tools.python, "-I", "-S", str(SUPERVISOR_SOURCE), str(theirs.fileno()), str(sandbox.folder), "host"]
         group = LimitGroup(options.limits)
         try:
-            process = await asyncio.create_subprocess_exec(
-                *group.enter(argv, tools.sh), pass_fds=(theirs.fileno(),), env={}, cwd=sandbox.root,
-                stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+            # A plain Popen, awaited through a pidfd (exited()): no child-watcher thread races to reap it.
+            process = subprocess.Popen(
+                group.enter(argv, tools.sh), pass_fds=(theirs.fileno(),), env={}, cwd=sandbox.root,
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                 start_new_session=True,  # a Ctrl-C meant for drillbook does not reach the steps
             )
         except BaseException:
@@ -366,12 +364,8 @@ class Jail:
     async def _last_words(self) -> str:
         """Why the jail is gone: what bwrap or the supervisor said, else that it ended."""
         self.kill()
-        stderr = b""
-        if self.process.stderr is not None:
-            try:
-                stderr = await asyncio.wait_for(self.process.stderr.read(4096), 5)
-            except asyncio.TimeoutError:
-                pass
+        await exited(self.process)
+        stderr = self.process.stderr.read(4096) if self.process.stderr is not None else b""
         said = stderr.decode("utf-8", errors="replace").strip().splitlines()
         return f"the drill's jail ended: {said[-1]}" if said else "the drill's jail ended"
 
@@ -461,8 +455,26 @@ class Jail:
     async def close(self) -> None:
         self.kill()
         self.channel.close()
-        await asyncio.shield(self.process.wait())
+        await asyncio.shield(exited(self.process))
+        if self.process.stderr is not None:
+            self.process.stderr.close()
         self.group.close()
+
+
+async def exited(process: subprocess.Popen[bytes], timeout: float | None = None) -> None:
+    """Wait until ``process`` has ended, and reap it; without a thread, through a pidfd."""
+    if process.poll() is not None:
+        return
+    loop = asyncio.get_running_loop()
+    pidfd = os.pidfd_open(process.pid)
+    ended = loop.create_future()
+    loop.add_reader(pidfd, lambda: ended.done() or ended.set_result(None))
+    try:
+        await asyncio.wait_for(asyncio.shield(ended), timeout)
+    finally:
+        loop.remove_reader(pidfd)
+        os.close(pidfd)
+    process.wait()
 
 
 def _ended_phrase(ended: str) -> str:
@@ -568,8 +580,6 @@ class ScenarioSnapshots:
 
 def jail_problem() -> str | None:
     """Why the drill jail cannot run on this machine, or None when it can."""
-    import subprocess
-
     tools = host_tools()
     if tools.bwrap is None:
         return "bwrap is not installed"
