@@ -11,6 +11,8 @@ from __future__ import annotations
 
 ENDED = "the drill's shell ended with status {}: the step ran exit or exec, or failed under an ERR trap of its own"
 EXITED = "the command exited with status {}"
+# The jail's supervisor's pid, found without procps (the pattern's brackets keep grep from finding itself).
+SUPERVISOR = "supervisor=$(grep -l 'supervisor[.]py' /proc/[0-9]*/cmdline | head -1 | cut -d/ -f3)"
 
 
 def steps(*bodies: str, timeout: str = "") -> str:
@@ -82,11 +84,14 @@ CORPUS: dict[str, tuple[str, str]] = {
                   "ran past its timeout of 2 s; it was waiting for input on standard input, and a drill has no "
                   "keyboard: pipe the input in (printf 'yes\\n' | command)"),
     # -- the drill's other processes ----------------------------------------------------------
-    "supervisor-fds": (steps("supervisor=$(pgrep -f supervisor.py)\nexec 9</proc/$supervisor/fd/0  # fails here"),
-                       EXITED.format(1)),
-    "supervisor-environment": (steps("cat /proc/$(pgrep -f supervisor.py)/environ  # fails here"), EXITED.format(1)),
-    "no-kernel-in-sight": (steps("pgrep -f drillbook.drill.kernel  # fails here"), EXITED.format(1)),
-    "kills-the-supervisor": (steps("pkill -9 -f supervisor.py\nsleep 5"), "the drill's jail ended before the step did"),
+    "supervisor-fds": (steps(f"{SUPERVISOR}\nexec 9</proc/$supervisor/fd/0  # fails here"), EXITED.format(1)),
+    "supervisor-environment": (steps(f"{SUPERVISOR}\ncat /proc/$supervisor/environ  # fails here"), EXITED.format(1)),
+    "no-kernel-in-sight": (steps("grep -l 'drillbook[.]drill[.]kernel' /proc/[0-9]*/cmdline  # fails here"),
+                           EXITED.format(1)),
+    "kills-the-supervisor": (steps("kill -KILL 1; kill -STOP 1; kill -INT 1; kill -TERM 1; sleep 0.5",
+                                   "false  # fails here"), EXITED.format(1)),
+    "traces-the-supervisor": (steps("python3 -c 'import ctypes, sys; sys.exit(ctypes.CDLL(None).ptrace(16, 1, 0, 0))'"
+                                    "  # fails here"), EXITED.format(255)),
     # -- ending the shell -----------------------------------------------------------------------
     "kill-self": (steps("echo before\nkill $$\necho after"), "the drill's shell was killed by signal SIGTERM"),
     "kill-9-self": (steps("kill -9 $$"), "the drill's shell was killed by signal SIGKILL"),

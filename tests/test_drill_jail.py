@@ -458,6 +458,17 @@ def test_the_scenario_runs_in_the_jail_too(tmp_path: Path, outside: Path) -> Non
     ]
 
 
+def test_a_scenario_killed_by_a_signal_names_it(tmp_path: Path) -> None:
+    project = write_fixture_project(tmp_path, {"x.md": "# X\n\n```bash drill\ntrue\n```\n"})
+    (project / "runbooks" / "scenarios" / "default" / "setup.sh").write_text("echo building\nkill -9 $$\n")
+    result = drillbook("--no-record", cwd=project)
+    assert failure_report(result, "x.md")[1:] == [
+        "  runbooks/x.md: scenario 'default': was killed by signal SIGKILL",
+        "  last output:",
+        "    building",
+    ]
+
+
 def test_processes_the_scenario_leaves_running_end_before_the_first_step(tmp_path: Path) -> None:
     project = write_fixture_project(tmp_path / "p", {"x.md": (
         "# X\n\n```bash drill\nsleep 4413\n```\n"

@@ -234,7 +234,7 @@ def jail_argv(mounts: list[Mount]) -> list[str]:
     if tools.bwrap is None:
         raise FileNotFoundError(JAIL_PROGRAM)
     argv = [tools.bwrap, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent",
-            "--new-session", "--cap-drop", "ALL"]
+            "--new-session", "--cap-drop", "ALL", "--as-pid-1"]
     for mount in mounts:
         argv += mount.bwrap_args()
     # Nothing else is writable: not the jail's root, not /dev (its devices still open for writing).

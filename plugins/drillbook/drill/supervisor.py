@@ -5,8 +5,11 @@ JAILED``) and sends it requests over a Unix socket, one JSON object per message 
 the file descriptors it needs attached. It answers each with one JSON object. It
 imports only the standard library: the jail shows no site-packages to it.
 
-It is not dumpable, so no step can open its file descriptors through ``/proc`` or
-trace it. A step can still kill it, which ends the jail and fails the step.
+In the jail it is process 1 (bwrap ``--as-pid-1``): no other process holds its
+socket, a step's signals do not reach it (the kernel drops them, for a namespace's
+init, unless it handles them, and it handles none), and when it ends every process
+of the jail ends. It is not dumpable, so no step can open its file descriptors
+through ``/proc`` or trace it. As process 1 it reaps every orphan of the jail.
 """
 
 from __future__ import annotations
@@ -23,9 +26,10 @@ import time
 
 MAX_MESSAGE = 1 << 20
 COPY_CHUNK = 1 << 20
-QUIET_WAIT_S = 2.0
+QUIET_WAIT_S = 2.0  # how long killed processes may take to be gone before a copy starts
+REAP_EVERY_S = 0.5  # how often, at most, orphans wait to be reaped
 # read and readv, by machine: a process blocked in one on file descriptor 0 waits for input.
-READ_SYSCALLS = {"x86_64": (0, 19), "aarch64": (63, 65), "riscv64": (63, 65)}  # how long killed processes may take to be gone before a copy starts
+READ_SYSCALLS = {"x86_64": (0, 19), "aarch64": (63, 65), "riscv64": (63, 65)}
 
 
 def not_dumpable() -> None:
@@ -86,19 +90,41 @@ class Supervisor:
         self.channel = channel
         self.sandbox = sandbox
         self.jailed = jailed
-        self.shells: dict[int, tuple[int, int]] = {}  # pidfd -> (pid, status fd)
+        self.shells: dict[int, int] = {}  # pid -> the fd its end is reported on
+        self.pidfds: dict[int, int] = {}  # pidfd -> pid, to wake when a shell ends
         self.keyboard: int | None = None  # the write end of the current shell's standard input
         self.keyboard_inode = -1
 
     def serve(self) -> None:
         while True:
-            ready, _, _ = select.select([self.channel, *self.shells], [], [])
-            for fd in ready:
-                if fd is self.channel:
-                    if not self.request():
-                        return
-                else:
-                    self.shell_ended(fd)
+            ready, _, _ = select.select([self.channel, *self.pidfds], [], [], REAP_EVERY_S)
+            if self.channel in ready and not self.request():
+                return
+            self.reap()
+
+    def reap(self) -> None:
+        """Collect every ended child (as process 1, every orphan of the jail too); report a shell's end."""
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            if pid in self.shells:
+                self.report(pid, describe(status))
+
+    def report(self, pid: int, ended: str) -> None:
+        status_fd = self.shells.pop(pid)
+        for pidfd, shell in list(self.pidfds.items()):
+            if shell == pid:
+                del self.pidfds[pidfd]
+                os.close(pidfd)
+        try:
+            os.write(status_fd, (ended + "\n").encode("ascii"))
+        except OSError:
+            pass
+        os.close(status_fd)
 
     def request(self) -> bool:
         try:
@@ -161,18 +187,9 @@ class Supervisor:
         for fd in (keyboard, script, output):
             os.close(fd)
         fds.clear()
-        self.shells[os.pidfd_open(pid)] = (pid, status)
+        self.shells[pid] = status
+        self.pidfds[os.pidfd_open(pid)] = pid
         return {"pid": pid}
-
-    def shell_ended(self, pidfd: int) -> None:
-        pid, status_fd = self.shells.pop(pidfd)
-        os.close(pidfd)
-        _, status = os.waitpid(pid, 0)
-        try:
-            os.write(status_fd, (describe(status) + "\n").encode("ascii"))
-        except OSError:
-            pass
-        os.close(status_fd)
 
     def op_reading_input(self, message: dict, fds: list[int]) -> dict:
         """Whether a process of the jail is blocked reading the shell's standard input."""
@@ -218,45 +235,25 @@ class Supervisor:
     # -- helpers ----------------------------------------------------------------
 
     def end_others(self) -> None:
+        """Kill every other process of the jail (as process 1, -1 reaches them all) and wait until they are gone."""
         if not self.jailed:  # outside a PID namespace of its own, -1 would be every process of the user
             return
-        for pidfd in list(self.shells):
-            self.shell_ended_by_kill(pidfd)
         try:
-            os.kill(-1, signal.SIGKILL)  # every process of the jail but this one and its init
+            os.kill(-1, signal.SIGKILL)
         except ProcessLookupError:
             pass
         deadline = time.monotonic() + QUIET_WAIT_S
-        while time.monotonic() < deadline and others_alive():
-            try:
-                while os.waitpid(-1, os.WNOHANG)[0]:
-                    pass
-            except ChildProcessError:
-                pass
+        while True:
+            self.reap()
+            if not others_alive() or time.monotonic() > deadline:
+                return
             time.sleep(0.01)
-
-    def shell_ended_by_kill(self, pidfd: int) -> None:
-        pid, _ = self.shells[pidfd]
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self.shell_ended(pidfd)
 
 
 def others_alive() -> bool:
-    """Whether a process other than this one and the jail's init is still running (not a zombie)."""
-    me = os.getpid()
-    for name in os.listdir("/proc"):
-        if name.isdigit() and int(name) not in (1, me):
-            try:
-                with open(f"/proc/{name}/stat", "rb") as stream:
-                    state = stream.read().rpartition(b")")[2].split()[0]
-            except (OSError, IndexError):
-                continue
-            if state != b"Z":
-                return True
-    return False
+    """Whether a process other than this one is still in the jail (a zombie not reaped yet counts)."""
+    me = str(os.getpid())
+    return any(name.isdigit() and name != me for name in os.listdir("/proc"))
 
 
 def copy_tree(source: str, target_fd: int) -> list[str]:
@@ -349,6 +346,7 @@ def _copy_file(name: str, src: int, dst: int, entry: os.stat_result) -> None:
 
 def main(argv: list[str]) -> int:
     not_dumpable()
+    signal.signal(signal.SIGINT, signal.SIG_DFL)  # handle no signal: as process 1, none from the jail reaches it
     channel = socket.socket(fileno=int(argv[0]))
     Supervisor(channel, argv[1], argv[2] == "jailed").serve()
     return 0
