@@ -52,6 +52,23 @@ def test_a_fork_bomb_fails_its_step_at_once_and_leaves_nothing_running(tmp_path:
     assert time.monotonic() - started < 5
 
 
+@needs_groups
+@pytest.mark.parametrize(("setup", "reason"), [
+    ("bomb4902() { bomb4902 | bomb4902 & }; bomb4902\nsleep 100\n",
+     "setup.sh tried to run more than 40 processes at once: the drill's process limit (jail_processes)"),
+    ("python3 -c 'x = bytearray(300 * 1024 * 1024)'\n",
+     "setup.sh went past the drill's memory limit of 96 MiB (jail_memory; the sandbox's files count too)"),
+], ids=["processes", "memory"])
+def test_a_scenario_past_a_limit_fails_every_drill_naming_it(tmp_path: Path, setup: str, reason: str) -> None:
+    project = write_fixture_project(tmp_path, {"x.md": "# X\n\n```bash drill\ntrue\n```\n"}, options=LIMITS)
+    (project / "runbooks" / "scenarios" / "default" / "setup.sh").write_text(setup)
+    began = time.monotonic()
+    result = drillbook("--no-record", cwd=project)
+    assert failure_report(result, "x.md")[1] == f"  runbooks/x.md: scenario 'default': {reason}"
+    assert time.monotonic() - began < 60  # not setup.sh's timeout of 120 s
+    assert alive("bomb4902") == []
+
+
 def test_a_step_that_fills_the_sandbox_fails_naming_its_size(tmp_path: Path) -> None:
     project = write_fixture_project(tmp_path, {"fill.md": (
         "# Fill\n\n## Fill\n\n```bash drill\nhead -c 3000000 /dev/zero > big\n```\n"

@@ -64,7 +64,6 @@ RECONNECT_IVL_MS = 10
 IDLE_WAIT_S = 0.02  # how long to wait for a kernel_info request's idle status before asking again
 IDLE_WAIT_MAX_S = 0.5  # that wait doubles each time the status is missed, up to this
 KILL_WAIT_S = 5.0  # how long a killed kernel may take to exit before jupyter_client's shutdown takes over
-LIMIT_WATCH_S = 0.25  # how often a running drill's process limit is checked
 NO_KEYBOARD = ("; it was waiting for input on standard input, and a drill has no keyboard: pipe the input in "
                "(printf 'yes\\n' | command)")
 # nbclient logs a step's timeout or failure as an error; the drill reports it itself.
@@ -392,8 +391,8 @@ async def _prepare(run: _Run, client: NotebookClient, sandbox: Sandbox, scenario
 
     setup, kernel = await asyncio.gather(set_up(), start_kernel(), return_exceptions=True)
     if isinstance(setup, ScenarioFailed):
-        reason = (jails[0].limit_hit() if jails else None) or setup.reason
-        run.failure = DrillFailure(run.runbook.path, None, f"scenario '{scenario.name}'", None, reason, setup.output)
+        run.failure = DrillFailure(run.runbook.path, None, f"scenario '{scenario.name}'", None, setup.reason,
+                                   setup.output)
     elif isinstance(setup, JailFailed):
         run.failure = DrillFailure(run.runbook.path, None, "drill jail", None, str(setup), "")
     elif isinstance(setup, BaseException):
@@ -453,13 +452,9 @@ async def _idle(kernel_client: Any, request: str, wait_s: float) -> bool:
 
 
 async def _run_steps(run: _Run, client: NotebookClient, progress: DrillProgress, jail: Jail) -> None:
-    watcher = asyncio.ensure_future(_watch_limits(jail))
-    try:
-        for index, step in enumerate(run.runbook.steps):
-            if not await _run_step(run, client, progress, jail, index, step):
-                return
-    finally:
-        watcher.cancel()
+    for index, step in enumerate(run.runbook.steps):
+        if not await _run_step(run, client, progress, jail, index, step):
+            return
 
 
 async def _run_step(run: _Run, client: NotebookClient, progress: DrillProgress, jail: Jail, index: int,
@@ -495,15 +490,6 @@ async def _run_step(run: _Run, client: NotebookClient, progress: DrillProgress, 
                                    reason, output)
         return False
     return True
-
-
-async def _watch_limits(jail: Jail) -> None:
-    """End the jail as soon as a step runs into the process limit: a fork bomb fails at once, not at its timeout."""
-    while True:
-        await asyncio.sleep(LIMIT_WATCH_S)
-        if jail.group.process_limit_hit():
-            jail.kill()
-            return
 
 
 async def _sandbox_full(jail: Jail) -> str | None:

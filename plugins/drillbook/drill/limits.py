@@ -187,13 +187,13 @@ class LimitGroup:
     def process_limit_hit(self) -> bool:
         return self._count("fork", "max") > 0
 
-    def hit(self) -> str | None:
-        """The limit the jail ran into, as the reason a step failed: processes first, then memory."""
+    def hit(self, who: str = "the step") -> str | None:
+        """The limit the jail ran into, as the reason ``who`` failed: processes first, then memory."""
         if self.process_limit_hit():
-            return (f"the step tried to run more than {self.limits.processes} processes at once: the drill's "
+            return (f"{who} tried to run more than {self.limits.processes} processes at once: the drill's "
                     f"process limit (jail_processes)")
         if self._count("oom", "oom_kill"):
-            return (f"the step went past the drill's memory limit of {format_size(self.limits.memory)} "
+            return (f"{who} went past the drill's memory limit of {format_size(self.limits.memory)} "
                     f"(jail_memory; the sandbox's files count too)")
         return None
 

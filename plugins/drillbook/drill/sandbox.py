@@ -69,6 +69,7 @@ UNREACHABLE_PROXY = "http://127.0.0.1:9"  # the discard port: any HTTP client fa
 SETUP_TIMEOUT_S = 120.0
 # A jail answers a request (not a program it runs) within this, or it is taken for dead.
 JAIL_REPLY_S = 60.0
+LIMIT_WATCH_S = 0.25  # how often a jail's process limit is checked
 OUTPUT_DRAIN_S = 2.0
 SANDBOX_FOLDERS = ("home", "work", "bin", "tmp")
 PREFIX = "drill-"
@@ -309,6 +310,15 @@ class Jail:
         self.channel = channel
         self.group = group
         self.lock = asyncio.Lock()
+        self.watcher = asyncio.ensure_future(self._watch_processes())
+
+    async def _watch_processes(self) -> None:
+        """End the jail as soon as it runs into the process limit: a fork bomb fails at once, not at a timeout."""
+        while self.process.poll() is None:
+            await asyncio.sleep(LIMIT_WATCH_S)
+            if self.group.process_limit_hit():
+                self.kill()
+                return
 
     @classmethod
     async def start(cls, sandbox: Sandbox, options: JailOptions, scenario: Path | None = None,
@@ -399,9 +409,15 @@ class Jail:
                                    str(self.sandbox.seen), output, timeout)
         except asyncio.TimeoutError:
             output.finish()
-            raise ScenarioFailed(scenario.name, f"ran past {timeout:g} s", _text(output)) from None
+            raise ScenarioFailed(scenario.name, self.limit_hit("setup.sh") or f"ran past {timeout:g} s",
+                                 _text(output)) from None
+        except JailFailed:  # killed at its limit, or ended otherwise
+            output.finish()
+            if (limit := self.limit_hit("setup.sh")) is None:
+                raise
+            raise ScenarioFailed(scenario.name, limit, _text(output)) from None
         if ended != "exit 0":
-            raise ScenarioFailed(scenario.name, _ended_phrase(ended), _text(output))
+            raise ScenarioFailed(scenario.name, self.limit_hit("setup.sh") or _ended_phrase(ended), _text(output))
 
     async def copy_snapshot(self, scenario: Scenario) -> None:
         """Fill the sandbox with a copy of the snapshot this jail shows at /run/drill/snapshot (any depth, no link followed)."""
@@ -441,8 +457,9 @@ class Jail:
             os.close(fd)
         return list(reply["problems"])
 
-    def limit_hit(self) -> str | None:
-        return self.group.hit()
+    def limit_hit(self, who: str = "the step") -> str | None:
+        """Which of the drill's limits the jail ran into, as the reason ``who`` failed; None if none."""
+        return self.group.hit(who)
 
     def kill(self) -> None:
         """End the jail now, and every process in it."""
@@ -453,6 +470,7 @@ class Jail:
                 pass
 
     async def close(self) -> None:
+        self.watcher.cancel()
         self.kill()
         self.channel.close()
         await asyncio.shield(exited(self.process))
