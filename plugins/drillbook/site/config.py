@@ -53,6 +53,17 @@ class AbsolutePaths(opt.ListOfItems):
 
 
 MERMAID_MODES = ("auto", "all", "off")
+LINT_LEVELS = ("warning", "error", "off")
+
+
+class LintLevel(opt.Choice):
+    """One of LINT_LEVELS; YAML reads an unquoted ``off`` as false, which means off here too."""
+
+    def __init__(self) -> None:
+        super().__init__(LINT_LEVELS, default="warning")
+
+    def run_validation(self, value: object) -> str:
+        return super().run_validation("off" if value is False else value)
 
 
 class DrillbookConfig(Config):
@@ -86,3 +97,8 @@ class DrillbookConfig(Config):
     jail_memory = Size(default="2GiB")
     jail_processes = AtLeastOne(default=512)
     jail_sandbox_size = Size(default="1GiB")
+    # The runbook lint of every shell block while the site builds: warning (--strict fails on
+    # findings), error (any finding fails the build), off.
+    lint = LintLevel()
+    # Findings not reported on this site: CODE, or PATH-GLOB:CODE[,CODE] (SC2016, docs/old/*.md:DB104).
+    lint_ignore = opt.ListOfItems(opt.Type(str), default=[])
