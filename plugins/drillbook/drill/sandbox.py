@@ -130,6 +130,12 @@ def _folder(parent: Path | None) -> Path:
     return Path(parent or sandboxes_folder() or tempfile.gettempdir()).resolve()
 
 
+def private_folders() -> list[str]:
+    """Every folder this process may keep drill folders in (each drill's kernel key, status channel, kept sandbox)."""
+    return list(dict.fromkeys(str(path) for path in (_folder(None), Path(tempfile.gettempdir()).resolve(),
+                                                      SHORT_FOLDER.resolve(), MEMORY_FOLDER.resolve())))
+
+
 @functools.cache
 def tools_folder() -> Path:
     """This process's tools, shown read-only in every jail: ``python3``, the blocked-tool stubs, an empty folder."""
