@@ -515,6 +515,20 @@ def test_processes_the_scenario_leaves_running_end_before_the_first_step(tmp_pat
     assert running == []
 
 
+def test_no_step_can_write_the_hosts_kernel_settings_even_as_root(tmp_path: Path) -> None:
+    # As root, a step is the host's uid 0 (without capabilities): a writable /proc/sys would let it
+    # set kernel.core_pattern, a program the host runs as root. The value written back is the same.
+    project = write_fixture_project(tmp_path, {"sysctl.md": (
+        "# Sysctl\n\n## Write\n\n```bash drill\nvalue=$(cat /proc/sys/kernel/core_uses_pid)\n"
+        "echo \"$value\" > /proc/sys/kernel/core_uses_pid\n```\n"
+    )})
+    result = drillbook("--no-record", cwd=project)
+    assert failure_report(result, "sysctl.md")[-2:] == [
+        "    runbooks/sysctl.md: line 7: /proc/sys/kernel/core_uses_pid: Read-only file system",
+        "    drill: the command exited with status 1",
+    ]
+
+
 def test_the_jail_has_a_private_tmp_and_no_capabilities(tmp_path: Path) -> None:
     host_file = Path(tempfile.mkstemp(prefix="drill-host-")[1])
     try:

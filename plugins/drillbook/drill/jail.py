@@ -208,7 +208,7 @@ def host_view(read_only: tuple[str, ...], empty_folder: str) -> tuple[tuple[Moun
     system.append(Mount("read-only", "/etc", "/etc", "system settings"))
     system += etc_hidden(empty_folder)
     system += [Mount("dev", "/dev", why="read-only, its own null, zero, full, random, urandom, tty and pts only"),
-               Mount("proc", "/proc", why="the jail's own processes only")]
+               Mount("proc", "/proc", why="read-only, the jail's own processes only")]
     folders: list[Mount] = []
     tools = host_tools()
     for path, why in [*((folder, "the Python that runs the drill") for folder in python_folders()),
@@ -260,8 +260,11 @@ def jail_argv(mounts: list[Mount]) -> list[str]:
             "--new-session", "--cap-drop", "ALL", "--as-pid-1"]
     for mount in mounts:
         argv += mount.bwrap_args()
-    # Nothing else is writable: not the jail's root, not /dev (its devices still open for writing).
-    return [*argv, "--remount-ro", "/dev", "--remount-ro", "/", "--chdir", str(jail_sandbox()), "--"]
+    # Nothing else is writable: not the jail's root, not /dev (its devices still open for writing), not /proc:
+    # run as root, a step is the host's uid 0 without capabilities, which may still write the host's
+    # sysctls (kernel.core_pattern names a program the host runs as root) through a writable /proc/sys.
+    return [*argv, "--remount-ro", "/dev", "--remount-ro", "/proc", "--remount-ro", "/", "--chdir",
+            str(jail_sandbox()), "--"]
 
 
 def view_text(mounts: list[Mount]) -> list[str]:
