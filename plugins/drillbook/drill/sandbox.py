@@ -31,6 +31,7 @@ import atexit
 import functools
 import json
 import os
+import shlex
 import socket
 import subprocess
 import tempfile
@@ -145,7 +146,7 @@ def tools_folder() -> Path:
     for folder in ("bin", "blocked", "empty"):
         (root / folder).mkdir()
     python = root / "bin" / "python3"
-    python.write_text(f"#!/bin/sh\nexec '{host_tools().python}' \"$@\"\n", encoding="utf-8")
+    python.write_text(f"#!/bin/sh\nexec {shlex.quote(host_tools().python)} \"$@\"\n", encoding="utf-8")
     python.chmod(0o755)
     stub = root / "blocked-tool"
     stub.write_text(BLOCKED_STUB, encoding="utf-8")
