@@ -10,7 +10,7 @@ from conftest import ROOT
 
 
 def test_bench_lint_prints_the_time_the_cpu_and_the_target() -> None:
-    result = subprocess.run([sys.executable, "-m", "drillbook.lint.bench", "--copies", "7", "--jobs", "1"], cwd=ROOT,
+    result = subprocess.run([sys.executable, "-m", "drillbook.bench.lint", "--copies", "7", "--jobs", "1"], cwd=ROOT,
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
@@ -22,7 +22,7 @@ def test_bench_lint_prints_the_time_the_cpu_and_the_target() -> None:
 
 
 def test_every_copy_gets_blocks_of_its_own() -> None:
-    from drillbook.lint.bench import copy_text
+    from drillbook.bench.lint import copy_text
 
     page = "# R\n\n```bash drill\necho a\n```\n\n1. Step\n\n   ```sh\n   echo b\n   ```\n"
     assert copy_text(page, 7) == (

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from drillbook.drill.parsing import parse_blocks, parse_runbook
@@ -121,14 +123,65 @@ def test_tagged_block_inside_an_admonition() -> None:
     )
 
 
-def test_placeholders_are_bound_from_the_frontmatter() -> None:
+def test_placeholders_are_bound_from_the_frontmatter_as_data_quoted_for_where_they_stand() -> None:
     text = (
         "---\ndrill:\n  vars:\n    \"<PR_NUMBER>\": \"$(gh pr list --json number --jq '.[0].number')\"\n"
-        "    \"<commit-hash>\": abc123\n---\n"
-        "```bash drill\ngh pr merge <PR_NUMBER> --squash\ngit show <commit-hash>\n```\n"
+        "    \"<commit-hash>\": abc123\n    \"<WHY>\": it's \"broken\"\n---\n"
+        "```bash drill\ngh pr merge <PR_NUMBER> --squash\ngit show <commit-hash>\ngit commit -m \"fix: <WHY>\"\n```\n"
     )
     (step,) = parse_runbook(text, "runbooks/x.md").steps
-    assert step.command == "gh pr merge $(gh pr list --json number --jq '.[0].number') --squash\ngit show abc123\n"
+    assert step.command == (
+        "gh pr merge '$(gh pr list --json number --jq '\\''.[0].number'\\'')' --squash\n"
+        "git show abc123\n"
+        'git commit -m "fix: it\'s \\"broken\\""\n'
+    )
+
+
+def test_a_value_known_only_when_the_step_runs_is_read_from_a_shell_variable() -> None:
+    text = (
+        "---\ndrill:\n  vars:\n    \"<COMMIT>\": {variable: HOTFIX_COMMIT}\n---\n"
+        "```bash drill\ngit cherry-pick -x <COMMIT>\ngit log | grep \"picked from commit <COMMIT>\"\necho '<COMMIT>'\n```\n"
+    )
+    (step,) = parse_runbook(text, "runbooks/x.md").steps
+    assert step.command == (
+        'git cherry-pick -x "${HOTFIX_COMMIT}"\ngit log | grep "picked from commit ${HOTFIX_COMMIT}"\necho \'\'"${HOTFIX_COMMIT}"\'\'\n'
+    )
+
+
+def test_a_quoted_here_document_cannot_read_a_variable() -> None:
+    text = "---\ndrill:\n  vars:\n    \"<C>\": {variable: V}\n---\n```bash drill\ncat <<'EOF'\n<C>\nEOF\n```\n"
+    assert error_of(text) == (
+        "runbooks/x.md:4: drill.vars['<C>']: the value cannot go in line 8: "
+        "the here-document is quoted, so a value read from a variable cannot go in"
+    )
+
+
+def test_a_variable_binding_names_a_shell_variable() -> None:
+    text = "---\ndrill:\n  vars:\n    \"<C>\": {variable: 'a b'}\n---\n```bash drill\necho <C>\n```\n"
+    assert error_of(text) == (
+        "runbooks/x.md:4: drill.vars['<C>'].variable: expected a shell variable name, like HOTFIX_COMMIT, got 'a b'"
+    )
+
+
+def test_a_bound_value_that_cannot_stand_where_its_placeholder_is_names_both_lines() -> None:
+    text = "---\ndrill:\n  vars:\n    \"<N>\": 'a[$(touch x)]'\n---\n```bash drill\necho $(( <N> + 1 ))\n```\n"
+    assert error_of(text) == (
+        "runbooks/x.md:4: drill.vars['<N>']: the value cannot go in line 7: "
+        "it must be a whole number here, where the shell computes with it"
+    )
+
+
+@pytest.mark.parametrize(("line", "problem"), [
+    ("<TEST_COMMAND>", "it stands where the shell expects a command, so a value would run as one"),
+    ('eval "echo <X>"', "eval reads it again as shell code"),
+    ("bash -c 'echo <X>'", "bash -c reads it again as shell code"),
+    ("echo `echo <X>`", "it is inside backticks `…`, whose text the shell reads twice; write $(…) instead"),
+])
+def test_a_placeholder_where_no_value_is_safe_is_an_error_even_in_a_block_the_drill_does_not_run(line: str, problem: str) -> None:
+    placeholder = re.search(r"<[A-Z_]+>", line).group()  # type: ignore[union-attr]
+    assert error_of(f"# X\n\n```bash\n{line}\n```\n") == (
+        f"runbooks/x.md:4: placeholder {placeholder} cannot take a value here: {problem}"
+    )
 
 
 def test_unbound_placeholder_names_its_line() -> None:
@@ -156,7 +209,7 @@ def test_var_key_must_be_a_placeholder() -> None:
 
 def test_var_value_must_be_text() -> None:
     text = "---\ndrill:\n  vars:\n    \"<X>\": [1, 2]\n---\n```bash drill\necho <X>\n```\n"
-    assert error_of(text) == "runbooks/x.md:4: drill.vars['<X>']: expected text, got [1, 2]"
+    assert error_of(text) == "runbooks/x.md:4: drill.vars['<X>']: expected text, or {variable: NAME}, got [1, 2]"
 
 
 def test_unknown_drill_key() -> None:

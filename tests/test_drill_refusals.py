@@ -44,7 +44,7 @@ def test_words_that_only_look_alike_are_not_refused(tmp_path: Path, step: str) -
 
 def test_a_placeholder_bound_to_a_refused_trap_is_refused(tmp_path: Path) -> None:
     project = write_fixture_project(tmp_path, {"x.md": (
-        "---\ndrill:\n  vars:\n    \"<HOOK>\": \"trap 'x' DEBUG\"\n---\n# X\n\n```bash drill\necho ok\n<HOOK>\n```\n"
+        "---\ndrill:\n  vars:\n    \"<SIGNAL>\": \"DEBUG\"\n---\n# X\n\n```bash drill\necho ok\ntrap 'x' <SIGNAL>\n```\n"
     )})
     result = drillbook(cwd=project)
     assert (result.returncode, result.stderr) == (2, f"runbooks/x.md:10: {DEBUG_TRAP}\n")

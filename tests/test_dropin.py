@@ -51,6 +51,7 @@ nav:
   - API: api.md
   - Incidents: incidents/db-outage.md
   - Runbooks: runbooks/health.md
+  - Contributing & Support: support.md
 """
 
 TEAM_PAGES = {
@@ -131,6 +132,19 @@ severity: sev2
 | Page the DBA | on-call |
 """,
     "docs/runbooks/health.md": "# Service health\n\nOur own page about health checks.\n",
+    "docs/support.md": """\
+---
+title: Contributing & Support
+description: Rates & limits -> see <below>, and what urgent means
+---
+
+# Contributing &amp; Support
+
+```makefile
+all:
+\techo "a tab starts this line"
+```
+""",
     "runbooks/README.md": "# Runbooks\n\nNotes about how we write runbooks; not a runbook itself.\n",
 }
 
@@ -209,6 +223,17 @@ def test_the_wheel_carries_every_file_of_the_package_and_the_pinned_mermaid(whee
         assert archive.read("drillbook/assets/vendor/mermaid.min.js") == MERMAID.read_bytes()
 
 
+def test_the_wheel_keeps_the_pins_of_a_site_on_mkdocs_1_5_3_and_pymdown_extensions_10_4(wheel: Path) -> None:
+    """Installing drillbook must not upgrade what a site pinned, when drillbook works with it (make test-lowest)."""
+    from packaging.requirements import Requirement
+
+    with zipfile.ZipFile(wheel) as archive:
+        metadata = next(archive.read(name).decode() for name in archive.namelist() if name.endswith(".dist-info/METADATA"))
+    requirements = {req.name.lower(): req for req in map(Requirement, re.findall(r"^Requires-Dist: (.+)$", metadata, re.M)) if not req.marker}
+    pinned = {"mkdocs": "1.5.3", "pymdown-extensions": "10.4", "mkdocs-material": "9.5.0", "markdown": "3.6", "jinja2": "3.0.3"}
+    assert {name: requirements[name].specifier.contains(version) for name, version in pinned.items()} == dict.fromkeys(pinned, True)
+
+
 def test_the_installed_drillbook_comes_from_the_wheel(fresh_python: Path, tmp_path: Path) -> None:
     result = run([str(fresh_python), "-c", "import drillbook; print(drillbook.__file__)"], cwd=tmp_path)
     assert Path(result.stdout.strip()).is_relative_to(fresh_python.parent.parent), result.stdout + result.stderr
@@ -232,6 +257,22 @@ def test_a_team_site_is_the_same_with_and_without_drillbook(fresh_python: Path, 
     assert (with_it / "site" / "search" / "search_index.json").read_text() == (without / "site" / "search" / "search_index.json").read_text()
 
 
+def test_a_team_site_with_preserve_tabs_is_the_same_with_and_without_drillbook(fresh_python: Path, tmp_path: Path) -> None:
+    """superfences' preserve_tabs folds fences before drillbook's steps run; drillbook unfolds them, changing nothing."""
+    sites = {}
+    for with_drillbook in (False, True):
+        project = write_team_site(tmp_path / str(with_drillbook), with_drillbook=with_drillbook)
+        config = (project / "mkdocs.yml").read_text(encoding="utf-8")
+        (project / "mkdocs.yml").write_text(
+            config.replace("  - pymdownx.superfences:\n", "  - pymdownx.superfences:\n      preserve_tabs: true\n"), encoding="utf-8"
+        )
+        result = build_site(fresh_python, project, "site")
+        assert result.returncode == 0, result.stderr
+        sites[with_drillbook] = pages_of(project / "site")
+    assert sites[True] == sites[False]
+    assert '<span class="w">\t</span>' in sites[True]["support/index.html"] or "\techo" in sites[True]["support/index.html"]
+
+
 def test_a_decision_chart_gets_mermaid_from_the_wheel_with_no_node_modules(fresh_python: Path, tmp_path: Path) -> None:
     chart = (
         "# Roll back?\n\n::decision\n---\nid: roll-back-choice\ntitle: Roll back?\nstart: q\nnodes:\n"
@@ -249,3 +290,17 @@ def test_a_decision_chart_gets_mermaid_from_the_wheel_with_no_node_modules(fresh
     assert '<script src="../assets/drillbook/js/decision.js"></script>' in html
     assert (project / "site" / "assets" / "drillbook" / "vendor" / "mermaid.min.js").read_bytes() == MERMAID.read_bytes()
     assert "assets/drillbook" not in (project / "site" / "api" / "index.html").read_text(encoding="utf-8")
+
+
+def test_the_guide_lists_exactly_the_floors_make_test_lowest_tests() -> None:
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    dependencies = pyproject[pyproject.index("dependencies = ["):pyproject.index("]", pyproject.index("dependencies = ["))]
+    floors = dict(re.findall(r'^  "([a-z0-9-]+)>=([0-9][0-9.]*)', dependencies, re.M))
+    guide = (ROOT / "docs" / "authoring" / "dropin.md").read_text(encoding="utf-8")
+    table = guide[guide.index("| package | lowest version |"):].split("\n\n", 1)[0].splitlines()[2:]
+    listed = {}
+    for row in table:
+        packages, versions = row.strip("|").split(" | ")
+        names = re.findall(r"`([a-z0-9-]+)`", packages)
+        listed.update(zip(names, re.findall(r"\d+(?:\.\d+)+", versions)[:len(names)]))
+    assert listed == floors

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SHIPPED_BUILD_DATE, mkdocs_build
+from conftest import ROOT, SHIPPED_BUILD_DATE, mkdocs_build, write_files, zensical_build
 from drillbook.components import find_blocks
 from drillbook.drill.parsing import parse_blocks
 from drillbook.errors import DrillbookError
@@ -362,3 +362,38 @@ def test_enabled_false_publishes_no_runbook_and_loads_no_asset(tmp_path: Path) -
                 plugin="      enabled: false\n")
     assert not (out / "runbooks").exists() and not (out / "assets" / "drillbook").exists()
     assert "assets/drillbook" not in (out / "x" / "index.html").read_text(encoding="utf-8")
+
+
+PRESERVE_TABS_CONFIG = """\
+site_name: tabs
+theme:
+  name: material
+  font: false
+plugins:
+  - drillbook:
+      mermaid: "off"
+markdown_extensions:
+  - pymdownx.highlight
+  - pymdownx.superfences:
+      preserve_tabs: true
+"""
+
+
+@pytest.mark.parametrize("build", [mkdocs_build, zensical_build], ids=["mkdocs", "zensical"])
+def test_with_preserve_tabs_drill_tags_still_hide_fold_and_keep_their_lines(tmp_path: Path, build) -> None:  # type: ignore[no-untyped-def]
+    runbook = (
+        "# Tabs\n\n```bash drill-hidden\necho setup-only\n```\n\n"
+        "```bash drill\nprintf 'a\\tb\\n'\n\techo indented-by-a-tab\n```\n\n"
+        "```bash drill-check\ntest -d /\n```\n"
+    )
+    write_files(tmp_path, {"docs/index.md": "# Home\n", "runbooks/tabs.md": runbook, "mkdocs.yml": PRESERVE_TABS_CONFIG})
+    result = build(tmp_path, tmp_path / "site")
+    assert result.returncode == 0, result.stderr
+    html = (tmp_path / "site" / "runbooks" / "tabs" / "index.html").read_text(encoding="utf-8")
+    assert "setup-only" not in html
+    assert html.count('class="drill-check') >= 1 and "<details" in html
+    assert "\t" in re.sub(r"<[^>]+>", "", html.split("indented-by-a-tab")[0][-200:])
+    broken = runbook.replace("```bash drill-check\ntest", "```bash drill-check timout=5\ntest")
+    (tmp_path / "runbooks" / "tabs.md").write_text(broken, encoding="utf-8")
+    result = build(tmp_path, tmp_path / "site")
+    assert "runbooks/tabs.md:12: unknown drill option 'timout' (known: timeout, title)" in result.stderr

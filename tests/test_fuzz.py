@@ -14,6 +14,7 @@ import os
 import re
 import resource
 import string
+import subprocess
 import time
 from pathlib import Path
 from typing import Any, Iterator
@@ -32,10 +33,13 @@ from drillbook.drill.parsing import parse_runbook
 from drillbook.errors import DrillbookError
 from drillbook.extension import DrillbookExtension, PageSource
 from drillbook.results.history import read_runbook_frontmatter
+from drillbook.results.transcript import read_transcript
+from drillbook.shell_context import placeholder_pattern, placeholder_sites
+from drillbook.substitution import UnsafeValue, quote_value, substitute
 from drillbook.severity import load_severity
 from drillbook import yaml_source
 from drillbook.lint.linter import Linter
-from drillbook.yaml_source import LIBYAML_MAY_DIFFER, SafeYamlLoader, read_page, split_frontmatter
+from drillbook.yaml_source import LIBYAML_MAY_DIFFER, SafeYamlLoader, read_page, read_text, split_frontmatter, unprintable
 
 ROOT = Path(__file__).resolve().parent.parent
 LEVELS = load_severity(ROOT / "docs" / "data" / "severity.yml")
@@ -80,13 +84,17 @@ def memory_stays_bounded() -> Iterator[None]:
 # -- building blocks of hostile text -------------------------------------------------------
 
 SEPARATORS = ["\n", "\u2028", "\u2029", "\x85", "\x0c", "\x0b", "\r", "\t", "\ufeff", "\x00"]
-TEXT = st.text(alphabet=st.sampled_from(list(string.ascii_letters + string.digits + " -_:#&*!|>'\"%{}[]<>,.\\`") + SEPARATORS[1:]), max_size=30)
+# Characters no page may show (control characters, a lone surrogate) and Python-Markdown's stash marker.
+HOSTILE = ["\x01", "\x02", "\x03", "\x1b", "\x7f", "\ud800", "\udfff", "\x02wzxhzdk:0\x03"]
+TEXT = st.lists(st.sampled_from(list(string.ascii_letters + string.digits + " -_:#&*!|>'\"%{}[]<>,.\\`") + SEPARATORS[1:] + HOSTILE),
+                max_size=30).map("".join)
 YAML_PIECES = st.sampled_from([
     "a: 1", "a: 1", "b: [x, y]", "c: {d: e}", "- item", "  - nested", "key: &anchor v", "other: *anchor",
     "<<: *anchor", "? complex", "1: one", "yes: no", "dup: 1", "dup: 2", "'quoted': \"x", "!!python/name:os.system x",
     "!!int abc", "!!timestamp 2026-13-01", "date: 2026-02-30", "\tkey: tab", "deep: " + "[" * 40 + "]" * 40,
     "%YAML 1.1", "---", "...", "levels: [P0, P9]", "show_criteria: maybe", "title: " + "x" * 200,
     "name: hotfix-commit", "name: nope", "id: t", "start: q", "nodes:", "  q:", "    question: Why?",
+    'title: "\\x02wzxhzdk:0\\x03"', 'title: "a\\ud800"', 'title: "\\x1b[2J"', 'text: "\\u0007"', "date: 2026-13-01",
     "    answers: [{label: a, goto: x}, {label: b, goto: y}]", "  x: {outcome: X}", "  y: {outcome: Y}",
 ])
 YAML_TEXT = st.lists(st.one_of(YAML_PIECES, TEXT), max_size=12).map("\n".join)
@@ -107,6 +115,10 @@ MARKDOWN_PIECES = st.sampled_from([
     "```{.bash drill}", "```python drill", "``` drill", "```", "~~~bash drill", "~~~", "echo <PR_NUMBER>",
     "echo <B>", "    ```bash drill", "- ```bash drill", "!!! note", "    ```bash drill", "::", "---",
     "::severity-table", "::decision", "::template", "title=\"x", "```bash drill title=\"unclosed",
+    # shell text around placeholders: quotes, substitutions, here-documents, comments, commands that read code
+    'echo "<X> $(cmd "<Y>")"', "echo '<X>", 'echo "<X>', "echo $'<X>\\'", "cat <<EOF", "cat <<'EOF'", "EOF", "<<-E <Z>",
+    "echo $(( <N> + 1 ))", "echo `<X>`", "echo ${A:-<X>}", "git status # <X>", "eval \"<X>\"", "bash -c '<X>'", "<X> --help",
+    "[[ $a -eq <N> ]]", "case <X> in a) <Y> ;; esac", "echo {a,<X>} ~<X>", "ssh <H> <C>", "sed 's/<X>/y/'", "echo \\", "(", ")",
 ])
 
 
@@ -202,16 +214,34 @@ def test_any_runbook_parses_or_names_its_line(text: str) -> None:
 
 
 @settings(settings.get_profile(PROFILE))
-@given(frontmatter=YAML_TEXT, bom=st.booleans())
-def test_any_frontmatter_loads_or_names_its_line(tmp_path_factory: pytest.TempPathFactory, frontmatter: str, bom: bool) -> None:
+@given(frontmatter=YAML_TEXT, bom=st.booleans(), newline=st.sampled_from(["\n", "\r\n", "\r"]))
+def test_any_frontmatter_loads_or_names_its_line(tmp_path_factory: pytest.TempPathFactory, frontmatter: str, bom: bool, newline: str) -> None:
     page = tmp_path_factory.mktemp("page") / "page.md"
-    page.write_bytes((b"\xef\xbb\xbf" if bom else b"") + f"---\n{frontmatter}\n---\n# Page\n".encode("utf-8", "surrogatepass"))
+    text = f"---\n{frontmatter}\n---\n# Page\n".replace("\n", newline)
+    page.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8", "surrogatepass"))
     with bounded():
         try:
             read_page(page, "docs/page.md")
         except DrillbookError as error:
             message = str(error)
             assert located(message, "docs/page.md") or re.fullmatch(r"docs/page\.md: not UTF-8 \(byte 0x[0-9a-f]{2} at line \d+\)", message), message
+            return
+    # What loads is what MkDocs will read: the same mapping, whatever the line endings, and nothing a page cannot show.
+    plain = split_frontmatter(read_text(page, "docs/page.md"))
+    assert plain.present and "\r" not in plain.yaml
+    assert not any(unprintable(value) for value in strings_in(plain.load()))
+
+
+def strings_in(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from strings_in(key)
+            yield from strings_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from strings_in(item)
 
 
 def loaded_by(loader: type, text: str) -> tuple:
@@ -288,7 +318,7 @@ def test_any_decision_tree_renders_inert_or_names_its_line(trees: list[dict[str,
 GOOD = {"runbook": "runbooks/r.md", "started_at": "2026-11-20T10:00:00Z", "duration_s": 2.0, "outcome": "passed",
         "steps": [{"line": 5, "title": "Deploy", "outcome": "passed", "duration_s": 0.5}], "failed_line": None, "commit": "1a2b3c4"}
 JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20) | st.sampled_from(HOSTILE),
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
     max_leaves=12,
 )
@@ -312,13 +342,14 @@ def log_lines(draw: st.DrawFn) -> bytes:
 
 
 @settings(settings.get_profile(PROFILE))
-@given(lines=st.lists(log_lines(), max_size=8), bom=st.booleans())
-def test_any_drill_log_reads_with_each_bad_line_reported(tmp_path_factory: pytest.TempPathFactory, lines: list[bytes], bom: bool) -> None:
+@given(lines=st.lists(log_lines(), max_size=8), bom=st.booleans(), newline=st.sampled_from([b"\n", b"\r\n"]))
+def test_any_drill_log_reads_with_each_bad_line_reported(tmp_path_factory: pytest.TempPathFactory, lines: list[bytes], bom: bool, newline: bytes) -> None:
     log = tmp_path_factory.mktemp("log") / "drill-log.jsonl"
-    log.write_bytes((b"\xef\xbb\xbf" if bom else b"") + b"".join(line + b"\n" for line in lines))
+    log.write_bytes((b"\xef\xbb\xbf" if bom else b"") + b"".join(line.replace(b"\r", b"") + newline for line in lines))
     with bounded():
         records, problems = read_log(log, "runbooks/drill-log.jsonl")
     assert len(records) + len(problems) <= len(lines)
+    assert not any(unprintable(record.runbook) or any(unprintable(step.title) for step in record.steps) for record in records)
     assert len({problem.line for problem in problems}) == len(problems)  # one report per bad line
     for problem in problems:
         assert problem.line is not None and 1 <= problem.line <= len(lines)
@@ -355,3 +386,89 @@ def test_any_template_command_line_succeeds_or_prints_one_error(tmp_path_factory
         assert errors.count("\n") == 1 and len(errors) <= MESSAGE_CHARS, errors
     if status == 0:
         assert errors == ""
+
+
+@settings(settings.get_profile(PROFILE))
+@given(cells=st.lists(st.fixed_dictionaries({
+    "cell_type": st.sampled_from(["code", "code", "markdown", 1]),
+    "source": st.one_of(TEXT, st.lists(TEXT, max_size=3)),
+    "metadata": st.one_of(st.fixed_dictionaries({"drillbook": st.fixed_dictionaries(
+        {"line": st.one_of(st.integers(-1, 5), TEXT), "title": st.one_of(TEXT, st.integers()), "outcome": st.sampled_from(["passed", "failed", "nope"])},
+    )}), JSON_VALUES),
+    "outputs": st.lists(st.fixed_dictionaries({"output_type": st.sampled_from(["stream", "error", "display_data"]), "text": TEXT}), max_size=2),
+}), max_size=5), newline=st.sampled_from(["\n", "\r\n"]))
+def test_any_transcript_reads_or_says_what_is_wrong_on_one_line(tmp_path_factory: pytest.TempPathFactory, cells: list[Any], newline: str) -> None:
+    record = dict(GOOD, steps=[])
+    notebook = {"nbformat": 4, "nbformat_minor": 5, "metadata": {"drillbook": record}, "cells": cells}
+    path = tmp_path_factory.mktemp("transcript") / "t.ipynb"
+    path.write_bytes(json.dumps(notebook, indent=1).replace("\n", newline).encode("utf-8", "surrogatepass"))
+    with bounded():
+        try:
+            transcript = read_transcript(path, "t.ipynb")
+        except DrillbookError as error:
+            assert re.fullmatch(r"t\.ipynb: [^\n]+", str(error)) and len(str(error)) <= MESSAGE_CHARS, str(error)
+            return
+    for step in transcript.steps:
+        assert not unprintable(step.title) and not unprintable(step.command.replace("\t", "")) and not unprintable(step.output), step
+
+
+@settings(settings.get_profile(PROFILE))
+@given(text=YAML_TEXT, newline=st.sampled_from(["\n", "\r\n", "\r"]))
+def test_any_severity_file_loads_or_names_its_line(tmp_path_factory: pytest.TempPathFactory, text: str, newline: str) -> None:
+    path = tmp_path_factory.mktemp("severity") / "severity.yml"
+    path.write_bytes(text.replace("\n", newline).encode("utf-8", "surrogatepass"))
+    with bounded():
+        try:
+            load_severity(path, "docs/data/severity.yml")
+        except DrillbookError as error:
+            message = str(error)
+            assert located(message, "docs/data/severity.yml") or re.fullmatch(r"docs/data/severity\.yml: (not UTF-8|severity data)[^\n]+", message), message
+
+
+SHELL_PIECES = st.sampled_from([
+    "echo ", "<X>", "<Y>", "<N>", " ", "\n", '"', "'", "$'", "$(", ")", "`", "${", "}", "$((", "))", "#", "\\", ";", "|", "&&",
+    "<<EOF\n", "EOF\n", "<<'Q'\n", "Q\n", "eval ", "bash -c ", "ssh h ", "sed ", "[[ ", " -eq ", " ]]", "{a,", "~", "=", "(", "case ",
+])
+
+
+@settings(settings.get_profile(PROFILE))
+@given(pieces=st.lists(SHELL_PIECES, max_size=25))
+def test_any_shell_text_has_its_placeholders_found_in_order_without_a_crash(pieces: list[str]) -> None:
+    code = "".join(pieces)
+    with bounded():
+        sites = placeholder_sites(code, placeholder_pattern())
+    position = 0
+    for site in sites:
+        assert position <= site.start < site.end and code[site.start:site.end] == site.written
+        assert site.line == code.count("\n", 0, site.start) + 1
+        position = site.end
+
+
+@st.composite
+def nested_words(draw: st.DrawFn, depth: int = 0) -> tuple[str, Any]:
+    """A shell word holding <X> somewhere inside quotes and substitutions, and what printf '%s' prints for a value."""
+    if depth >= 3 or draw(st.integers(0, 2)) == 0:
+        return "<X>", lambda value: value
+    inner, printed = draw(nested_words(depth + 1))
+    kind = draw(st.sampled_from(["dq", "sq", "ansi", "substitution", "prefix"]))
+    if kind == "substitution":
+        return f'"$(printf \'%s\' {inner}; printf .)"', lambda value: printed(value) + "."
+    if "<X>" != inner:
+        return f"x{inner}", lambda value: "x" + printed(value)  # only a bare word nests directly: the rest is quoted already
+    opener, closer = {"dq": ('"a', 'b"'), "sq": ("'a", "b'"), "ansi": ("$'a", "b'"), "prefix": ("x", "")}[kind]
+    return f"{opener}<X>{closer}", lambda value: (opener.lstrip("$\"'") + value + closer.rstrip("\"'"))
+
+
+@settings(settings.get_profile(PROFILE))
+@given(word=nested_words(), value=st.text(alphabet=st.sampled_from(list(string.printable) + list("!^é😀\u202e\x00\x1b") + ["\ud800"]), max_size=10))
+def test_any_value_in_any_nesting_of_quotes_reads_back_exactly_or_is_refused(tmp_path_factory: pytest.TempPathFactory, word, value: str) -> None:
+    text, printed = word
+    command = f"printf '%s' {text}"
+    sites = placeholder_sites(command, placeholder_pattern())
+    try:
+        quoted = substitute(command, [(site, quote_value(value, site)) for site in sites])
+    except UnsafeValue:
+        return
+    result = subprocess.run(["bash", "-c", quoted], capture_output=True, text=True, timeout=10,
+                            cwd=tmp_path_factory.mktemp("bash"))
+    assert result.stdout == printed(value), (command, quoted, result.stderr)

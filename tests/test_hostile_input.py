@@ -7,9 +7,11 @@ quickly, with no traceback.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
+from html import unescape
 from pathlib import Path
 
 import markdown
@@ -330,6 +332,17 @@ def test_the_build_checks_unbound_placeholders_and_a_missing_scenario(tmp_path: 
     assert "runbooks/r.md:3: drill.scenario: no scenario 'gone'" in result.stderr
 
 
+def test_the_build_stops_on_a_placeholder_no_value_is_safe_in(tmp_path: Path) -> None:
+    runbook = "# Test\n\n## Step 1: Test\n\n```bash\ngit diff\n<TEST_COMMAND>\n```\n"
+    project = write_project(tmp_path / "src", {"runbooks/r.md": runbook})
+    result = mkdocs_build(project, tmp_path / "site")
+    assert result.returncode == 1
+    assert (
+        "runbooks/r.md:7: placeholder <TEST_COMMAND> cannot take a value here: "
+        "it stands where the shell expects a command, so a value would run as one"
+    ) in result.stderr
+
+
 @pytest.mark.parametrize(("option", "value"), [("stale_after_days", "-5"), ("last_worked_rows", "0")])
 def test_a_limit_below_one_is_refused(tmp_path: Path, option: str, value: str) -> None:
     project = write_project(tmp_path / "src", {}, plugin_options=f"      {option}: {value}\n")
@@ -350,10 +363,11 @@ def test_a_title_cannot_inject_script_into_any_page(tmp_path: Path) -> None:
     nbformat.write(drill.notebook(), str(target))
     result = mkdocs_build(project, tmp_path / "site")
     assert result.returncode == 0, result.stderr
-    for page in ("runbooks/evil/index.html", "runbooks/evil/transcript/index.html"):
+    for page, shown in (("runbooks/evil/index.html", title), ("runbooks/evil/transcript/index.html", f"Drill transcript: {title}")):
         html = (tmp_path / "site" / page).read_text(encoding="utf-8")
         assert "<script>alert(1)" not in html
-        assert "&lt;/title&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in html
+        (head_title,) = re.findall(r"<title>(.*?)</title>", html)
+        assert unescape(head_title) == f"{shown} - fixture"
 
 
 # -- decision trees ----------------------------------------------------------------------
@@ -506,7 +520,7 @@ def test_placeholders_are_substituted_once() -> None:
     text = ("---\ndrill:\n  vars:\n    <B>: bee\n    <A>: 'x <B> y'\n---\n# T\n\n"
             "```bash drill\necho <A> and <B>\n```\n")
     [step] = parse_runbook(text, "runbooks/r.md").steps
-    assert step.command == "echo x <B> y and bee\n"
+    assert step.command == "echo 'x <B> y' and bee\n"
 
 
 def test_a_one_letter_placeholder_bound_in_vars_is_substituted() -> None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from code_copy import NOTHING, block_with, copy, open_incident_form
 from conftest import on_both_engines
 
 pytestmark = [pytest.mark.browser, on_both_engines]
 
 LANE = "runbooks/hotfix-lane/"
-NOTHING = "(nothing copied)"
 
 
 @pytest.fixture
@@ -20,34 +20,16 @@ def lane(context, page, site_url: str):
     return page
 
 
-def block_with(page, text: str):
-    """The code block whose text holds ``text``."""
-    return page.locator(".md-content .highlight", has=page.locator("code", has_text=text)).first
-
-
-def copy(page, block) -> str:
-    """Click the block's Copy button and return what landed on the clipboard."""
-    page.evaluate(f"navigator.clipboard.writeText({NOTHING!r})")
-    block.hover()
-    block.locator("[data-clipboard-target]").click()
-    page.wait_for_timeout(300)
-    return page.evaluate("navigator.clipboard.readText()")
-
-
-def open_form(page) -> None:
-    """Open the incident form, which starts collapsed to its title line."""
-    if not page.locator(".db-incident__details").evaluate("details => details.open"):
-        page.locator(".db-incident__title").click()
-
-
 def fill(page, label: str, value: str) -> None:
-    open_form(page)
+    open_incident_form(page)
     page.locator(".db-incident").get_by_label(label, exact=False).fill(value)
 
 
 def test_the_lane_form_lists_the_standard_fields_it_uses_then_its_own_placeholders(lane) -> None:
     labels = lane.locator(".db-incident label").evaluate_all("labels => labels.map(l => l.textContent.trim())")
-    assert labels[:4] == ["Incident ID <INCIDENT_ID>", "Short name <SHORT_NAME>", "Approver <APPROVER>", "Cleanup owner <CLEANUP_OWNER>"]
+    assert labels[:4] == [
+        "Incident ID <INCIDENT_ID> shared", "Short name <SHORT_NAME> shared", "Approver <APPROVER> shared", "Cleanup owner <CLEANUP_OWNER> shared",
+    ]
     assert "PR number <PR_NUMBER>" in labels and "Next tag <NEXT_TAG>" in labels
 
 
@@ -123,14 +105,14 @@ def test_typed_markup_is_shown_as_text_never_run(lane) -> None:
     fill(lane, "Incident ID", '<img src=x onerror="document.title=1">')
     assert lane.locator(".md-content pre img").count() == 0
     assert lane.title() != "1"
-    assert any('hotfix/<img src=x onerror="document.title=1">-' in code for code in lane.locator(".md-content pre > code").all_inner_texts())
+    assert any("hotfix/'<img src=x onerror=\"document.title=1\">'-" in code for code in lane.locator(".md-content pre > code").all_inner_texts())
 
 
 def test_a_tampered_store_counts_as_empty(lane, site_url: str) -> None:
     lane.evaluate("sessionStorage.setItem('drillbook.incident', '[1, {\"a\": 2}')")
     lane.reload()
     assert lane.locator(".db-incident").get_by_label("Incident ID").input_value() == ""
-    lane.evaluate("sessionStorage.setItem('drillbook.incident', JSON.stringify({INCIDENT_ID: {toString: 1}, APPROVER: '@e'}))")
+    lane.evaluate("sessionStorage.setItem('drillbook.incident', JSON.stringify({incident_id: {toString: 1}, approver: '@e'}))")
     lane.reload()
     assert lane.locator(".db-incident").get_by_label("Incident ID").input_value() == ""
     assert lane.locator(".db-incident").get_by_label("Approver").input_value() == "@e"
@@ -230,7 +212,7 @@ def test_a_value_filled_at_a_command_fills_every_command_and_the_form(phone, sit
 
 def test_a_filled_value_is_reachable_from_each_command(phone, site_url: str) -> None:
     phone.goto(site_url + "runbooks/backport/")
-    phone.evaluate("sessionStorage.setItem('drillbook.incident', JSON.stringify({INCIDENT_ID: 'INC-7'}))")
+    phone.evaluate("sessionStorage.setItem('drillbook.incident', JSON.stringify({incident_id: 'INC-7'}))")
     phone.reload()
     last = phone.locator(".db-fill", has=phone.locator("input[name=INCIDENT_ID]")).last
     words = last.get_by_role("button").inner_text()
@@ -238,17 +220,17 @@ def test_a_filled_value_is_reachable_from_each_command(phone, site_url: str) -> 
     last.get_by_role("button").click()
     assert last.get_by_label("Incident ID").input_value() == "INC-7"
     last.get_by_label("Incident ID").fill("INC-8")
-    assert phone.evaluate("JSON.parse(sessionStorage.getItem('drillbook.incident')).INCIDENT_ID") == "INC-8"
+    assert phone.evaluate("JSON.parse(sessionStorage.getItem('drillbook.incident')).incident_id") == "INC-8"
 
 
 def test_fields_filled_on_another_page_wait_behind_one_button(phone, site_url: str) -> None:
     phone.goto(site_url + "runbooks/hotfix-lane/")
-    phone.evaluate("sessionStorage.setItem('drillbook.incident', JSON.stringify({INCIDENT_ID: 'INC-7', APPROVER: '@dana'}))")
+    phone.evaluate("sessionStorage.setItem('drillbook.incident', JSON.stringify({incident_id: 'INC-7', approver: '@dana'}))")
     phone.reload()
     form = phone.locator(".db-incident")
     fields = form.locator("input[name]").count()
     assert form.locator(".db-incident__title").inner_text() == f"This incident: type its values once (2 of {fields} filled)"
-    open_form(phone)
+    open_incident_form(phone, show_filled=False)
     assert not form.get_by_label("Incident ID").is_visible() and not form.get_by_label("Approver").is_visible()
     assert form.get_by_label("Short name").is_visible()
     form.get_by_role("button", name="Show the 2 filled values: Incident ID, Approver").click()
@@ -265,3 +247,23 @@ def test_markup_typed_at_a_command_is_shown_as_text(phone, site_url: str) -> Non
     assert phone.locator(".md-content pre img, .db-fill img").count() == 0
     assert phone.title() != "1"
     assert bar.get_by_role("button").inner_text().startswith("Change: ")
+
+
+def test_a_refused_value_is_explained_at_the_command_it_was_typed_for(phone, site_url: str) -> None:
+    """On a phone the form sits collapsed far above the command: the reason shows where the value was typed."""
+    phone.goto(site_url + "runbooks/hotfix-lane/")
+    bar = phone.locator(".db-fill", has=phone.locator("input[name=PR_NUMBER]")).first
+    bar.get_by_role("button").click()
+    typed = bar.locator("input[name=PR_NUMBER]")
+    typed.fill("--admin")
+    reason = phone.locator("#" + typed.get_attribute("aria-describedby"))
+    assert reason.inner_text() == (
+        'Not used: this value of PR number cannot go in line 1 of a command, because it starts with "-", '
+        "which the command would read as an option."
+    )
+    assert typed.get_attribute("aria-invalid") == "true"
+    box = reason.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    typed.fill("42")
+    assert not reason.is_visible() and typed.get_attribute("aria-invalid") is None
+

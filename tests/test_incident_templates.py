@@ -193,6 +193,40 @@ def test_field_names_are_identifiers(tmp_path: Path) -> None:
     assert load_error(path) == f"{path}:8: declaration: fields[1].name: field name 'Note-1' must be lowercase letters, digits and underscores"
 
 
+def test_a_field_carries_only_a_declared_fact(tmp_path: Path) -> None:
+    declaration = DECLARATION.replace("    label: Incident ID\n", "    label: Incident ID\n    fact: incident\n")
+    path = write_template(tmp_path, "{{ incident_id }} {{ note }}\n", declaration=declaration)
+    assert load_error(path) == (
+        f"{path}:6: declaration: fields[0].fact: unknown fact 'incident' "
+        "(known: incident_id, severity, commander, approver, cleanup_owner, short_name, service, product)"
+    )
+
+
+def test_a_public_template_carries_only_facts_customers_may_see(tmp_path: Path) -> None:
+    declaration = DECLARATION.replace("label: Test\n", "label: Test\naudience: public\n").replace(
+        "    label: Incident ID\n", "    label: Incident ID\n    fact: incident_id\n")
+    path = write_template(tmp_path, "{{ incident_id }} {{ note }}\n", declaration=declaration)
+    assert load_error(path) == (
+        f"{path}:7: declaration: fields[0].fact: 'incident_id' is internal, and this template is for customers "
+        "(audience: public): only a public fact may fill it"
+    )
+    public = write_template(tmp_path, "{{ incident_id }} {{ note }}\n", declaration=declaration.replace("fact: incident_id", "fact: product"))
+    assert [field.fact for field in load_template(public).fields] == ["product", None]
+
+
+def test_the_shipped_public_templates_carry_no_internal_fact() -> None:
+    public = {name: template for name, template in shipped_templates().items() if template.audience == "public"}
+    assert sorted(public) == ["customer-email", "status-update"]
+    assert {name: [field.fact for field in template.fields if field.fact] for name, template in public.items()} == {
+        "customer-email": ["product"], "status-update": [],
+    }
+
+
+def test_a_control_character_in_a_template_names_its_line(tmp_path: Path) -> None:
+    path = write_template(tmp_path, "{{ incident_id }}\n{{ note }} \x02wzxhzdk:0\x03\n")
+    assert load_error(path) == f"{path}:13: the control character U+0002 is not allowed in a template"
+
+
 def test_jinja2_syntax_errors_name_the_line(tmp_path: Path) -> None:
     path = write_template(tmp_path, "{{ incident_id }} {{ note }}\n{% if note %}\n")
     assert load_error(path) == (

@@ -251,3 +251,32 @@ def test_a_block_over_1000_lines_is_checked_without_data_flow_analysis(tmp_path:
         "--extended-analysis=false 0.sh ",
         "--format=json1 --norc --severity=info --exclude=SC1090,SC1091,SC2012,SC2164 --shell=bash 0.sh ",
     ]
+
+
+VARIABLE_RUNBOOK = """\
+---
+drill:
+  vars:
+    "<COMMIT>": {variable: COMMIT}
+---
+
+# Pick the fix
+
+```bash drill-hidden
+COMMIT=$(git rev-parse HEAD)
+```
+
+## Step 1: Pick it
+
+```bash drill
+git cherry-pick -x <COMMIT>
+```
+"""
+
+
+def test_a_variable_a_hidden_step_sets_for_drill_vars_is_seen_as_used(tmp_path: Path) -> None:
+    """``{variable: NAME}`` puts "${NAME}" where the placeholder stands when the drill runs: the lint reads
+    the block the same way, so the hidden step's assignment is no unused variable (SC2034)."""
+    project = write_project(tmp_path, {"runbooks/pick.md": VARIABLE_RUNBOOK})
+    result = lint(project)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "no findings in 2 files, 2 shell blocks\n")

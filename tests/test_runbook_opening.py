@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import html as hl
+import json
+import re
+
 import markdown
 import pytest
 import yaml
@@ -35,10 +39,11 @@ Prose with <SOMETHING> is not a command.
 """
 
 
-def render(text: str, frontmatter: str = "", *, is_runbook: bool = True, more: tuple[str, ...] = ()) -> str:
+def render(text: str, frontmatter: str = "", *, is_runbook: bool = True, more: tuple[str, ...] = (), bound: tuple[str, ...] = ()) -> str:
     extension = DrillbookExtension()
     meta = (yaml.safe_load(split_frontmatter(frontmatter).yaml) or {}) if frontmatter else {}
-    extension.page = PageSource("runbooks/x.md", frontmatter.count("\n"), meta, frontmatter=frontmatter, is_runbook=is_runbook)
+    extension.page = PageSource("runbooks/x.md", frontmatter.count("\n"), meta, frontmatter=frontmatter, is_runbook=is_runbook,
+                                bound_placeholders=bound)
     return markdown.Markdown(extensions=[extension, "toc", "fenced_code", *more]).convert(text)
 
 
@@ -96,18 +101,52 @@ def test_markup_in_a_summary_is_text() -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert" not in html
 
 
+def field_names(html: str) -> list[str]:
+    return [part.split('"')[0] for part in html.split('<input id="incident-')[1:]]
+
+
 def test_the_form_asks_for_the_standard_fields_the_commands_use_then_their_own() -> None:
-    html = render(RUNBOOK)
-    names = [part.split('"')[0] for part in html.split('<input id="incident-')[1:]]
-    assert names == ["INCIDENT_ID", "DEPLOY_ROOT", "PREVIOUS"]
+    html = render(RUNBOOK, bound=("<previous>",))
+    assert field_names(html) == ["INCIDENT_ID", "DEPLOY_ROOT", "PREVIOUS"]
     assert '<label for="incident-PREVIOUS">Previous <code class="db-incident__key">&lt;previous&gt;</code></label>' in html
     assert "incident-SOMETHING" not in html and "incident-EOF" not in html
 
 
+def test_a_lower_case_placeholder_is_a_field_only_when_drill_vars_binds_it() -> None:
+    assert "PREVIOUS" not in field_names(render(RUNBOOK))
+
+
+@pytest.mark.parametrize("code", [
+    "```bash\ngrep -c '<title>' index.html\n```\n",
+    '```bash title="Step <b>one</b>"\necho ok\n```\n',
+    "```html\n<b>bold</b> <title>x</title>\n```\n",
+])
+def test_html_like_text_in_commands_and_titles_is_never_a_field(code: str) -> None:
+    html = render("# T\n\n" + code, more=("pymdownx.superfences",))
+    assert field_names(html) == [] and "db-incident" not in html
+
+
+def test_each_code_block_tells_the_form_where_its_placeholders_stand() -> None:
+    html = render("# T\n\n```\ngit commit -m \"fix <SUMMARY>\" && cloud db snapshot <DB>  # <DB>\n```\n",
+                  more=("pymdownx.superfences",))
+    sites = json.loads(hl.unescape(re.search(r'data-db-sites="([^"]*)"', html).group(1)))  # type: ignore[union-attr]
+    assert sites == [
+        {"key": "SUMMARY", "written": "<SUMMARY>", "start": 19, "end": 28, "line": 1, "quoting": "dq"},
+        {"key": "DB", "written": "<DB>", "start": 51, "end": 55, "line": 1, "quoting": "bare", "word_start": True},
+        {"key": "DB", "written": "<DB>", "start": 59, "end": 63, "line": 1, "quoting": "comment"},
+    ]
+
+
+def test_the_shared_facts_are_marked_on_their_fields() -> None:
+    html = render("# T\n\n```bash\necho <SERVICE> <PR_NUMBER> <INCIDENT_ID>\n```\n")
+    assert 'name="SERVICE" data-label="Service" data-fact="service"' in html
+    assert 'name="INCIDENT_ID" data-label="Incident ID" data-fact="incident_id"' in html
+    assert 'name="PR_NUMBER" data-label="PR number" type="text"' in html
+
+
 def test_a_standard_field_comes_first_even_when_a_command_uses_it_last() -> None:
     html = render("# T\n\n## Step 1: Go\n\n```bash\nargocd app rollback <ARGO_APP> <HISTORY_ID>\necho <APPROVER>\n```\n")
-    names = [part.split('"')[0] for part in html.split('<input id="incident-')[1:]]
-    assert names == ["APPROVER", "ARGO_APP", "HISTORY_ID"]
+    assert field_names(html) == ["APPROVER", "ARGO_APP", "HISTORY_ID"]
 
 
 def test_a_runbook_whose_commands_need_no_value_has_no_form() -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import ROOT, mkdocs_build, write_project
+import shutil
+
+from conftest import ROOT, SHIPPED_BUILD_DATE, mkdocs_build, write_project
 
 
 def build_error(project: Path, tmp_path: Path) -> str:
@@ -86,3 +88,19 @@ def test_a_missing_mermaid_bundle_of_the_site_is_a_clear_error(tmp_path: Path) -
     (project / "mkdocs.yml").write_text(text.replace(str(ROOT / "node_modules"), str(tmp_path / "nowhere")), encoding="utf-8")
     message = build_error(project, tmp_path)
     assert f"plugins.drillbook.mermaid_js: no such file: {tmp_path}/nowhere/mermaid/dist/mermaid.min.js\n" in message
+
+
+def test_the_shipped_site_builds_with_superfences_preserve_tabs(built_site: Path, tmp_path: Path) -> None:
+    """Two real sites set preserve_tabs; it must change nothing drillbook does."""
+    for name in ("docs", "runbooks"):
+        shutil.copytree(ROOT / name, tmp_path / "src" / name)
+    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    assert "  - pymdownx.superfences:\n" in config
+    config = config.replace("  - pymdownx.superfences:\n", "  - pymdownx.superfences:\n      preserve_tabs: true\n")
+    (tmp_path / "src" / "mkdocs.yml").write_text(config, encoding="utf-8")
+    result = mkdocs_build(tmp_path / "src", tmp_path / "site", env={"DRILLBOOK_TODAY": SHIPPED_BUILD_DATE})
+    assert result.returncode == 0, result.stderr
+    for page in ("runbooks/hotfix-lane/index.html", "runbooks/backport/index.html", "runbooks/rollback/index.html"):
+        with_tabs_kept = (tmp_path / "site" / page).read_text(encoding="utf-8")
+        assert with_tabs_kept == (built_site / page).read_text(encoding="utf-8"), page
+

@@ -22,6 +22,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Messages hold names and values in any script: a terminal or log that cannot show a character
+    # gets it escaped, never a UnicodeEncodeError (PYTHONIOENCODING=ascii, LANG=C on old systems).
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     args = build_parser().parse_args(argv)
     return args.handler(args)
 

@@ -51,6 +51,13 @@ log = logging.getLogger("drillbook")
 # the components. The components: after normalize_whitespace, which would strip the stash
 # placeholders, and before superfences, while line numbers are still the author's. The
 # drill checks: after superfences has stored each fence's HTML in the stash.
+# The languages of a runbook's fences: first of all, before superfences' preserve_tabs step (31.05)
+# folds each fence into one line.
+FENCE_LANGUAGES_PRIORITY = 35.5
+# With superfences' preserve_tabs, its step at 31.05 folds each fence into one placeholder line,
+# which it unfolds at 25; drillbook unfolds them first, after the whitespace normalisation (30,
+# with pymdownx's bypass ending at 29.9), so its steps read the page's real lines.
+UNFOLD_FENCES_PRIORITY = 29.8
 DRILL_FENCES_PRIORITY = 29.5
 QUIZ_PRIORITY = 29.5
 COMPONENTS_PRIORITY = 29
@@ -92,6 +99,10 @@ class DrillbookExtension(Extension):
             OnDemand(md, self, "drillbook.components.quiz:QuizPlacement", lambda lines: "quiz" in self.page.meta),
             "drillbook_quiz", QUIZ_PRIORITY,
         )
+        md.preprocessors.register(
+            OnDemand(md, self, "drillbook.runbook_opening:FenceLanguages", lambda lines: self.page.is_runbook),
+            "drillbook_fence_languages", FENCE_LANGUAGES_PRIORITY,
+        )
         md.treeprocessors.register(LessonHeaderTreeprocessor(md, self), "drillbook_lesson_header", LESSON_HEADER_PRIORITY)
         md.treeprocessors.register(
             OnDemandTree(md, self, "drillbook.results.treeprocessor:DrillResultsTreeprocessor",
@@ -102,6 +113,7 @@ class DrillbookExtension(Extension):
             OnDemandTree(md, self, "drillbook.runbook_opening:RunbookOpeningTreeprocessor", lambda: self.page.is_runbook),
             "drillbook_runbook_opening", RUNBOOK_OPENING_PRIORITY,
         )
+        md.preprocessors.register(UnfoldedFences(md), "drillbook_unfolded_fences", UNFOLD_FENCES_PRIORITY)
         # Drill tags: stripped before the components and superfences see the fences.
         md.preprocessors.register(fences, "drillbook_drill_fences", DRILL_FENCES_PRIORITY)
         md.preprocessors.register(DrillChecks(md, fences), "drillbook_drill_checks", DRILL_CHECK_PRIORITY)
@@ -255,6 +267,20 @@ class OnDemandTree(Treeprocessor):
         if self.real is None:
             self.real = _load(self.target)(self.md, self.extension)
         return self.real.run(root)
+
+
+class UnfoldedFences(Preprocessor):
+    """Puts back the fences superfences folded into placeholder lines to keep their tabs (``preserve_tabs``).
+
+    superfences would put them back itself at its own step, the same way; drillbook's steps
+    come before it, and need the fences and the line numbers as the author wrote them.
+    """
+
+    def run(self, lines: list[str]) -> list[str]:
+        if "fenced_raw_block" not in self.md.preprocessors or "fenced_code_block" not in self.md.preprocessors:
+            return lines
+        unfold = getattr(self.md.preprocessors["fenced_code_block"], "restore_raw_text", None)
+        return unfold(lines) if unfold is not None else lines
 
 
 class DrillFences(Preprocessor):

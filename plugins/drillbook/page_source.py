@@ -28,6 +28,8 @@ class PageSource:
     links: "list[PageLink]" = field(default_factory=list)  # page links its components point at
     drill_results: "RunbookPage | None" = None  # set on runbook pages: the badge, warnings and "last worked" table
     is_runbook: bool = False  # opens with "Do this now" and the incident form
+    bound_placeholders: tuple[str, ...] = ()  # the runbook's drill.vars keys: placeholders whatever their case
+    fence_languages: dict[str, str] = field(default_factory=dict)  # each fenced block's code -> its language
 
 
 class PageRenderer(Protocol):

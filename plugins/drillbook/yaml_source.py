@@ -10,7 +10,10 @@ does not exist is the checker's error, not a crash.
 
 from __future__ import annotations
 
+import io
+import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -26,28 +29,59 @@ from drillbook.errors import DrillbookError, quote
 FRONTMATTER = re.compile(r"\A-{3}[ \t]*\n(.*?\n)(?:\.{3}|-{3})[ \t]*\n", re.DOTALL)
 # Deeper YAML than any page needs; past it the document is refused, never recursed into.
 MAX_DEPTH = 32
+# Larger than any page, data file, log or transcript drillbook reads: past it a file is refused, not read.
+MAX_FILE_BYTES = 64 * 2**20
+# Text that reaches HTML: control characters (tab and line feed aside) and lone surrogates are refused.
+# Python-Markdown's stash markers (\x02…\x03) are among them, so input can never forge one.
+UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 
 
-def read_text(path: Path, shown: str | None = None) -> str:
-    """The UTF-8 text of ``path``, a leading BOM dropped; a DrillbookError if it is not UTF-8.
+def open_file(path: Path, shown: str) -> "io.FileIO":
+    """``path`` opened for reading, once it is known to be a regular file; a DrillbookError otherwise.
 
-    The message names the first bad byte and its line: ``notes.md: not UTF-8 (byte 0xe9 at line 3)``.
+    Opened without blocking, so a FIFO never waits for a writer, and checked before any read,
+    so a folder or ``/dev/zero`` is refused instead of read forever.
     """
-    shown = shown or str(path)
     try:
-        data = path.read_bytes()
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as exc:
         raise DrillbookError(f"cannot read: {exc.strerror or exc}", path=shown) from None
+    mode = os.fstat(descriptor).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(descriptor)
+        raise DrillbookError(f"cannot read: it is {'a folder' if stat.S_ISDIR(mode) else 'a device, pipe or socket'}, not a file", path=shown)
+    return os.fdopen(descriptor, "rb", buffering=0)
+
+
+def read_text(path: Path, shown: str | None = None) -> str:
+    """The text of ``path`` as every check reads it: UTF-8, a leading BOM dropped, universal newlines.
+
+    A DrillbookError when it is no regular file (a folder, a FIFO, ``/dev/zero``), larger than
+    :data:`MAX_FILE_BYTES`, or not UTF-8; that message names the first bad byte and its
+    line: ``notes.md: not UTF-8 (byte 0xe9 at line 3)``.
+    """
+    shown = shown or str(path)
+    with open_file(path, shown) as stream:
+        if os.fstat(stream.fileno()).st_size > MAX_FILE_BYTES:
+            raise DrillbookError(f"cannot read: larger than {MAX_FILE_BYTES // 2**20} MB", path=shown)
+        try:
+            data = stream.readall()  # one read sized by the file; a read sized by the limit would allocate it
+        except OSError as exc:
+            raise DrillbookError(f"cannot read: {exc.strerror or exc}", path=shown) from None
+    if len(data) > MAX_FILE_BYTES:  # it grew while being read
+        raise DrillbookError(f"cannot read: larger than {MAX_FILE_BYTES // 2**20} MB", path=shown)
     return decode_text(data, shown)
 
 
 def decode_text(data: bytes, shown: str) -> str:
+    """``data`` as UTF-8 (a BOM dropped) with universal newlines: CRLF and CR read as LF, as MkDocs reads pages."""
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise DrillbookError(f"not UTF-8 (byte 0x{data[exc.start]:02x} at line {line})", path=shown) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 
 def markdown_lines(text: str) -> list[str]:
@@ -86,13 +120,16 @@ class _Refusals:
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         try:
-            return super().construct_object(node, deep=deep)
+            value = super().construct_object(node, deep=deep)
         except yaml.YAMLError:
             raise
         except Exception as exc:  # e.g. !!int abc, !!timestamp 2026-13-01, !!timestamp nonsense
             shown = quote(node.value) if isinstance(node.value, str) else "this value"
             reason = f" ({exc})" if isinstance(exc, ValueError) else f" as {node.tag.rsplit(':', 1)[-1]}"
             raise yaml.constructor.ConstructorError(None, None, f"cannot read {shown}{reason}", node.start_mark) from None
+        if isinstance(value, str) and (bad := unprintable(value)):
+            raise UnprintableText(None, None, f"{bad} is not allowed in text", node.start_mark)
+        return value
 
     def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict[Any, Any]:
         if isinstance(node, yaml.MappingNode):
@@ -110,6 +147,19 @@ class _Refusals:
                     )
                 seen.add(key_node.value)
         return super().construct_mapping(node, deep=deep)
+
+
+class UnprintableText(yaml.constructor.ConstructorError):
+    """A value that parsed, but holds a character no page may show (written as an escape such as "\\x02")."""
+
+
+def unprintable(text: str) -> str | None:
+    """The first character of ``text`` no page may show, named (``the control character U+0002``), or None."""
+    found = UNPRINTABLE.search(text)
+    if found is None:
+        return None
+    code = ord(found.group())
+    return f"a lone surrogate U+{code:04X}" if code >= 0xD800 else f"the control character U+{code:04X}"
 
 
 class SafeYamlLoader(_Refusals, yaml.SafeLoader):
@@ -146,7 +196,8 @@ else:
 # comment right after a block scalar's | or >, a bare "!" tag, characters PyYAML refuses);
 # a text with any of these is read by PyYAML alone.
 # tests/test_fuzz.py holds the two to the same result on everything else.
-LIBYAML_MAY_DIFFER = re.compile("[^\n\x20\x22-\x3e\x40-\x7e\xa0-\u2027\u202a-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]|[|>][-+0-9]*#")
+# (A lone surrogate, which only a caller's own string can hold, is among them: libyaml cannot even encode it.)
+LIBYAML_MAY_DIFFER = re.compile("[^\n\x20\x22-\x3e\x40-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]|[|>][-+0-9]*#")
 
 
 def _line_at(text: str, mark: Any) -> int:
@@ -162,6 +213,8 @@ def _yaml_error(exc: yaml.YAMLError, what: str, text: str) -> DrillbookError:
         line = text.count("\n", 0, exc.position) + 1
         code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
         return DrillbookError(f"{what}: YAML does not parse: character U+{code:04X} is not allowed in YAML", line=line)
+    if isinstance(exc, UnprintableText):
+        return DrillbookError(f"{what}: {exc.problem}", line=_line_at(text, exc.problem_mark))
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     context = getattr(exc, "context_mark", None)
     if context is not None and mark is not None and mark.index >= len(text.rstrip()):

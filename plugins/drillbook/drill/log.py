@@ -12,6 +12,7 @@ validates each line against.
 from __future__ import annotations
 
 import fcntl
+import io
 import json
 import math
 import os
@@ -19,12 +20,13 @@ import dataclasses
 from dataclasses import asdict, field
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, BinaryIO, Iterator, Literal
 
-from pydantic import ConfigDict, Strict, Field, TypeAdapter, ValidationError, field_validator
+from pydantic import AfterValidator, ConfigDict, Strict, Field, TypeAdapter, ValidationError, field_validator
 from pydantic.dataclasses import dataclass
 
-from drillbook.errors import quote
+from drillbook.errors import DrillbookError, quote
+from drillbook.yaml_source import open_file, unprintable
 
 Outcome = Literal["passed", "failed"]
 StepOutcome = Literal["passed", "failed", "skipped"]
@@ -34,7 +36,18 @@ StepOutcome = Literal["passed", "failed", "skipped"]
 SCHEMA = ConfigDict(extra="forbid", allow_inf_nan=False)
 Line = Annotated[int, Strict(), Field(ge=1, le=10_000_000)]
 Seconds = Annotated[float, Strict(), Field(ge=0, le=10_000_000)]
-Text = Annotated[str, Strict(), Field(max_length=10_000)]
+MAX_LINE_BYTES = 2**20  # one record; a drill writes a few hundred bytes
+
+
+def _printable(text: str) -> str:
+    """Text the site shows: control characters (Python-Markdown's stash markers among them) are refused."""
+    bad = unprintable(text)
+    if bad:
+        raise ValueError(f"{bad} is not allowed in text")
+    return text
+
+
+Text = Annotated[str, Strict(), Field(max_length=10_000), AfterValidator(_printable)]
 EARLIEST_YEAR, LATEST_YEAR = 1970, 2999
 
 
@@ -48,7 +61,7 @@ class StepRecord:
 
 @dataclass(config=SCHEMA, frozen=True)
 class DrillRecord:
-    runbook: Annotated[str, Strict(), Field(min_length=1, max_length=1_000)]  # relative to the repository root
+    runbook: Annotated[str, Strict(), Field(min_length=1, max_length=1_000), AfterValidator(_printable)]  # relative to the repository root
     started_at: Annotated[str, Strict()]  # UTC, ISO 8601, e.g. 2026-11-22T01:02:03Z
     duration_s: Seconds
     outcome: Outcome
@@ -109,7 +122,8 @@ def schema_problem(error: ValidationError) -> str:
     where = ".".join(f"[{part}]" if isinstance(part, int) else str(part) for part in first["loc"]).replace(".[", "[")
     message = first["msg"]
     if first["type"] == "value_error":
-        return message.removeprefix("Value error, ")
+        message = message.removeprefix("Value error, ")
+        return message if not where or message.startswith(where) else f"{where}: {message}"
     if first["type"] == "missing":
         return f"missing field '{where}'"
     if first["type"] in ("extra_forbidden", "unexpected_keyword_argument"):
@@ -168,11 +182,14 @@ def read_log(path: Path, shown_as: str | None = None) -> tuple[list[DrillRecord]
     records: list[DrillRecord] = []
     problems: list[LogProblem] = []
     try:
-        log = path.open("rb")
-    except OSError as exc:
-        return [], [LogProblem(shown, None, f"cannot read: {exc.strerror or exc}")]
+        log = io.BufferedReader(open_file(path, shown))
+    except DrillbookError as error:
+        return [], [LogProblem(shown, None, error.message)]
     with log:
-        for number, raw in enumerate(log, start=1):
+        for number, raw in enumerate(_lines(log), start=1):
+            if raw is None:
+                problems.append(LogProblem(shown, number, f"longer than {MAX_LINE_BYTES // 2**20} MB, which no drill writes"))
+                continue
             if number == 1:
                 raw = raw.removeprefix(b"\xef\xbb\xbf")  # a BOM an editor added
             try:
@@ -191,6 +208,20 @@ def read_log(path: Path, shown_as: str | None = None) -> tuple[list[DrillRecord]
             except (ValueError, TypeError) as exc:
                 problems.append(LogProblem(shown, number, str(exc)))
     return records, problems
+
+
+def _lines(log: BinaryIO) -> Iterator[bytes | None]:
+    """The log's lines; None for a line too long to read, whose rest is skipped."""
+    while True:
+        raw = log.readline(MAX_LINE_BYTES + 1)
+        if not raw:
+            return
+        if len(raw) > MAX_LINE_BYTES:
+            while raw and not raw.endswith(b"\n"):
+                raw = log.readline(MAX_LINE_BYTES)
+            yield None
+        else:
+            yield raw
 
 
 def _no_constant(name: str) -> float:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from drillbook.substitution import ShellVariable
 
 Tag = Literal["drill", "drill-check", "drill-hidden"]
 TAGS: tuple[Tag, ...] = ("drill", "drill-check", "drill-hidden")
@@ -45,7 +48,7 @@ class DrillSpec:
     """The frontmatter's ``drill:`` mapping."""
 
     scenario: str = DEFAULT_SCENARIO
-    vars: dict[str, str] = field(default_factory=dict)
+    vars: "dict[str, str | ShellVariable]" = field(default_factory=dict)  # placeholder -> text, or a variable to read
     line: int | None = None  # line of the `drill:` key, or None when the runbook has none
     scenario_line: int | None = None
     var_lines: dict[str, int] = field(default_factory=dict)

@@ -25,12 +25,12 @@ from drillbook.drill.models import (
 )
 from drillbook.errors import DrillbookError, quote
 from drillbook.markdown_tokens import StructureToken
+from drillbook.shell_context import is_shell, placeholder_pattern, placeholder_sites
+from drillbook.substitution import VARIABLE_NAME, ShellVariable, UnsafeValue, quote_value, quote_variable, substitute
 from drillbook.markdown_tokens import tokens as markdown_tokens
 from drillbook.syntax_lines import container_bodies, fences_in_containers
 from drillbook.yaml_source import Frontmatter, load_mapping, load_yaml, markdown_lines, split_frontmatter
 
-# A token like <PR_NUMBER>: a human placeholder the frontmatter must bind for the drill.
-UPPER_PLACEHOLDER = re.compile(r"<[A-Z][A-Z0-9_]*>")
 VAR_KEY = re.compile(r"^<[^<>\s]+>$")
 SCENARIO_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 # key=value, key="value with spaces" or key='value'.
@@ -106,7 +106,7 @@ def parse_drill_spec(page: Frontmatter) -> DrillSpec:
     raw_vars = drill.get("vars") or {}
     if not isinstance(raw_vars, dict):
         raise DrillbookError("drill.vars: expected a mapping of placeholder to text", line=line("drill", "vars"))
-    bound: dict[str, str] = {}
+    bound: dict[str, str | ShellVariable] = {}
     var_lines: dict[str, int] = {}
     for key, value in raw_vars.items():
         where = line("drill", "vars", str(key))
@@ -114,11 +114,21 @@ def parse_drill_spec(page: Frontmatter) -> DrillSpec:
             raise DrillbookError(
                 f"drill.vars: {quote(key)} is not a placeholder; write it in angle brackets, like '<PR_NUMBER>'", line=where
             )
-        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            raise DrillbookError(f"drill.vars['{key}']: expected text, got {quote(value)}", line=where)
-        bound[key] = str(value)
+        bound[key] = _bound_value(key, value, where)
         var_lines[key] = where
     return DrillSpec(scenario, bound, line("drill"), line("drill", "scenario"), var_lines)
+
+
+def _bound_value(key: str, value: Any, line: int) -> str | ShellVariable:
+    """A ``drill.vars`` value: text (numbers are accepted), or ``{variable: NAME}``."""
+    if isinstance(value, dict) and list(value) == ["variable"]:
+        name = value["variable"]
+        if isinstance(name, str) and VARIABLE_NAME.fullmatch(name):
+            return ShellVariable(name)
+        raise DrillbookError(f"drill.vars['{key}'].variable: expected a shell variable name, like HOTFIX_COMMIT, got {quote(name)}", line=line)
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise DrillbookError(f"drill.vars['{key}']: expected text, or {{variable: NAME}}, got {quote(value)}", line=line)
+    return str(value)
 
 
 def frontmatter_title(frontmatter: str) -> str | None:
@@ -410,6 +420,14 @@ def parse_runbook(text: str, path: str) -> Runbook:
     return Runbook(path, frontmatter_title(page.yaml), spec, tuple(blocks), tuple(steps))
 
 
+def bound_placeholders(text: str) -> tuple[str, ...]:
+    """The placeholders a runbook binds in ``drill.vars``: placeholders on its page, whatever their case."""
+    try:
+        return tuple(parse_drill_spec(split_frontmatter(text.replace("\r\n", "\n").replace("\r", "\n"))).vars)
+    except DrillbookError:
+        return ()  # the runbook's check reports it
+
+
 # What Python-Markdown's whitespace normalisation would change in a line; a body without
 # any of it reaches the site's preprocessors as itself plus two empty lines.
 NORMALISED = re.compile(r"[\t\x02\x03]|(?:^|\n) +(?:\n|$)")
@@ -447,31 +465,42 @@ def body_blocks(page: Frontmatter) -> list[CodeBlock]:
 
 
 def bind_placeholders(blocks: list[CodeBlock], spec: DrillSpec) -> list[Step]:
-    """One step per drilled block, with every ``drill.vars`` key replaced by its text.
+    """One step per drilled block, each placeholder replaced by its ``drill.vars`` value, quoted for where it stands.
 
-    Replacement is one pass over the block's own text: a value that contains another key
-    stays as written.
+    The quoting is the incident form's (:mod:`drillbook.substitution`): the drill runs what a
+    responder who typed those values would copy. A placeholder where no value is safe is an
+    error in every shell block, drilled or not, since each one can be copied.
     """
     used: set[str] = set()
     steps: list[Step] = []
-    keys = sorted(spec.vars, key=len, reverse=True)
-    pattern = re.compile("|".join(re.escape(key) for key in keys)) if keys else None
+    pattern = placeholder_pattern(frozenset(spec.vars))
     for block in blocks:
+        if block.language and not is_shell(block.language):
+            continue  # yaml, text…: values go in as typed; a block without a language is read as shell
+        sites = placeholder_sites(block.source, pattern)
+        for site in sites:
+            if site.problem:
+                raise DrillbookError(f"placeholder {site.written} cannot take a value here: {site.problem}", line=block.line + site.line)
         if not block.drilled:
             continue
-        lines = []
-        for number, text in enumerate(re.findall(r"[^\n]*\n|[^\n]+$", block.source)):
-            unbound = next((m for m in UPPER_PLACEHOLDER.finditer(text) if m.group() not in spec.vars), None)
-            if unbound:
+        quoted = []
+        for site in sites:
+            value = spec.vars.get(site.written)
+            if value is None:
                 raise DrillbookError(
-                    f"placeholder {unbound.group()} is not bound for the drill: add it under drill.vars in the frontmatter",
-                    line=block.line + 1 + number,
+                    f"placeholder {site.written} is not bound for the drill: add it under drill.vars in the frontmatter",
+                    line=block.line + site.line,
                 )
-            if pattern is not None:
-                used.update(pattern.findall(text))
-                text = pattern.sub(lambda match: spec.vars[match.group()], text)
-            lines.append(text)
-        command = "".join(lines)
+            used.add(site.written)
+            try:
+                text = quote_variable(value.name, site) if isinstance(value, ShellVariable) else quote_value(value, site)
+            except UnsafeValue as error:
+                raise DrillbookError(
+                    f"drill.vars['{site.written}']: the value cannot go in line {block.line + site.line}: {error.reason}",
+                    line=spec.var_lines.get(site.written, spec.line),
+                ) from None
+            quoted.append((site, text))
+        command = substitute(block.source, quoted)
         refused = refused_construct(command)
         if refused is not None:
             raise DrillbookError(refused[1], line=min(block.line + refused[0], block.end_line - 1))

@@ -74,6 +74,35 @@ def runbook_files(
     return sorted(found)
 
 
+DEFAULT_RUNBOOKS_DIR = "runbooks"
+
+
+def check_runbooks_folder(root: Path, folder_option: str, include: Sequence[str]) -> list[str]:
+    """Problems with where the runbooks are said to be; each a DrillbookError, or a warning returned.
+
+    A missing folder is fine under the default name (a site without runbooks); under any other
+    name it is a mistake. The folder of mkdocs.yml itself would make every Markdown file of the
+    project a runbook, node_modules' READMEs included. An include glob that matches no file is
+    reported: it usually has a typo.
+    """
+    folder = (root / folder_option).resolve()
+    option = "plugins.drillbook.runbooks_dir"
+    if folder == root.resolve():
+        raise DrillbookError(
+            f"{option}: '{folder_option}' is the folder of mkdocs.yml itself, which would make every Markdown file "
+            f"of the project a runbook; name the folder that holds the runbooks, such as {DEFAULT_RUNBOOKS_DIR}"
+        )
+    if not folder.is_dir():
+        if folder_option.strip("/") != DEFAULT_RUNBOOKS_DIR:
+            raise DrillbookError(f"{option}: no folder '{folder_option}' beside mkdocs.yml")
+        return []
+    files = [path.relative_to(folder).as_posix() for path in folder.rglob("*") if path.is_file()]
+    return [
+        f"plugins.drillbook.runbooks_include: '{glob}' matches no file in {folder_option.rstrip('/')}/"
+        for glob in include if glob not in DEFAULT_INCLUDE and not any(glob_pattern(glob).match(name) for name in files)
+    ]
+
+
 @dataclass(frozen=True)
 class DrillSettings:
     root: Path  # the folder of mkdocs.yml: runbook paths in the log are relative to it

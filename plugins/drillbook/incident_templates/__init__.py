@@ -17,7 +17,7 @@ import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import jinja2
 from jinja2 import nodes
@@ -25,7 +25,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from drillbook.components import describe_error, error_loc
 from drillbook.errors import DrillbookError, quote
-from drillbook.yaml_source import line_of, load_mapping
+from drillbook.incident_facts import shipped_facts
+from drillbook.yaml_source import line_of, load_mapping, read_text, unprintable
 
 TEMPLATES_DIR = Path(__file__).resolve().parent
 HEADER = re.compile(r"\A\{#\n(.*?)\n#\}\n", re.S)
@@ -77,6 +78,7 @@ class Field(BaseModel):
     example: str
     required: bool = False
     multiline: bool = False  # a text area rather than a one-line input
+    fact: str | None = None  # the shared incident fact it carries (incident_facts.yml); None: its own, never shared
     choices: list[str] = []  # a drop-down of these values, and the only values it takes
     when: dict[str, str] = {}  # {field: choice}: asked, and required, only when that field has that choice
 
@@ -122,6 +124,7 @@ class Declaration(BaseModel):
 
     label: str
     description: str = ""
+    audience: Literal["internal", "public"] = "internal"  # public: for customers; only public-safe facts pre-fill it
     fields: list[Field]
 
 
@@ -131,6 +134,7 @@ class IncidentTemplate:
     path: Path
     label: str
     description: str
+    audience: str
     fields: tuple[Field, ...]
     source: str
     program: tuple[Any, ...]  # text strings, {"field": name}, {"if": name, "then": [...], "else": [...]}
@@ -169,8 +173,11 @@ class IncidentTemplate:
 
 def load_template(path: Path) -> IncidentTemplate:
     """Read and check one template file. Errors name the file and the line."""
-    source = path.read_text(encoding="utf-8")
     shown = _shown(path)
+    source = read_text(path, shown)
+    if bad := unprintable(source):
+        line = next(number for number, text in enumerate(source.split("\n"), start=1) if unprintable(text))
+        raise DrillbookError(f"{bad} is not allowed in a template", path=shown, line=line)
     name = path.name.split(".")[0]
     header = HEADER.match(source)
     if header is None:
@@ -183,6 +190,7 @@ def load_template(path: Path) -> IncidentTemplate:
     except ValidationError as error:
         first = error.errors()[0]
         raise DrillbookError(f"declaration: {describe_error(first)}", path=shown, line=1 + line_of(yaml_text, error_loc(first))) from None
+    _check_facts(declaration, yaml_text, shown)
     try:
         tree = JINJA.parse(source)
     except jinja2.TemplateSyntaxError as error:
@@ -194,7 +202,27 @@ def load_template(path: Path) -> IncidentTemplate:
     unused = [name for name in declared if name not in used]
     if unused:
         raise DrillbookError(f"field '{unused[0]}' is declared but the text never uses it", path=shown, line=1 + line_of(yaml_text, ["fields"]))
-    return IncidentTemplate(name, path, declaration.label, declaration.description, tuple(declaration.fields), source, tuple(program))
+    return IncidentTemplate(
+        name, path, declaration.label, declaration.description, declaration.audience, tuple(declaration.fields), source, tuple(program)
+    )
+
+
+def _check_facts(declaration: Declaration, yaml_text: str, shown: str) -> None:
+    """Each ``fact:`` names a declared fact; a public template carries only public-safe ones."""
+    facts = shipped_facts()
+    for number, field in enumerate(declaration.fields):
+        if field.fact is None:
+            continue
+        line = 1 + line_of(yaml_text, ["fields", number, "fact"])
+        fact = facts.get(field.fact)
+        if fact is None:
+            raise DrillbookError(f"declaration: fields[{number}].fact: unknown fact {quote(field.fact)} (known: {', '.join(facts)})", path=shown, line=line)
+        if declaration.audience == "public" and not fact.public:
+            raise DrillbookError(
+                f"declaration: fields[{number}].fact: '{fact.name}' is internal, and this template is for customers "
+                "(audience: public): only a public fact may fill it",
+                path=shown, line=line,
+            )
 
 
 def _check_conditions(declaration: Declaration, yaml_text: str, shown: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import errno
 import os
+import stat
 import sys
 import tempfile
 from pathlib import Path
@@ -30,7 +31,7 @@ def register_template_command(subparsers: "argparse._SubParsersAction[argparse.A
 
 def run_template_command(args: argparse.Namespace) -> int:
     if args.list:
-        sys.stdout.write(template_listing(list(shipped_templates().values())))
+        write_stdout(template_listing(list(shipped_templates().values())))
         return 0
     if not args.name:
         return _usage_error("name a template, or use --list to see them")
@@ -46,8 +47,19 @@ def run_template_command(args: argparse.Namespace) -> int:
         except OSError as error:
             return _usage_error(f"{args.output}: cannot write: {error.strerror or error}")
     else:
-        sys.stdout.write(text)
+        write_stdout(text)
     return 0
+
+
+def write_stdout(text: str) -> None:
+    """``text`` on standard output as UTF-8, whatever the locale says: it is exactly the template's text."""
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:  # a stream of text only (a test's StringIO)
+        sys.stdout.write(text)
+        return
+    sys.stdout.flush()
+    buffer.write(text.encode("utf-8"))
+    buffer.flush()
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -56,6 +68,14 @@ def write_atomically(path: Path, text: str) -> None:
         raise IsADirectoryError(errno.EISDIR, "it is a folder", str(path))
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        # mkstemp makes the file 0600; the text gets the mode any new file gets here, or the one it replaces.
+        try:
+            mode = stat.S_IMODE(os.stat(path).st_mode)
+        except OSError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.fchmod(handle, mode)
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
         os.replace(temporary, path)

@@ -19,6 +19,7 @@ from drillbook.lint.samples import Script, shellcheck_script
 from drillbook.lint.shell_blocks import ShellBlock, shell_page, transcript
 from drillbook.lint.shell_syntax import mark_placeholders, read_shell
 from drillbook.lint.shellcheck import ShellCheck, Ticket, comments
+from drillbook.substitution import ShellVariable
 from drillbook.lint.suppressions import Directive, SiteIgnore, apply_site_ignores, block_directives, suppress, unused
 
 ASSIGNED = re.compile(
@@ -55,7 +56,7 @@ class LintReport:
     blocks: int
 
 
-def read_block(block: ShellBlock, page_title: str, bound: dict[str, str]) -> BlockReading:
+def read_block(block: ShellBlock, page_title: str, bound: dict[str, str | ShellVariable]) -> BlockReading:
     session = transcript(block.source)
     source = session.commands if session is not None else block.source
     shell = read_shell(mark_placeholders(source))

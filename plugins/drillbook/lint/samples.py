@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 
 from drillbook.lint.shell_syntax import PLACEHOLDER, Comment
+from drillbook.substitution import ShellVariable
 
 SAFE_WORD = re.compile(r"[A-Za-z0-9_@%+=:,./][A-Za-z0-9_@%+=:,./-]*")
 NUMBER_NAME = re.compile(r"(?:^|_)(?:N|NUM|NUMBER|COUNT|PORT|REVISION|REPLICAS|SECONDS|MINUTES|TIMEOUT|LIMIT|SIZE|PID)$", re.I)
@@ -63,10 +64,10 @@ class Script:
         return column + shift
 
 
-def sample_value(placeholder: str, bound: dict[str, str]) -> str:
+def sample_value(placeholder: str, bound: dict[str, str | ShellVariable]) -> str:
     """What ShellCheck sees in place of ``placeholder`` (``<NAME>``)."""
     value = bound.get(placeholder)
-    if value is not None and SAFE_WORD.fullmatch(value):
+    if isinstance(value, str) and SAFE_WORD.fullmatch(value):
         return value
     name = placeholder[1:-1]
     if NUMBER_NAME.search(name):
@@ -80,12 +81,15 @@ def sample_value(placeholder: str, bound: dict[str, str]) -> str:
 ALONE = re.compile(r"\b(?:exit|return|exec)\b|#\s*shellcheck\s")
 
 
-def shellcheck_script(source: str, language: str, bound: dict[str, str], comments: list[Comment],
+def shellcheck_script(source: str, language: str, bound: dict[str, str | ShellVariable], comments: list[Comment],
                       complete: bool = True) -> Script:
     """``source`` with placeholders filled and ``disable=`` directives blanked, for ShellCheck.
 
-    ``complete``: the block ends outside any quote, substitution, heredoc or compound.
+    ``complete``: the block ends outside any quote, substitution, heredoc or compound. A placeholder
+    bound to ``{variable: NAME}`` reads that variable, quoted for its place, as the drill runs it: so
+    ShellCheck sees where the variable an earlier step set is used.
     """
+    variables = _variable_references(source, bound)
     blanked = list(source)
     for comment in comments:
         directive = DISABLE_DIRECTIVE.match(comment.text)
@@ -96,6 +100,7 @@ def shellcheck_script(source: str, language: str, bound: dict[str, str], comment
     lines = text.split("\n")
     out_lines: list[str] = []
     replacements: list[tuple[Replacement, ...]] = []
+    line_start = 0
     for line in lines:
         pieces: list[str] = []
         changes: list[Replacement] = []
@@ -104,7 +109,7 @@ def shellcheck_script(source: str, language: str, bound: dict[str, str], comment
         for match in PLACEHOLDER.finditer(line):
             pieces.append(line[last:match.start()])
             length += match.start() - last
-            value = sample_value(match.group(), bound)
+            value = variables.get(line_start + match.start()) or sample_value(match.group(), bound)
             changes.append(Replacement(match.start(), match.end(), length, length + len(value)))
             pieces.append(value)
             length += len(value)
@@ -112,6 +117,25 @@ def shellcheck_script(source: str, language: str, bound: dict[str, str], comment
         pieces.append(line[last:])
         out_lines.append("".join(pieces))
         replacements.append(tuple(changes))
+        line_start += len(line) + 1
     dialect = "" if source.startswith("#!") else ("sh" if language == "sh" else "bash")
     script = "\n".join(out_lines)
     return Script(script, dialect, tuple(replacements), alone=not complete or bool(ALONE.search(script)))
+
+
+def _variable_references(source: str, bound: dict[str, str | ShellVariable]) -> dict[int, str]:
+    """Offset of each placeholder bound to a shell variable -> the reference the drill puts there."""
+    names = {key: value.name for key, value in bound.items() if isinstance(value, ShellVariable)}
+    if not names or not any(key in source for key in names):
+        return {}
+    from drillbook.shell_context import placeholder_pattern, placeholder_sites
+    from drillbook.substitution import UnsafeValue, quote_variable
+
+    references = {}
+    for site in placeholder_sites(source, placeholder_pattern(frozenset(bound))):
+        if site.written in names:
+            try:
+                references[site.start] = quote_variable(names[site.written], site)
+            except UnsafeValue:
+                continue
+    return references

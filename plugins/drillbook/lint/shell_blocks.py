@@ -17,6 +17,7 @@ from drillbook.content_cache import ContentCache
 from drillbook.drill.models import Tag
 from drillbook.drill.parsing import body_blocks, body_text, has_tagged_fence, parse_drill_spec
 from drillbook.markdown_tokens import tokens as markdown_tokens
+from drillbook.substitution import ShellVariable
 from drillbook.syntax_lines import container_fences
 from drillbook.yaml_source import Frontmatter, markdown_lines, split_frontmatter
 
@@ -78,7 +79,7 @@ class ShellPage:
     """What the lint reads of a page: its title, its ``drill.vars`` and its shell blocks."""
 
     title: str
-    vars: dict[str, str]
+    vars: dict[str, str | ShellVariable]
     blocks: tuple[ShellBlock, ...]
 
 
@@ -106,7 +107,7 @@ def shell_page(text: str) -> ShellPage:
     return ShellPage(title, dict(bound), tuple(blocks))
 
 
-def _frontmatter_facts(page: Frontmatter) -> tuple[str | None, dict[str, str]]:
+def _frontmatter_facts(page: Frontmatter) -> tuple[str | None, dict[str, str | ShellVariable]]:
     """The frontmatter's title, and its ``drill.vars`` as the drill reads them (its errors too)."""
     meta = page.load()
     title = meta.get("title")

@@ -59,6 +59,16 @@ class ResultsFrontmatter(BaseModel):
 
     history: list[HistoryEntry] = []
     stale_after_days: int | None = None
+    tags: list[str] = []  # mkdocs-material's search tags: a runbook's are checked, as search depends on them
+
+    @field_validator("tags", mode="before")
+    @classmethod
+    def _search_words(cls, value: Any) -> Any:
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(isinstance(tag, str) and tag.strip() and "\n" not in tag for tag in value):
+            raise ValueError(f"expected a list of words a responder searches for, like [rollback], got {quote(value)}")
+        return value
 
     @field_validator("history", mode="before")
     @classmethod

@@ -30,6 +30,7 @@ def build_date(environ: Mapping[str, str]) -> date:
 
 def format_duration(seconds: float) -> str:
     """2.4 s, 48 s, 3 min 5 s, 1 h 2 min."""
+    seconds += 0.0  # -0.0 (a hand-edited log may hold it) reads 0.0
     if seconds < 10:
         return f"{seconds:.1f} s"
     whole = round(seconds)

@@ -16,6 +16,8 @@ from drillbook.yaml_source import read_text
 
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07")
 StepKind = Literal["drill", "drill-check", "drill-hidden"]
+# More steps than any runbook has: a larger transcript is refused, not rendered into a page no one can load.
+MAX_STEPS = 1000
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,8 @@ def read_transcript(path: Path, shown: str) -> Transcript:
     cells = notebook.get("cells")
     if not isinstance(cells, list):
         raise DrillbookError("not a notebook (cells is not a list)", path=shown)
+    if len(cells) > MAX_STEPS:
+        raise DrillbookError(f"{len(cells)} cells, more than the {MAX_STEPS} steps a transcript page shows", path=shown)
     for index, cell in enumerate(cells):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
@@ -104,8 +108,8 @@ def _step(cell: Any) -> TranscriptStep:
         kind=step.kind,
         outcome=step.outcome,
         duration_s=step.duration_s,
-        command=_text(source),
-        output=cell_output(outputs if isinstance(outputs, list) else []),
+        command=visible_controls(_text(source)),
+        output=visible_controls(cell_output(outputs if isinstance(outputs, list) else [])),
     )
 
 
@@ -124,6 +128,18 @@ def cell_output(outputs: list[Any]) -> str:
         elif kind == "error":
             parts.append("\n".join(map(str, output.get("traceback") or [f"{output.get('ename', '')}: {output.get('evalue', '')}"])))
     return ANSI_ESCAPE.sub("", "".join(parts))
+
+
+# What a step printed may hold any byte: control characters show as their symbols (␂ for \x02), so
+# none reaches the page, where Python-Markdown would read \x02…\x03 as one of its own markers.
+CONTROL_PICTURES = {code: 0x2400 + code for code in [*range(0x00, 0x09), *range(0x0B, 0x20)]} | {0x7F: 0x2421} | {
+    code: 0xFFFD for code in range(0x80, 0xA0)
+}
+
+
+def visible_controls(text: str) -> str:
+    """``text`` with each control character but tab and line feed shown as its symbol (C1 ones as �), a lone surrogate as ?."""
+    return text.translate(CONTROL_PICTURES).encode("utf-8", "replace").decode("utf-8") if not text.isprintable() else text
 
 
 def _text(value: Any) -> str:

@@ -26,7 +26,7 @@ DRILL_RESULTS = "drill-results"
 NEEDS: dict[str, tuple[str, ...]] = {
     "quiz": ("css/quiz.css", "js/quiz.js"),
     "decision": ("css/components.css", "css/decision.css", "js/decision.js"),  # components.css: db-visually-hidden
-    "template": ("css/incident_template.css", "js/incident_template.js"),
+    "template": ("css/incident_template.css", "js/incident-store.js", "js/incident_template.js"),
     "illustration-checklist": ("css/components.css",),
     "illustration-linear-flow": ("css/components.css",),
     "illustration-comparison-map": ("css/components.css",),
@@ -39,7 +39,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "last-worked": ("css/drill-results.css",),
     "drill-check": ("css/drill-results.css",),
     "do-this-now": ("css/do-this-now.css",),
-    "incident-form": ("css/incident.css", "js/incident.js"),
+    "incident-form": ("css/incident.css", "js/incident-store.js", "js/shell-quote.js", "js/incident.js"),
 }
 # Components drawn by Mermaid.
 CHARTS = frozenset({"decision"})

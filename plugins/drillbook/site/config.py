@@ -66,6 +66,18 @@ class LintLevel(opt.Choice):
         return super().run_validation("off" if value is False else value)
 
 
+class MermaidMode(opt.Choice):
+    """One of MERMAID_MODES; YAML reads an unquoted off (or on, yes, no) as a boolean, so say how to write it."""
+
+    def run_validation(self, value: object) -> object:
+        if isinstance(value, bool):
+            raise ValidationError(
+                f"YAML reads the unquoted word as {str(value).lower()}: write it in quotes, "
+                f"one of {', '.join(repr(mode) for mode in MERMAID_MODES)} (mermaid: \"off\")"
+            )
+        return super().run_validation(value)
+
+
 class DrillbookConfig(Config):
     enabled = opt.Type(bool, default=True)
     # Executable runbooks. A folder beside docs/ is published under its own path; a
@@ -79,7 +91,7 @@ class DrillbookConfig(Config):
     health_page = opt.Type(str, default="")
     # Mermaid for drillbook's decision charts: auto (bundled unless extra_javascript
     # loads a Mermaid), all (bundled on every page with a Mermaid diagram), off.
-    mermaid = opt.Choice(MERMAID_MODES, default="auto")
+    mermaid = MermaidMode(MERMAID_MODES, default="auto")
     # A Mermaid bundle to ship instead of the one inside the package (path from mkdocs.yml).
     mermaid_js = opt.Type(str, default="")
     # Frontmatter keys drillbook reads, renamed (quiz: drill_quiz) or turned off (quiz: false).

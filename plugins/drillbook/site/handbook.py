@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
-from drillbook.drill.settings import SCENARIOS, runbook_files
+from drillbook.drill.settings import SCENARIOS, check_runbooks_folder, runbook_files
 from drillbook.errors import DrillbookError
 from drillbook.site import assets
 from drillbook.site.frontmatter_keys import KeyMap, drillbook_frontmatter, drillbook_meta, key_map
@@ -159,6 +159,8 @@ class HandbookBuild:
                 f"plugins.drillbook.runbooks_dir: '{self.options.runbooks_dir}' is outside the folder of mkdocs.yml; "
                 "runbooks are named in the drill log by their path from there"
             )
+        for warning in check_runbooks_folder(self.root, self.options.runbooks_dir, self.options.runbooks_include):
+            log.warning(warning)
         runbooks: dict[str, str] = {}
         for path in runbook_files(folder, self.options.runbooks_include, self.options.runbooks_exclude):
             shown = self.shown(path)
@@ -202,6 +204,12 @@ class HandbookBuild:
             self.root, self.runbooks, self.options, os.environ, self.health_page(), self.keys,
         )
         pages = generated_pages(self.drill_results, self.use_directory_urls)
+        for item in self.drill_results.results.values():
+            if item.transcript_page == self.drill_results.health_page:
+                raise DrillbookError(
+                    f"plugins.drillbook.health_page: '{item.transcript_page}' is where the drill transcript of {item.runbook} "
+                    "is published; choose another path"
+                )
         for page in pages:
             if page.src_uri in existing or page.src_uri in published:
                 taken = str(published[page.src_uri]) if page.src_uri in published else existing[page.src_uri]
@@ -247,6 +255,10 @@ class HandbookBuild:
         frontmatter = drillbook_frontmatter(frontmatter_text(text, markdown), self.keys)
         page = PageSource(shown, frontmatter.count("\n"), drillbook_view, frontmatter=frontmatter)
         page.is_runbook = is_runbook
+        if is_runbook:
+            from drillbook.drill.parsing import bound_placeholders
+
+            page.bound_placeholders = bound_placeholders(text)
         self.extension.page = page
         self.page_sources[src_uri] = page
         if self.drill_results is not None and is_runbook:

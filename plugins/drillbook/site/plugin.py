@@ -9,8 +9,10 @@ them: a site with no drillbook content pays for one cheap scan per page.
 
 from __future__ import annotations
 
+import functools
 import logging
-from html import escape
+import re
+import tempfile
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -22,6 +24,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
 from drillbook.errors import DrillbookError
+from drillbook.page_fields import safe_meta, safe_title
 from drillbook.site import assets
 from drillbook.site.config import DrillbookConfig
 from drillbook.site.handbook import EXTENSION_NAME, HandbookBuild, message
@@ -36,6 +39,7 @@ except ImportError:
 log = logging.getLogger("mkdocs.plugins.drillbook")
 
 ASSETS_DIR = assets.ASSETS_DIR
+ELEMENT_ID = re.compile(r"""<[a-zA-Z][^>]*?\s(?:id|name)=["']([^"']+)["']""")
 
 
 def raise_plugin_error(error: DrillbookError) -> NoReturn:
@@ -85,7 +89,7 @@ class DrillbookPlugin(BasePlugin[DrillbookConfig]):
         for src_uri in found.published:
             files.append(File(src_uri, src_dir=str(self.root), dest_dir=config.site_dir, use_directory_urls=config.use_directory_urls))
         for page in found.generated:  # out of the automatic navigation: list the health page in nav to show it
-            files.append(File.generated(config, page.src_uri, content=page.markdown, inclusion=InclusionLevel.NOT_IN_NAV))
+            files.append(generated_file(config, page.src_uri, page.markdown))
         return files
 
     # -- pages ---------------------------------------------------------------
@@ -94,23 +98,23 @@ class DrillbookPlugin(BasePlugin[DrillbookConfig]):
         if not self.config.enabled or self.build is None:
             return markdown
         try:
-            self.build.start_page(page.file.src_uri, page.file.abs_src_path, markdown, page.meta)
+            generated = page.file.src_uri in self.build.generated  # on MkDocs 1.5 it has a file, in a folder of its own
+            self.build.start_page(page.file.src_uri, None if generated else page.file.abs_src_path, markdown, page.meta)
         except DrillbookError as error:
             raise_plugin_error(error)
         return markdown
 
     def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str | None:
-        """Make the page title text (the theme writes it into <title> and the navigation unescaped:
-        a title such as ``</title><script>`` would otherwise run as script), and note the assets
-        the page's components need."""
+        """Make the page's title, description and author safe where the theme writes them unescaped
+        (a title such as ``</title><script>`` would otherwise run as script), and note the assets the
+        page's components need."""
         if not self.config.enabled or self.build is None:
             return html
-        # Only a title that needs escaping is set: setting it pins MkDocs' title, which could
+        # Only a title that needs it is set: setting it pins MkDocs' title, which could
         # otherwise still change after this event (from the page's first heading).
-        if page.title is not None and (escaped := escape(str(page.title), quote=False)) != page.title:
-            page.title = escaped
-        if isinstance(page.meta.get("title"), str):  # the theme also reads page.meta.title directly
-            page.meta["title"] = escape(page.meta["title"], quote=False)
+        if page.title is not None and (safe := safe_title(str(page.title))) != page.title:
+            page.title = safe
+        safe_meta(page.meta)
         self.build.finish_page(page.file.src_uri, html)
         return html
 
@@ -131,7 +135,7 @@ class DrillbookPlugin(BasePlugin[DrillbookConfig]):
             return env
         if self.build.has_links():
             pages = {
-                file.src_uri: file.page.present_anchor_ids if file.page is not None else None
+                file.src_uri: page_anchors(file.page) if file.page is not None else None
                 for file in files if file.is_documentation_page()
             }
             for warning in self.build.link_warnings(pages):
@@ -151,3 +155,29 @@ class DrillbookPlugin(BasePlugin[DrillbookConfig]):
             server.watch(str(self.root / self.config.runbooks_dir))
         server.watch(str(ASSETS_DIR))
         return server
+
+
+def generated_file(config: MkDocsConfig, path: str, content: str) -> File:
+    """A page drillbook writes, left out of the automatic navigation: in memory since MkDocs 1.6;
+    with MkDocs 1.5, which reads every page from disk, in a folder of its own for this run."""
+    if hasattr(File, "generated"):
+        return File.generated(config, path, content=content, inclusion=InclusionLevel.NOT_IN_NAV)
+    folder = Path(_generated_pages().name)
+    (folder / path).parent.mkdir(parents=True, exist_ok=True)
+    (folder / path).write_text(content, encoding="utf-8")
+    file = File(path, str(folder), config.site_dir, config.use_directory_urls)
+    file.inclusion = InclusionLevel.NOT_IN_NAV
+    return file
+
+
+@functools.cache
+def _generated_pages() -> tempfile.TemporaryDirectory[str]:
+    return tempfile.TemporaryDirectory(prefix="drillbook-pages-")  # removed when the process ends
+
+
+def page_anchors(page: Page) -> set[str] | None:
+    """The ids a rendered page holds: MkDocs' own list since 1.6, else read from the page's HTML."""
+    anchors = getattr(page, "present_anchor_ids", None)
+    if anchors is None and page.content is not None:
+        anchors = set(ELEMENT_ID.findall(page.content))
+    return anchors

@@ -24,7 +24,7 @@ import sys
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from html import escape
+from html import unescape
 from pathlib import Path
 from typing import Any, Iterator, NoReturn, TextIO
 
@@ -36,6 +36,7 @@ from markdown.preprocessors import Preprocessor
 from drillbook import extension as extension_module
 from drillbook.drill.settings import PLUGIN_NAME, plugin_config, plugin_entries, read_mkdocs_config
 from drillbook.errors import DrillbookError
+from drillbook.page_fields import safe_attribute, safe_text
 from drillbook.site import assets
 from drillbook.site.handbook import EXTENSION_NAME, HandbookBuild, message
 from drillbook.site.urls import page_url, relative_url
@@ -146,11 +147,45 @@ class ZensicalPage(Preprocessor):
         if "search" in context.page.meta:
             self.build.search_frontmatter.append(context.page.path)
         # Zensical's theme writes a frontmatter title into <title> and the navigation unescaped, as
-        # Material does under MkDocs: a title such as </title><script> would run. Made text here.
+        # Material does under MkDocs: a title such as </title><script> would run. Only "<" changes, so
+        # an ordinary title (A & B) stays byte for byte as written; unlike Material's, Zensical's
+        # <title> does not unescape it again.
         title = context.page.meta.get("title")
         if isinstance(title, str):
-            context.page.meta["title"] = escape(title, quote=False)
+            context.page.meta["title"] = safe_text(title)
+        elif (heading := heading_title(lines)) is not None and "<" in heading:
+            # A title Zensical takes from the first heading is unescaped into <title> too: `</title>` in
+            # code there would close it. Only such a title is set, so any other stays as Zensical makes it.
+            context.page.meta["title"] = safe_text(heading)
+        author = context.page.meta.get("author")
+        if isinstance(author, str):  # written into content="…" unescaped (the description is escaped)
+            context.page.meta["author"] = safe_attribute(author)
         return lines
+
+
+ATX_HEADING = re.compile(r"^#[ \t]+(.*?)(?:[ \t]+\{[^}]*\})?[ \t#]*$")
+FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
+CODE_SPAN = re.compile(r"(`+)(.+?)\1")
+
+
+def heading_title(lines: list[str]) -> str | None:
+    """The text of the page's first level-1 heading as a reader sees it (code as written, tags
+    dropped, entities read), or None when it has none outside code blocks."""
+    fence = ""
+    for line in lines:
+        opener = FENCE.match(line)
+        if opener and (not fence or opener.group(1)[0] == fence[0] and len(opener.group(1)) >= len(fence)):
+            fence = "" if fence else opener.group(1)
+            continue
+        heading = None if fence else ATX_HEADING.match(line)
+        if heading:
+            parts = CODE_SPAN.split(heading.group(1))
+            # split gives text, ticks, code, text, ticks, code, …: code is literal, the rest is Markdown
+            return "".join(
+                part.strip() if index % 3 == 2 else unescape(re.sub(r"<[^>]*>", "", part)) if index % 3 == 0 else ""
+                for index, part in enumerate(parts)
+            )
+    return None
 
 
 class ZensicalPageAssets(Postprocessor):

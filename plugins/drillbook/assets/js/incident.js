@@ -1,46 +1,36 @@
 /* The incident form of a runbook page: each value typed once replaces its <PLACEHOLDER>
-   in every command on the page, in what is shown and in what Copy copies.
+   in every command on the page, quoted for where it stands, in what is shown and in what
+   Copy copies.
 
-   Values live in sessionStorage under "drillbook.incident" (key: the placeholder in upper
-   case with "-" as "_"), so they follow the reader from page to page in this tab and
-   fill the incident templates' forms too. Copy refuses a block that still holds an
-   unfilled placeholder: pasted into a shell, "<INCIDENT_ID>" is a redirect. */
+   The build tells each code block where its placeholders stand (data-db-sites on its <code>:
+   offsets, and how the place is quoted); this script never looks for placeholders itself,
+   so text such as grep '<title>' is never a field. Quoting is shell-quote.js's; where the
+   values live and who sees them is incident-store.js's. Copy refuses a block that still
+   holds an unfilled placeholder (pasted into a shell, "<INCIDENT_ID>" is a redirect), a
+   placeholder no value is safe in, or a value that cannot go where it stands; the last is
+   also said at the field. */
 (function () {
   "use strict";
 
-  var STORE = "drillbook.incident";
-  var PLACEHOLDER = /<([A-Za-z][A-Za-z0-9_-]*)>/g;
+  var store;  /* incident-store.js and shell-quote.js: looked up once the page has loaded them */
+  var shellQuote;
 
-  function keyOf(word) { return word.toUpperCase().replace(/-/g, "_"); }
-
-  /* Stored values; anything that is not a map of strings (a hand-edited store) counts as empty. */
-  function load() {
-    var values = {};
+  /* The sites the build described for a code block; [] when it has none or the description is unreadable. */
+  function sitesOf(code) {
     try {
-      var stored = JSON.parse(window.sessionStorage.getItem(STORE) || "{}");
-      if (stored && typeof stored === "object" && !Array.isArray(stored)) {
-        Object.keys(stored).forEach(function (key) {
-          if (typeof stored[key] === "string") values[key] = stored[key];
-        });
-      }
-    } catch (error) { /* unreadable: start empty */ }
-    return values;
-  }
-
-  function save(values) {
-    try { window.sessionStorage.setItem(STORE, JSON.stringify(values)); } catch (error) { /* storage off: values last this page */ }
-  }
-
-  /* Wrap every placeholder of a code block in a span, even one split by highlighting into several tokens. */
-  function wrapPlaceholders(code) {
-    var text = code.textContent;
-    var matches = [];
-    var match;
-    PLACEHOLDER.lastIndex = 0;
-    while ((match = PLACEHOLDER.exec(text)) !== null) {
-      matches.push({ start: match.index, end: match.index + match[0].length, key: keyOf(match[1]) });
+      var sites = JSON.parse(code.getAttribute("data-db-sites") || "[]");
+      return Array.isArray(sites) ? sites : [];
+    } catch (error) {
+      return [];
     }
-    if (!matches.length) return [];
+  }
+
+  /* Wrap each site of a code block in a span, even one split by highlighting into several tokens.
+     Returns the spans, or null when the block's text is not the one the build described. */
+  function wrapPlaceholders(code, sites) {
+    var text = code.textContent;
+    var ok = sites.every(function (site) { return text.slice(site.start, site.end) === site.written; });
+    if (!ok) return null;
     var pieces = [];
     var walker = document.createTreeWalker(code, NodeFilter.SHOW_TEXT);
     var position = 0;
@@ -60,16 +50,16 @@
     }
     var spans = [];
     /* Last first: splitting a text node leaves the offsets before it as they were. */
-    for (var i = matches.length - 1; i >= 0; i--) {
-      var start = at(matches[i].start, false);
-      var end = at(matches[i].end, true);
-      if (!start || !end) continue;
+    for (var i = sites.length - 1; i >= 0; i--) {
+      var start = at(sites[i].start, false);
+      var end = at(sites[i].end, true);
+      if (!start || !end) return null;
       var range = document.createRange();
       range.setStart(start[0], start[1]);
       range.setEnd(end[0], end[1]);
       var span = document.createElement("span");
       span.className = "db-ph";
-      span.setAttribute("data-placeholder", matches[i].key);
+      span.setAttribute("data-placeholder", sites[i].key);
       span.appendChild(range.extractContents());
       range.insertNode(span);
       spans.unshift(span);
@@ -83,56 +73,115 @@
     this.status = root.querySelector(".db-incident__status");
     this.inputs = Array.prototype.slice.call(this.form.querySelectorAll("input[name]"));
     this.labels = {};
-    this.inputs.forEach(function (input) { this.labels[input.name] = input.getAttribute("data-label"); }, this);
-    this.values = load();
-    this.spans = [];
-    this.originals = [];
-    var codes = document.querySelectorAll(".md-content pre > code");
+    this.facts = {};  /* field key -> the shared fact it carries */
+    this.inputs.forEach(function (input) {
+      this.labels[input.name] = input.getAttribute("data-label");
+      if (input.getAttribute("data-fact")) this.facts[input.name] = input.getAttribute("data-fact");
+    }, this);
+    this.values = this.load();
+    this.blocks = [];  /* {code, places: [{span, site, originals}], broken} */
+    var codes = document.querySelectorAll(".md-content pre > code[data-db-sites]");
     Array.prototype.forEach.call(codes, function (code) {
-      wrapPlaceholders(code).forEach(function (span) {
-        this.spans.push(span);
-        this.originals.push(Array.prototype.slice.call(span.childNodes).map(function (child) { return child.cloneNode(true); }));
-      }, this);
+      var sites = sitesOf(code);
+      var spans = wrapPlaceholders(code, sites);
+      this.blocks.push({
+        code: code,
+        broken: spans === null,
+        places: (spans || []).map(function (span, index) {
+          return { span: span, site: sites[index], originals: Array.prototype.slice.call(span.childNodes).map(function (child) { return child.cloneNode(true); }) };
+        })
+      });
     }, this);
     var self = this;
     this.inputs.forEach(function (input) { input.value = self.values[input.name] || ""; });
     this.form.addEventListener("input", function (event) {
+      var name = event.target.name;
       var value = event.target.value.trim();
-      if (value) self.values[event.target.name] = value; else delete self.values[event.target.name];
-      save(self.values);
+      if (value) self.values[name] = value; else delete self.values[name];
+      self.save(name, value);
       self.render();
     });
     this.form.addEventListener("submit", function (event) { event.preventDefault(); });
     root.querySelector(".db-incident__clear").addEventListener("click", function () { self.clear(); });
-    /* Capture phase: runs before the theme's Copy handler, which it stops for an unfilled block. */
+    /* Capture phase: runs before the theme's Copy handler, which it stops for a block it refuses. */
     document.addEventListener("click", function (event) { self.guardCopy(event); }, true);
     root.hidden = false;
     this.render();
     this.view = new IncidentFormView(this);
   }
 
-  /* Filled placeholders show their value; unfilled ones their original text, marked. */
+  /* The values of this page's fields: shared facts from every page, the rest from this page only. */
+  IncidentForm.prototype.load = function () {
+    var facts = store.facts();
+    var own = store.pageValues();
+    var values = {};
+    this.inputs.forEach(function (input) {
+      var fact = this.facts[input.name];
+      var value = fact ? facts[fact] : own[input.name];
+      if (typeof value === "string" && value) values[input.name] = value;
+    }, this);
+    return values;
+  };
+
+  IncidentForm.prototype.save = function (name, value) {
+    if (this.facts[name]) store.setFact(this.facts[name], value); else store.setPageValue(name, value);
+  };
+
+  /* What a place shows and Copy copies: {text} for a filled one, {unfilled}, or {refused: reason}. */
+  IncidentForm.prototype.fill = function (place) {
+    if (place.site.problem) return { refused: place.site.problem, authored: true };
+    var value = this.values[place.site.key] || "";
+    if (!value) return { unfilled: true };
+    if (value.indexOf("\n") >= 0 || value.indexOf("\r") >= 0) return { refused: "it holds a line break, which this one-line field cannot show" };
+    return shellQuote(value, place.site);
+  };
+
+  /* Filled placeholders show the quoted value; unfilled and refused ones their original text, marked. */
   IncidentForm.prototype.render = function () {
-    this.spans.forEach(function (span, index) {
-      var key = span.getAttribute("data-placeholder");
-      var value = this.values[key] || "";
-      span.textContent = "";
-      if (value) {
-        span.appendChild(document.createTextNode(value));
-        span.classList.add("db-ph--filled");
-        span.removeAttribute("title");
-      } else {
-        this.originals[index].forEach(function (child) { span.appendChild(child.cloneNode(true)); });
-        span.classList.remove("db-ph--filled");
-        span.title = "Fill in " + (this.labels[key] || key) + " in the incident form at the top of the page";
-      }
+    var refusals = {};
+    this.blocks.forEach(function (block) {
+      block.places.forEach(function (place) {
+        var key = place.site.key;
+        var filled = this.fill(place);
+        place.state = filled;
+        place.span.textContent = "";
+        place.span.classList.toggle("db-ph--filled", filled.text !== undefined);
+        place.span.classList.toggle("db-ph--refused", filled.refused !== undefined);
+        if (filled.text !== undefined) {
+          place.span.appendChild(document.createTextNode(filled.text));
+          place.span.removeAttribute("title");
+          return;
+        }
+        place.originals.forEach(function (child) { place.span.appendChild(child.cloneNode(true)); });
+        if (filled.refused && !filled.authored) {
+          if (!refusals[key]) refusals[key] = this.refusalText(place, filled.refused);
+          place.span.title = refusals[key];
+        } else if (filled.refused) {
+          place.span.title = place.site.written + " cannot take a value here: " + filled.refused;
+        } else {
+          place.span.title = "Fill in " + (this.labels[key] || key) + " in the incident form at the top of the page";
+        }
+      }, this);
+    }, this);
+    this.refusals = refusals;
+    this.inputs.forEach(function (input) {
+      var note = this.form.querySelector("#incident-" + input.name + "-refused");
+      if (!note) return;
+      note.textContent = refusals[input.name] || "";
+      note.hidden = !refusals[input.name];
+      if (refusals[input.name]) input.setAttribute("aria-invalid", "true"); else input.removeAttribute("aria-invalid");
     }, this);
     if (this.view) this.view.update();
   };
 
+  IncidentForm.prototype.refusalText = function (place, reason) {
+    var label = this.labels[place.site.key] || place.site.key;
+    return "Not used: this value of " + label + " cannot go in line " + place.site.line + " of a command, because " + reason + ".";
+  };
+
   IncidentForm.prototype.clear = function () {
     this.values = {};
-    try { window.sessionStorage.removeItem(STORE); } catch (error) { /* storage off */ }
+    store.clear();
     this.inputs.forEach(function (input) { input.value = ""; });
     this.render();
     this.status.textContent = "Incident values cleared.";
@@ -143,38 +192,62 @@
     if (!button) return;
     var pre = button.closest("pre");
     var code = pre ? pre.querySelector("code") : null;
-    if (!code) return;
-    var missing = [];
-    Array.prototype.forEach.call(code.querySelectorAll(".db-ph:not(.db-ph--filled)"), function (span) {
-      var key = span.getAttribute("data-placeholder");
-      if (missing.indexOf(key) < 0) missing.push(key);
-    });
-    if (!missing.length) return;
+    var block = this.blocks.filter(function (candidate) { return candidate.code === code; })[0];
+    if (!block) return;
+    var refusal = this.blockRefusal(block);
+    if (!refusal) return;
     event.preventDefault();
     event.stopImmediatePropagation();
-    this.refuse(pre, missing);
+    this.refuse(pre, refusal);
   };
 
-  /* Say, beside the block, what to fill before it can be copied; link to the first field. */
-  IncidentForm.prototype.refuse = function (pre, missing) {
-    var block = pre.closest(".highlight") || pre;
-    var note = block.nextElementSibling;
+  /* Why a block may not be copied: {missing: [keys]}, {problem, place}, {value, place}; null when it may. */
+  IncidentForm.prototype.blockRefusal = function (block) {
+    if (block.broken) return { broken: true };
+    var missing = [];
+    var refused = null;
+    block.places.forEach(function (place) {
+      if (place.state.unfilled && missing.indexOf(place.site.key) < 0) missing.push(place.site.key);
+      if (place.state.refused && !refused) refused = place;
+    });
+    if (refused) return { place: refused, authored: refused.state.authored, reason: refused.state.refused };
+    return missing.length ? { missing: missing } : null;
+  };
+
+  /* Say, beside the block, why it was not copied; link to the field to change. */
+  IncidentForm.prototype.refuse = function (pre, refusal) {
+    var holder = pre.closest(".highlight") || pre;
+    var note = holder.nextElementSibling;
     if (!note || !note.classList.contains("db-ph-refused")) {
       note = document.createElement("p");
       note.className = "db-ph-refused";
       note.setAttribute("role", "alert");
-      block.parentNode.insertBefore(note, block.nextSibling);
+      holder.parentNode.insertBefore(note, holder.nextSibling);
     }
-    var labels = missing.map(function (key) { return this.labels[key] || key; }, this);
-    note.textContent = "Not copied: this command still has " + (missing.length > 1 ? "placeholders" : "a placeholder") +
-      " to fill. Fill in " + labels.join(", ") + " ";
+    if (refusal.broken) {
+      note.textContent = "Not copied: this command's text is not the one the site was built with, so its values cannot be placed safely.";
+      return;
+    }
+    if (refusal.authored) {
+      note.textContent = "Not copied: " + refusal.place.site.written + " cannot take a value here: " + refusal.reason + ".";
+      return;
+    }
+    var key = refusal.missing ? refusal.missing[0] : refusal.place.site.key;
+    if (refusal.missing) {
+      var labels = refusal.missing.map(function (missing) { return this.labels[missing] || missing; }, this);
+      note.textContent = "Not copied: this command still has " + (refusal.missing.length > 1 ? "placeholders" : "a placeholder") +
+        " to fill. Fill in " + labels.join(", ") + " ";
+    } else {
+      note.textContent = "Not copied: the value of " + (this.labels[key] || key) + " cannot go in line " + refusal.place.site.line +
+        ", because " + refusal.reason + ". Change it ";
+    }
     var link = document.createElement("a");
-    link.href = "#incident-" + missing[0];
+    link.href = "#incident-" + key;
     link.textContent = "in the incident form";
     var view = this.view;
     link.addEventListener("click", function (event) {
       event.preventDefault();
-      view.reveal(missing[0], pre);
+      view.reveal(key, pre);
     });
     note.appendChild(link);
     note.appendChild(document.createTextNode(", then copy again."));
@@ -213,9 +286,11 @@
     return input.closest(".db-incident__field") || input.parentNode;
   };
 
-  /* The fields filled before this page opened are hidden behind one button. */
+  /* The fields filled before this page opened are hidden behind one button; not one whose value is
+     refused here, which must be seen to be changed. */
   IncidentFormView.prototype.collapseFilled = function () {
-    var filled = this.incident.inputs.filter(function (input) { return input.value !== ""; });
+    var refusals = this.incident.refusals || {};
+    var filled = this.incident.inputs.filter(function (input) { return input.value !== "" && !refusals[input.name]; });
     if (!filled.length) return;
     filled.forEach(function (input) { this.fieldOf(input).hidden = true; }, this);
     var more = document.createElement("button");
@@ -265,8 +340,15 @@
       input.type = "text";
       input.autocomplete = "off";
       input.spellcheck = false;
+      /* Why the value cannot go in a command, said here too: the form's own field may be out of sight. */
+      var refused = document.createElement("p");
+      refused.className = "db-incident__refused";
+      refused.id = input.id + "-refused";
+      refused.hidden = true;
+      input.setAttribute("aria-describedby", refused.id);
       field.appendChild(label);
       field.appendChild(input);
+      field.appendChild(refused);
       bar.fields.appendChild(field);
       bar.inputs.push(input);
     }, this);
@@ -302,8 +384,13 @@
     this.bars.forEach(function (bar) {
       var missing = bar.keys.filter(function (key) { return !values[key]; });
       bar.toggle.textContent = (missing.length ? "Fill in: " : "Change: ") + bar.keys.map(this.label, this).join(", ");
+      var refusals = this.incident.refusals || {};
       bar.inputs.forEach(function (input) {
         if (input !== document.activeElement) input.value = values[input.name] || "";
+        var note = document.getElementById(input.id + "-refused");
+        note.textContent = refusals[input.name] || "";
+        note.hidden = !refusals[input.name];
+        if (refusals[input.name]) input.setAttribute("aria-invalid", "true"); else input.removeAttribute("aria-invalid");
       });
     }, this);
   };
@@ -323,8 +410,10 @@
   };
 
   function start() {
+    store = window.drillbookIncident;
+    shellQuote = window.drillbookShellQuote;
     var root = document.querySelector(".db-incident");
-    if (root) new IncidentForm(root);
+    if (root && store && shellQuote) new IncidentForm(root);
   }
 
   if (document.readyState === "loading") {

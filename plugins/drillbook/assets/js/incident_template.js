@@ -53,24 +53,10 @@
     });
   }
 
-  /* The incident's values, shared with the runbook pages' incident form (incident.js):
-     sessionStorage "drillbook.incident", keyed by the field name in upper case. */
-  var STORE = "drillbook.incident";
-
-  function storedValues() {
-    try {
-      var stored = JSON.parse(window.sessionStorage.getItem(STORE) || "{}");
-      return stored && typeof stored === "object" && !Array.isArray(stored) ? stored : {};
-    } catch (error) {
-      return {};
-    }
-  }
-
-  function storeValue(name, value) {
-    var values = storedValues();
-    if (value) values[name.toUpperCase()] = value; else delete values[name.toUpperCase()];
-    try { window.sessionStorage.setItem(STORE, JSON.stringify(values)); } catch (error) { /* storage off */ }
-  }
+  /* The incident's shared facts (incident-store.js): a field that carries one (data "fact") is
+     filled from it and fills it in turn; every other field is this form's own and is never stored.
+     A public template's fields carry only public facts: the build refuses any other. */
+  var store;
 
   function TemplateForm(root) {
     var data = JSON.parse(root.querySelector(".db-template__data").textContent);
@@ -80,13 +66,16 @@
     this.preview = root.querySelector(".db-template__preview");
     this.status = root.querySelector(".db-template__status");
     var self = this;
-    var stored = storedValues();
+    var facts = store ? store.facts() : {};
+    this.factOf = {};
     this.fields.forEach(function (field) {
-      var value = stored[field.name.toUpperCase()];
-      if (typeof value === "string") this.control(field.name).value = value;
+      if (!field.fact) return;
+      this.factOf[field.name] = field.fact;
+      if (facts[field.fact]) this.control(field.name).value = facts[field.fact];
     }, this);
     this.form.addEventListener("input", function (event) {
-      if (event.target.name) storeValue(event.target.name, event.target.value.trim());
+      var fact = self.factOf[event.target.name];
+      if (fact && store) store.setFact(fact, event.target.value.trim());
       self.render();
     });
     this.form.addEventListener("submit", function (event) { event.preventDefault(); });
@@ -155,6 +144,7 @@
   };
 
   function start() {
+    store = window.drillbookIncident;
     var roots = document.querySelectorAll(".db-template[data-template]");
     for (var i = 0; i < roots.length; i++) new TemplateForm(roots[i]);
   }

@@ -45,7 +45,7 @@ def write_site(folder: Path, copies: int, source: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m drillbook.lint.bench", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m drillbook.bench.lint", description=__doc__.split("\n\n")[0])
     parser.add_argument("--copies", type=int, default=1000, help="runbooks to lint (default: 1000)")
     parser.add_argument("--jobs", type=int, default=2, help="ShellCheck processes at once (default: 2)")
     args = parser.parse_args(argv)
