@@ -564,7 +564,8 @@ async def _kill_and_await_exit(process: Any) -> None:
 
 
 def _record(run: _Run, started_at: str, duration_s: float, commit: str | None) -> DrillRecord:
-    steps = [StepRecord(r.step.line, r.step.title, r.outcome, round(r.duration_s, 3)) for r in run.results]
+    # The log refuses control characters: a title holding one is recorded as the terminal shows it, escaped.
+    steps = [StepRecord(r.step.line, printable(r.step.title), r.outcome, round(r.duration_s, 3)) for r in run.results]
     return DrillRecord(
         runbook=run.runbook.path,
         started_at=started_at,
