@@ -168,18 +168,27 @@ false
 }
 
 
-def write_fixture_project(directory: Path, runbooks: dict[str, str]) -> Path:
+def write_fixture_project(directory: Path, runbooks: dict[str, str], options: str = "") -> Path:
+    """A project with the tiny default scenario and ``runbooks``; ``options`` are more drillbook plugin options (YAML lines)."""
     (directory / "runbooks" / "scenarios" / "default").mkdir(parents=True)
     (directory / "runbooks" / "scenarios" / "default" / "setup.sh").write_text(TINY_SCENARIO)
     (directory / "mkdocs.yml").write_text(
         "site_name: fixture\nplugins:\n  - search\n  - drillbook:\n      drill_log: data/drills.jsonl\n"
-        "      transcripts_dir: data/transcripts\nmarkdown_extensions:\n  - pymdownx.superfences:\n"
+        "      transcripts_dir: data/transcripts\n" + "".join(f"      {line}\n" for line in options.splitlines())
+        + "markdown_extensions:\n  - pymdownx.superfences:\n"
         "      custom_fences:\n        - name: mermaid\n          class: mermaid\n"
         "          format: !!python/name:pymdownx.superfences.fence_code_format\n"
     )
     for name, text in runbooks.items():
         (directory / "runbooks" / name).write_text(text)
     return directory
+
+
+def printed(project: Path, runbook: str) -> list[str]:
+    """What each step of ``runbook`` printed, from its transcript ("" for a step that printed nothing)."""
+    notebook = nbformat.read(project / "data" / "transcripts" / f"runbooks__{runbook.removesuffix('.md')}.ipynb",
+                             as_version=4)
+    return [cell.outputs[0].text if cell.outputs else "" for cell in notebook.cells]
 
 
 def drillbook(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -363,6 +372,25 @@ def test_an_unknown_scenario_is_invalid_input(tmp_path: Path) -> None:
     assert result.returncode == 2
     setup = project.resolve() / "runbooks" / "scenarios" / "staging" / "setup.sh"
     assert result.stderr == f"runbooks/x.md:3: drill.scenario: no scenario 'staging': {setup} does not exist (known: default)\n"
+
+
+def test_a_scenario_that_links_out_of_the_scenarios_folder_is_invalid_input(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "setup.sh").write_text("cp -r \"$DRILL_SCENARIO_DIR\" work/\n")
+    (outside / "secret").write_text("not for a jail\n")
+    project = write_fixture_project(tmp_path / "p", {
+        "x.md": "---\ndrill:\n  scenario: elsewhere\n---\n```bash drill\ncat work/*/secret\n```\n",
+        "y.md": "---\ndrill:\n  scenario: alias\n---\n```bash drill\ntrue\n```\n",
+    })
+    scenarios = project.resolve() / "runbooks" / "scenarios"
+    (scenarios / "elsewhere").symlink_to(outside)
+    (scenarios / "alias").symlink_to("default")  # a link to a scenario of the folder is fine
+    result = drillbook("runbooks/x.md", cwd=project)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (f"runbooks/x.md:3: drill.scenario: the scenario 'elsewhere' is a link out of {scenarios} "
+                             f"(to {outside.resolve()}): a drill's jail shows only a scenario that is in that folder\n")
+    assert drillbook("--no-record", "runbooks/y.md", cwd=project).returncode == 0
 
 
 def test_a_failing_scenario_fails_the_drill_before_any_step(tmp_path: Path) -> None:

@@ -16,6 +16,8 @@ from typing import Any, Sequence
 
 import yaml
 
+from drillbook.drill.jail import JailOptions
+from drillbook.drill.limits import Limits
 from drillbook.errors import DrillbookError
 
 CONFIG_NAMES = ("mkdocs.yml", "mkdocs.yaml")
@@ -109,6 +111,8 @@ class DrillSettings:
     transcripts_dir: Path
     runbooks_include: tuple[str, ...] = DEFAULT_INCLUDE
     runbooks_exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    jail: JailOptions = JailOptions()
+    config_file: str | None = None  # as messages name it
 
     def runbooks_in(self, folder: Path) -> list[Path]:
         """The runbooks under ``folder``, chosen by the site's include and exclude globs."""
@@ -223,4 +227,20 @@ def load_settings(config_file: Path | None = None, start: Path | None = None) ->
         transcripts_dir=root / config.transcripts_dir,
         runbooks_include=tuple(config.runbooks_include),
         runbooks_exclude=tuple(config.runbooks_exclude),
+        jail=JailOptions(Limits(config.jail_memory, config.jail_processes, config.jail_sandbox_size),
+                         tuple(config.jail_read_only)),
+        config_file=str(config_file) if config_file else None,
     )
+
+
+def check_jail_options(settings: DrillSettings) -> None:
+    """DrillbookError unless every ``jail_read_only`` path exists on this machine (bwrap would refuse it) and
+    shows nothing a jail must not (:func:`~drillbook.drill.jail.read_only_problem`)."""
+    from drillbook.drill.jail import read_only_problem
+    from drillbook.drill.sandbox import private_folders
+
+    for path in settings.jail.read_only:
+        problem = None if Path(path).exists() else f"{path} does not exist on this machine"
+        problem = problem or read_only_problem(path, private_folders())
+        if problem is not None:  # named as every other option's error names it
+            raise DrillbookError(f"plugins.{PLUGIN_NAME}.jail_read_only: {problem}", settings.config_file)
