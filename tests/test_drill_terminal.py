@@ -13,7 +13,7 @@ from drillbook.drill.terminal import printable
 from test_drill_run import drillbook, write_fixture_project
 
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-NAME = "spoof\x1b[1A.md"
+NAME = "spoof.md"
 RUNBOOK = (
     "# Spoof\n\n## Deploy \x1b]0;owned\x07\x1b[31mred\r\n\n"
     "```bash drill title=\"Check\x1b[2K\x08\"\n"
@@ -32,9 +32,9 @@ def test_the_cli_shows_every_control_character_escaped(project: Path) -> None:
     assert result.returncode == 1
     assert CONTROL.findall(result.stdout + result.stderr) == []
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("  ok   runbooks/spoof\\x1b[1A.md:5 Check\\x1b[2K\\b (")
-    assert lines[2].startswith("FAILED  runbooks/spoof\\x1b[1A.md  in ")
-    assert lines[3] == "  runbooks/spoof\\x1b[1A.md:10: Deploy \\x1b]0;owned\\a\\x1b[31mred: the command exited with status 1"
+    assert lines[0].startswith("  ok   runbooks/spoof.md:5 Check\\x1b[2K\\b (")
+    assert lines[2].startswith("FAILED  runbooks/spoof.md  in ")
+    assert lines[3] == "  runbooks/spoof.md:10: Deploy \\x1b]0;owned\\a\\x1b[31mred: the command exited with status 1"
 
 
 def test_a_steps_output_is_shown_escaped_in_a_failure(tmp_path: Path) -> None:
@@ -51,9 +51,26 @@ def test_pytest_shows_the_report_and_the_node_id_escaped(project: Path) -> None:
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 1
     assert CONTROL.findall(result.stdout + result.stderr) == []
-    assert "runbooks/spoof\\x1b[1A.md:10: Deploy \\x1b]0;owned\\a\\x1b[31mred: the command exited with status 1" \
+    assert "runbooks/spoof.md:10: Deploy \\x1b]0;owned\\a\\x1b[31mred: the command exited with status 1" \
         in result.stdout.splitlines()
-    assert any(line.startswith("FAILED runbooks/spoof\\x1b[1A.md::drill[line 5]") for line in result.stdout.splitlines())
+    assert any(line.startswith("FAILED runbooks/spoof.md::drill[line 5]") for line in result.stdout.splitlines())
+
+
+SPOOFED_NAME = "spoof\x1b[1A.md"
+REFUSED_NAME = ("runbooks/spoof\\x1b[1A.md: its file name has the control character U+001B, which the drill log cannot "
+                "record: rename the file")
+
+
+def test_a_runbook_whose_file_name_has_a_control_character_is_refused_escaped(tmp_path: Path) -> None:
+    project = write_fixture_project(tmp_path, {SPOOFED_NAME: RUNBOOK, "fine.md": "# Fine\n\n```bash drill\ntrue\n```\n"})
+    result = drillbook(cwd=project)
+    assert (result.returncode, result.stdout, result.stderr) == (2, "", REFUSED_NAME + "\n")
+    assert not (project / "data").exists()
+    tested = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "runbooks"], cwd=project,
+                            capture_output=True, text=True, timeout=300)
+    assert tested.returncode != 0
+    assert CONTROL.findall(tested.stdout + tested.stderr) == []
+    assert REFUSED_NAME in tested.stdout.splitlines()
 
 
 def test_escaping_keeps_text_and_shows_each_control_character() -> None:

@@ -28,7 +28,7 @@ from drillbook.drill.settings import DrillSettings, check_jail_options, load_set
 from drillbook.drill.shard import shard_argument
 from drillbook.drill.terminal import printable
 from drillbook.errors import DrillbookError, JailUnavailable
-from drillbook.yaml_source import read_text
+from drillbook.yaml_source import read_text, unprintable
 
 if TYPE_CHECKING:  # the executor imports nbclient and friends: only when a drill runs
     from drillbook.drill.executor import DrillResult, StepResult
@@ -269,9 +269,16 @@ def collect(settings: DrillSettings, paths: list[Path]) -> list[Drill]:
 NAME_MAX = 255
 
 
+def check_recordable_path(shown: str) -> None:
+    """DrillbookError for a file name the drill log cannot record: it holds a control character, which no page shows."""
+    if (bad := unprintable(shown)) is not None:
+        raise DrillbookError(f"its file name has {bad}, which the drill log cannot record: rename the file", shown)
+
+
 def load_runbook(path: Path, settings: DrillSettings) -> Runbook:
-    """The parsed runbook; DrillbookError for bad input, and for a path whose transcript name no file system takes."""
+    """The parsed runbook; DrillbookError for bad input, and for a path the log or a file system cannot take."""
     shown = settings.shown(path)
+    check_recordable_path(shown)
     text = read_text(path, shown)  # a clear "not UTF-8 (byte 0xe9 at line 3)", BOM dropped
     runbook = parse_runbook(text, shown)
     name = transcript_name(shown)
