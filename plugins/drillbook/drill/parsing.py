@@ -320,15 +320,18 @@ def has_tagged_fence(text: str) -> bool:
     return any(TAGGED_OPENER.match(line) or BRACED_OPENER.match(line) for line in markdown_lines(text))
 
 
-def parse_runbook(text: str, path: str) -> Runbook:
+def parse_runbook(text: str, path: str, shared_vars: dict[str, str] | None = None) -> Runbook:
     """A runbook from its file text; every error names ``path`` and the line.
 
+    ``shared_vars``: placeholder values a game day binds over the runbook's own ``drill.vars``.
     Not kept: a drill parses each runbook once, and the site keeps only what it checks.
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n")  # as Markdown reads it
     try:
         page = split_frontmatter(text)
         spec = parse_drill_spec(page)
+        if shared_vars:
+            spec = spec.sharing(shared_vars)
         blocks = _body_blocks(page)
         steps = bind_placeholders(blocks, spec)
     except DrillbookError as error:
@@ -388,6 +391,6 @@ def bind_placeholders(blocks: list[CodeBlock], spec: DrillSpec) -> list[Step]:
             lines.append(text)
         steps.append(Step(block, "".join(lines)))
     for key in spec.vars:
-        if key not in used:
+        if key not in used and key not in spec.shared:
             raise DrillbookError(f"drill.vars: '{key}' appears in no drilled block", line=spec.var_lines.get(key, spec.line))
     return steps
