@@ -1,7 +1,8 @@
 # Two commands do everything on a fresh machine: `make serve` and `make test`.
 PYTHON ?= python3
-# mkdocs-material prints a multi-line notice on every build; the README covers it.
+# mkdocs-material and ProperDocs each print a multi-line notice on every mkdocs build; the README covers them.
 export NO_MKDOCS_2_WARNING := 1
+export DISABLE_MKDOCS_2_WARNING := true
 VENV := .venv
 BIN := $(VENV)/bin
 SETUP_STAMP := $(VENV)/.drillbook-installed
@@ -9,7 +10,7 @@ NPM_STAMP := node_modules/.drillbook-installed
 # The package serves Mermaid from inside itself; in this checkout it is copied from node_modules/.
 MERMAID_BUNDLE := plugins/drillbook/assets/vendor/mermaid.min.js
 
-.PHONY: setup serve site test drill bench-drill bench-site bench-dropin clean fuzz
+.PHONY: setup serve site site-zensical test drill bench-drill bench-site bench-dropin bench-lint clean fuzz
 
 setup: $(SETUP_STAMP) $(NPM_STAMP) $(MERMAID_BUNDLE)
 
@@ -17,7 +18,7 @@ $(SETUP_STAMP): pyproject.toml
 	command -v bwrap >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq bubblewrap >/dev/null; } \
 	  || { echo "drills need bwrap: install Debian's bubblewrap package" >&2; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,engines]'
 	touch $@
 
 $(NPM_STAMP): package.json package-lock.json
@@ -34,8 +35,12 @@ serve: setup
 site: setup
 	$(BIN)/mkdocs build --strict --site-dir site
 
+# The same handbook built with Zensical, which runs no MkDocs plugins (drillbook's adapter does their work).
+site-zensical: setup
+	$(BIN)/drillbook build --engine zensical --strict --site-dir site
+
 test: setup
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 # The hostile-input fuzz suite with many more generated cases than `make test` runs.
 fuzz: setup
@@ -48,15 +53,20 @@ drill: setup
 COPIES ?= 100
 JOBS ?= 2
 bench-drill: setup
-	$(BIN)/python -m drillbook.drill.bench --copies $(COPIES) --jobs $(JOBS)
+	$(BIN)/python -m drillbook.bench.drill --copies $(COPIES) --jobs $(JOBS)
 
 # Sizes to build, e.g. `make bench-site N=100` or `make bench-site N="100 200"`.
 N ?= 250 500 1000
 bench-site: setup
-	$(BIN)/python -m drillbook.site.bench_site --sizes "$(N)"
+	$(BIN)/python -m drillbook.bench.site --sizes "$(N)"
 
 bench-dropin: setup
-	$(BIN)/python -m drillbook.site.bench
+	$(BIN)/python -m drillbook.bench.dropin
+
+# `drillbook lint` on RUNBOOKS generated runbooks with JOBS ShellCheck processes (target: 1,000 in 20 s on 2 cores).
+RUNBOOKS ?= 1000
+bench-lint: setup
+	$(BIN)/python -m drillbook.lint.bench --copies $(RUNBOOKS) --jobs $(JOBS)
 
 clean:
 	rm -rf site .pytest_cache

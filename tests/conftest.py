@@ -44,7 +44,7 @@ def mkdocs_build(config_dir: Path, site_dir: Path, *, strict: bool = True, env: 
     command = [sys.executable, "-m", "mkdocs", "build", "--site-dir", str(site_dir)]
     if strict:
         command.append("--strict")
-    full_env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DRILLBOOK_TODAY": BUILD_DATE, **(env or {})}
+    full_env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true", "DRILLBOOK_TODAY": BUILD_DATE, **(env or {})}
     return subprocess.run(command, cwd=config_dir, env=full_env, capture_output=True, text=True)
 
 
@@ -79,6 +79,15 @@ def write_project(directory: Path, pages: dict[str, str], *, plugin_options: str
     return directory
 
 
+def zensical_build(config_dir: Path, site_dir: Path, *, strict: bool = True, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``drillbook build --engine zensical`` as a user would; returns the finished process (never raises)."""
+    command = [sys.executable, "-m", "drillbook.cli", "build", "--engine", "zensical", "--site-dir", str(site_dir)]
+    if strict:
+        command.append("--strict")
+    full_env = {**os.environ, "DRILLBOOK_TODAY": BUILD_DATE, "NO_COLOR": "1", **(env or {})}
+    return subprocess.run(command, cwd=config_dir, env=full_env, capture_output=True, text=True)
+
+
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The shipped site, built strictly from this repository."""
@@ -86,6 +95,21 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = mkdocs_build(ROOT, site_dir, env={"DRILLBOOK_TODAY": SHIPPED_BUILD_DATE})
     assert result.returncode == 0, f"mkdocs build --strict failed:\n{result.stderr}"
     return site_dir
+
+
+@pytest.fixture(scope="session")
+def zensical_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped site, built strictly with Zensical by ``drillbook build --engine zensical``."""
+    site_dir = tmp_path_factory.mktemp("zensical") / "site"
+    result = zensical_build(ROOT, site_dir, env={"DRILLBOOK_TODAY": SHIPPED_BUILD_DATE})
+    assert result.returncode == 0, f"drillbook build --engine zensical --strict failed:\n{result.stdout}{result.stderr}"
+    return site_dir
+
+
+# The browser flows that must work whichever engine built the site: a test marked with this
+# runs once against the MkDocs build and once against the Zensical build.
+ENGINES = ("mkdocs", "zensical")
+on_both_engines = pytest.mark.parametrize("site_url", ENGINES, indirect=True)
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -102,9 +126,10 @@ def serve(directory: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
 
 
 @pytest.fixture(scope="session")
-def site_url(built_site: Path) -> Iterator[str]:
-    """Base URL of the shipped site, served on 127.0.0.1."""
-    server, url = serve(built_site)
+def site_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Base URL of the shipped site, served on 127.0.0.1: the MkDocs build, or the engine a test is parametrized with."""
+    engine = getattr(request, "param", "mkdocs")
+    server, url = serve(request.getfixturevalue("built_site" if engine == "mkdocs" else f"{engine}_site"))
     yield url
     server.shutdown()
 

@@ -197,4 +197,4 @@ def table_rows(table: Element) -> list[list[str]]:
 
 def passed_badge(days: int) -> str:
     """The badge of a runbook whose latest drill passed ``days`` days before the day the page is read."""
-    return {0: "Drilled today ✓", 1: "Drilled 1 day ago ✓"}.get(days, f"Drilled {days} days ago ✓")
+    return {0: "Drilled against the sandbox today ✓", 1: "Drilled against the sandbox 1 day ago ✓"}.get(days, f"Drilled against the sandbox {days} days ago ✓")

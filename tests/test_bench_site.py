@@ -10,11 +10,11 @@ from conftest import ROOT
 
 
 def bench_site(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "drillbook.site.bench_site", *args], cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "drillbook.bench.site", *args], cwd=ROOT,
                           capture_output=True, text=True, timeout=600)
 
 
-def test_bench_site_prints_both_builds_for_each_size() -> None:
+def test_bench_site_prints_both_builds_and_the_zensical_build_for_each_size() -> None:
     result = bench_site("--sizes", "3,2")
     assert result.returncode in (0, 1), result.stderr  # 1: a target missed, which the figures say
     lines = result.stdout.splitlines()
@@ -27,6 +27,14 @@ def test_bench_site_prints_both_builds_for_each_size() -> None:
         r"drillbook \d+\.\d\ds, drillbook's part [+-]\d+\.\d\ds \(ratio \d+\.\d\d\); Markdown texts drillbook parsed: 1",
         lines[6],
     ), lines
+    assert re.fullmatch(
+        r"lint's share of the build at 3 runbooks \(\d+ shell blocks\): \d+\.\d\ds of \d+\.\d\ds "
+        r"\(\d+\.\d %, target < 5 %\), \d+\.\d\ds of it waiting at the end for ShellCheck, which runs alongside",
+        lines[7],
+    ), lines
+    assert lines[8] == "the same drillbook sites built with Zensical (drillbook build --engine zensical) beside MkDocs:"
+    for line, size in zip(lines[9:11], (2, 3)):
+        assert re.fullmatch(rf"{size} runbooks: MkDocs \d+\.\d\ds \d+ MB, Zensical \d+\.\d\ds \d+ MB \(\d+\.\d\d× MkDocs' time\)", line), lines
     assert lines[-1] in ("all targets met", "some targets missed")
 
 
@@ -34,13 +42,13 @@ def test_bench_site_refuses_a_size_that_is_not_a_count() -> None:
     result = bench_site("--sizes", "100 many")
     assert result.returncode == 2
     assert result.stderr.splitlines()[-1] == (
-        "python -m drillbook.site.bench_site: error: argument --sizes: "
+        "python -m drillbook.bench.site: error: argument --sizes: "
         "expected page counts of at least 1, such as '250 500 1000'; got '100 many'"
     )
 
 
 def test_the_plain_site_gets_the_runbooks_fences_as_a_site_without_drillbook_writes_them() -> None:
-    from drillbook.site.bench_site import runbook_text, without_drill_tags
+    from drillbook.bench.site import runbook_text, without_drill_tags
 
     text = runbook_text(4)
     plain = without_drill_tags(text)

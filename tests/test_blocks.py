@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from drillbook.blocks import find_blocks
+from drillbook.components import find_blocks
 from drillbook.errors import DrillbookError
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import markdown
 import pytest
 
-from drillbook.blocks import find_blocks
+from drillbook.components import find_blocks
 from drillbook.components import RenderContext, render_block
 from drillbook.errors import DrillbookError
 from drillbook.extension import DrillbookExtension, PageSource

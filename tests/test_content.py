@@ -83,17 +83,18 @@ EXAMPLE_VALUES = ("./run-tests", "@alice", "@bob", "INC-2026-", "catalog-tenant"
 
 
 def shown_commands(markdown: str) -> list[tuple[int, str]]:
-    """The code blocks a reader may copy (line, text): every fence except drill checks and hidden setup."""
-    blocks, inside, start, info, lines = [], False, 0, "", []
+    """The code blocks a reader may copy (line, text): every fence, in a list too, except drill checks and hidden setup."""
+    blocks, inside, start, info, lines, indent = [], False, 0, "", [], 0
     for number, line in enumerate(markdown.splitlines(), 1):
-        if not inside and line.startswith("```"):
-            inside, start, info, lines = True, number, line[3:], []
-        elif inside and line.startswith("```"):
+        if not inside and line.lstrip().startswith("```"):
+            indent = len(line) - len(line.lstrip())
+            inside, start, info, lines = True, number, line.lstrip()[3:], []
+        elif inside and line.lstrip().startswith("```"):
             inside = False
             if "drill-check" not in info and "drill-hidden" not in info:
                 blocks.append((start, "\n".join(lines)))
         elif inside:
-            lines.append(line)
+            lines.append(line[indent:] if line[:indent].isspace() else line)
     return blocks
 
 
@@ -108,6 +109,11 @@ def test_no_shown_command_carries_a_sandbox_or_example_value() -> None:
 def test_an_example_value_in_a_shown_command_is_caught() -> None:
     runbook = "# X\n\n```bash drill\ngit commit -m 'approver: @alice'\n```\n\n```bash drill-check\n./run-tests\n```\n"
     assert shown_commands(runbook) == [(3, "git commit -m 'approver: @alice'")]
+
+
+def test_a_command_in_a_list_item_is_a_shown_command_too() -> None:
+    runbook = "# X\n\n1. Delete it.\n\n    ```bash drill\n    cloud delete snapshot-1\n    ```\n"
+    assert shown_commands(runbook) == [(5, "cloud delete snapshot-1")]
 
 
 def test_lane_steps_1_and_8_link_their_templates(built_site: Path) -> None:
@@ -130,20 +136,47 @@ def test_every_nav_entry_has_its_own_name(built_site: Path) -> None:
     assert sorted({name for name in names if names.count(name) > 1}) == []
 
 
-def test_the_home_walker_sends_an_old_slow_bug_to_mitigation_not_to_rollback() -> None:
+def test_the_home_walker_sends_an_old_bug_to_a_hotfix_or_containment_not_to_rollback() -> None:
     import yaml
 
     source = (ROOT / "docs/index.md").read_text(encoding="utf-8")
     block = source[source.index("::decision\n---\n") + len("::decision\n---\n"):]
     nodes = yaml.safe_load(block[:block.index("\n---\n::")])["nodes"]
-    after = {answer["goto"] for answer in nodes["under-an-hour"]["answers"] if answer["label"] == "No"}
+    after = {answer["goto"] for answer in nodes["last-deploy"]["answers"] if answer["label"] == "No"}
     reachable: set[str] = set()
     while after:
         node = after.pop()
         reachable.add(node)
         after |= {answer["goto"] for answer in nodes[node].get("answers", [])} - reachable
     assert "roll-back" not in reachable
-    assert {"flip-flag", "contain"} <= reachable
+    assert reachable == {"under-an-hour", "hotfix", "contain"}
+
+
+PROTECTED_PUSH = re.compile(r"git push\s+(?:-\S+\s+)*origin\s+(?:\S+:)?(?:main|develop|release-candidate)\b(?!-)")
+
+
+def code_blocks(page_html: str) -> list[str]:
+    """The text of every code block on a built page, as Copy would take it."""
+    import html as html_module
+
+    return [html_module.unescape(re.sub(r"<[^>]+>", "", code)) for code in re.findall(r"<pre[^>]*>(.*?)</pre>", page_html, re.S)]
+
+
+def test_no_command_on_any_page_pushes_to_a_protected_branch(built_site: Path) -> None:
+    found = [f"{index.parent.relative_to(built_site)}: {line.strip()}"
+             for index in sorted(built_site.rglob("index.html"))
+             for code in code_blocks(index.read_text(encoding="utf-8"))
+             for line in code.splitlines() if PROTECTED_PUSH.search(line)]
+    assert found == []
+
+
+def test_a_push_to_a_protected_branch_is_recognised() -> None:
+    assert PROTECTED_PUSH.search("git push origin develop")
+    assert PROTECTED_PUSH.search("git push --quiet origin main")
+    assert PROTECTED_PUSH.search("git push origin HEAD:release-candidate")
+    assert not PROTECTED_PUSH.search("git push origin main-backport")
+    assert not PROTECTED_PUSH.search("git push origin hotfix/INC-1-x")
+    assert not PROTECTED_PUSH.search("git push origin --delete hotfix/x")
 
 
 def test_yes_comes_before_no_on_every_walker_question() -> None:

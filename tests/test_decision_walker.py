@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
-from drillbook.blocks import find_blocks
+from conftest import ROOT, on_both_engines
+from drillbook.components import find_blocks
 from drillbook.components import validate
 from drillbook.components.decision import Decision
 
@@ -57,88 +57,96 @@ def test_the_emergency_lane_trees_are_on_their_pages() -> None:
         assert list(trees(source)) == [tree_id]
 
 
+SECURITY = "Is it a security incident, with a hole exposed or exploited, data leaked or an attacker inside?"
+EMERGENCY = "Production is broken. Is it a true emergency?"
+FLAG = "Can a feature flag switch the broken feature off?"
+
+
+@on_both_engines
 def test_answering_shows_the_next_question_and_puts_the_path_in_the_url(site_url: str, page, page_watch) -> None:
     page.goto(site_url + PAGE)
-    assert question_text(page) == "Production is broken. Is it a true emergency?"
+    assert question_text(page) == SECURITY
     assert walker(page).locator(".db-decision__back").is_hidden()
-    answer(page, "Yes")
-    assert question_text(page) == "Did the last deploy cause it?"
-    assert page.url == site_url + PAGE + "#fix-or-rollback/last-deploy"
-    assert walker(page).locator(".db-decision__trail li").all_inner_texts() == ["Production is broken. Is it a true emergency? Yes"]
-    assert walker(page).locator(".db-decision__announce").inner_text() == "Question 2: Did the last deploy cause it?"
-    assert page.evaluate("document.activeElement.textContent") == "Did the last deploy cause it?"
+    answer(page, "No")
+    assert question_text(page) == EMERGENCY
+    assert page.url == site_url + PAGE + "#fix-or-rollback/emergency"
+    assert walker(page).locator(".db-decision__trail li").all_inner_texts() == [f"{SECURITY} No"]
+    assert walker(page).locator(".db-decision__announce").inner_text() == f"Question 2: {EMERGENCY}"
+    assert page.evaluate("document.activeElement.textContent") == EMERGENCY
     assert page_watch.console_errors == [] and page_watch.foreign_requests == []
 
 
 def test_back_and_start_over(site_url: str, page) -> None:
     page.goto(site_url + PAGE)
-    answer(page, "Yes")
     answer(page, "No")
-    assert question_text(page) == "Can you fix it in under an hour?"
+    answer(page, "Yes")
+    assert question_text(page) == FLAG
     walker(page).get_by_role("button", name="Back").click()
-    assert question_text(page) == "Did the last deploy cause it?"
-    assert page.url.endswith("#fix-or-rollback/last-deploy")
+    assert question_text(page) == EMERGENCY
+    assert page.url.endswith("#fix-or-rollback/emergency")
     walker(page).get_by_role("button", name="Start over").click()
-    assert question_text(page) == "Production is broken. Is it a true emergency?"
+    assert question_text(page) == SECURITY
     assert walker(page).locator(".db-decision__trail li").count() == 0
     assert walker(page).locator(".db-decision__back").is_hidden()
 
 
 def test_a_breadcrumb_goes_back_to_its_question(site_url: str, page) -> None:
     page.goto(site_url + PAGE)
-    answer(page, "Yes")
     answer(page, "No")
+    answer(page, "Yes")
     walker(page).locator(".db-decision__trail a").first.click()
-    assert question_text(page) == "Production is broken. Is it a true emergency?"
+    assert question_text(page) == SECURITY
 
 
+@on_both_engines
 def test_a_deep_link_opens_the_same_step(site_url: str, page) -> None:
-    page.goto(site_url + PAGE + "#fix-or-rollback/last-deploy/under-an-hour")
-    assert question_text(page) == "Can you fix it in under an hour?"
-    assert walker(page).locator(".db-decision__trail li").all_inner_texts() == [
-        "Production is broken. Is it a true emergency? Yes",
-        "Did the last deploy cause it? No",
-    ]
+    page.goto(site_url + PAGE + "#fix-or-rollback/emergency/flag")
+    assert question_text(page) == FLAG
+    assert walker(page).locator(".db-decision__trail li").all_inner_texts() == [f"{SECURITY} No", f"{EMERGENCY} Yes"]
 
 
 def test_a_fragment_with_a_wrong_step_stops_at_the_last_valid_one(site_url: str, page) -> None:
-    page.goto(site_url + PAGE + "#fix-or-rollback/last-deploy/hotfix")
-    assert question_text(page) == "Did the last deploy cause it?"
+    page.goto(site_url + PAGE + "#fix-or-rollback/emergency/hotfix")
+    assert question_text(page) == EMERGENCY
 
 
 def test_the_browser_back_button_steps_back(site_url: str, page) -> None:
     page.goto(site_url + PAGE)
-    answer(page, "Yes")
     answer(page, "No")
+    answer(page, "Yes")
     page.go_back()
-    assert question_text(page) == "Did the last deploy cause it?"
+    assert question_text(page) == EMERGENCY
     page.go_back()
-    assert question_text(page) == "Production is broken. Is it a true emergency?"
+    assert question_text(page) == SECURITY
     page.go_forward()
-    assert question_text(page) == "Did the last deploy cause it?"
+    assert question_text(page) == EMERGENCY
 
 
 def test_a_heading_link_leaves_the_walk_where_it_was(site_url: str, page) -> None:
     page.goto(site_url + PAGE)
-    answer(page, "Yes")
+    answer(page, "No")
     page.evaluate("window.location.hash = '#not-an-emergency'")
     page.wait_for_function("window.location.hash === '#not-an-emergency'")
-    assert question_text(page) == "Did the last deploy cause it?"
+    assert question_text(page) == EMERGENCY
 
 
+@on_both_engines
 def test_the_walker_works_from_the_keyboard(site_url: str, page) -> None:
     page.goto(site_url + PAGE)
-    answer(page, "Yes")  # focus is now on the new question
-    page.keyboard.press("Tab")
-    assert page.evaluate("document.activeElement.textContent") == "Yes"
-    page.keyboard.press("Enter")
+    answer(page, "No")  # focus is now on the new question
+    for _ in range(2):  # a true emergency; a flag can switch it off
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.textContent") == "Yes"
+        page.keyboard.press("Enter")
     outcome = walker(page).locator(".db-decision__outcome")
-    assert outcome.inner_text() == "Roll back to the last release that worked."
+    assert outcome.inner_text() == "Flip the flag, then fix forward through the normal pipeline."
     assert page.evaluate("document.activeElement.classList.contains('db-decision__outcome')")
-    assert walker(page).locator(".db-decision__announce").inner_text() == "Outcome: Roll back to the last release that worked."
+    assert walker(page).locator(".db-decision__announce").inner_text() == (
+        "Outcome: Flip the flag, then fix forward through the normal pipeline.")
 
 
 @pytest.mark.parametrize("tree_id", ["fix-or-rollback", "hotfix-preflight"])
+@on_both_engines
 def test_every_outcome_is_reached_with_its_link(site_url: str, page, tree_id: str) -> None:
     path, source = PAGES[tree_id]
     tree = trees(source)[tree_id]

@@ -87,7 +87,7 @@ def warnings_of(stderr: str) -> list[str]:
 def test_passed_drill_shows_badge_and_row_linking_its_transcript(fixture_site) -> None:
     _, site, _ = fixture_site
     page = article(site, "runbooks/passed")
-    assert page.find(class_="drill-badge").text == "Drilled 3 days ago ✓"
+    assert page.find(class_="drill-badge").text == "Drilled against the sandbox 3 days ago ✓"
     assert [shown for shown in page.find_all(class_="admonition") if "hidden" not in shown.attrs] == []
     table = page.find("table", id="last-worked")
     assert [th.text for th in table.find_all("th")] == ["Date", "Event", "Outcome", "Notes"]
@@ -102,7 +102,7 @@ def test_the_badge_writes_its_mark_as_a_character_reference(fixture_site) -> Non
     html = (site / "runbooks" / "passed" / "index.html").read_text(encoding="utf-8")
     start = html.index('<a class="drill-badge ')
     badge = html[html.index(">", start) + 1 : html.index("</a>", start)]
-    assert badge == "Drilled 3 days ago &#10003;"
+    assert badge == "Drilled against the sandbox 3 days ago &#10003;"
 
 
 def test_badge_sits_under_the_title_and_the_section_closes_the_page(fixture_site) -> None:
@@ -134,7 +134,7 @@ def test_stale_page_opens_with_stale_warning_saying_how_many_days(fixture_site) 
     _, site, stderr = fixture_site
     page = article(site, "runbooks/stale")
     badge = page.find(class_="drill-badge")
-    assert badge.text == "Drilled 120 days ago ✓" and "drill-badge--stale" in badge.classes
+    assert badge.text == "Drilled against the sandbox 120 days ago ✓" and "drill-badge--stale" in badge.classes
     warning = page.find("div", class_="drill-stale")
     assert "warning" in warning.classes
     assert warning.text == (
@@ -168,7 +168,7 @@ def test_drills_and_history_merge_newest_first_up_to_the_configured_rows(fixture
     assert page.find("p", class_="drill-last-worked__more").text == "The latest 4 of 5 are shown. The drill log keeps every drill."
     # 174 days since the game day: fresh, because its frontmatter allows 200.
     assert [shown for shown in page.find_all(class_="admonition") if "hidden" not in shown.attrs] == []
-    assert page.find(class_="drill-badge").text == "Drilled 191 days ago ✓"
+    assert page.find(class_="drill-badge").text == "Drilled against the sandbox 191 days ago ✓"
 
 
 def test_only_stale_and_failing_pages_warn(fixture_site) -> None:
@@ -262,7 +262,7 @@ def test_browser_shows_badge_table_and_follows_transcript_link(fixture_site, pag
         page.clock.set_fixed_time(f"{BUILD_DATE}T12:00:00Z")  # the page counts days from the reader's today
         page.goto(url + "runbooks/passed/", wait_until="networkidle")
         badge = page.locator("[data-component=drill-badge] .drill-badge")
-        assert badge.is_visible() and badge.inner_text() == "Drilled 3 days ago ✓"
+        assert badge.is_visible() and badge.inner_text() == "Drilled against the sandbox 3 days ago ✓"
         title_box, badge_box = page.locator("article h1").bounding_box(), badge.bounding_box()
         assert 0 <= badge_box["y"] - (title_box["y"] + title_box["height"]) < 40, "the badge sits right under the title"
         table = page.locator("table#last-worked")

@@ -88,7 +88,7 @@ def test_a_runbook_with_nothing_recorded_is_never_drilled_and_not_stale() -> Non
 
 def test_a_drill_dated_after_the_build_date_counts_as_today() -> None:
     fresh = freshness([record("2026-11-23T01:00:00Z")], [], TODAY, 90)
-    assert badge(fresh).text == "Drilled today ✓"
+    assert badge(fresh).text == "Drilled against the sandbox today ✓"
 
 
 # -- words -------------------------------------------------------------------------
@@ -112,7 +112,7 @@ def test_failed_outcome_names_the_step_or_at_least_the_line() -> None:
 
 @pytest.mark.parametrize(
     ("started_at", "text"),
-    [("2026-11-22T00:30:00Z", "Drilled today ✓"), ("2026-11-21T23:59:00Z", "Drilled 1 day ago ✓"), ("2026-11-19T10:00:00+00:00", "Drilled 3 days ago ✓")],
+    [("2026-11-22T00:30:00Z", "Drilled against the sandbox today ✓"), ("2026-11-21T23:59:00Z", "Drilled against the sandbox 1 day ago ✓"), ("2026-11-19T10:00:00+00:00", "Drilled against the sandbox 3 days ago ✓")],
 )
 def test_badge_counts_days_since_the_latest_drill(started_at: str, text: str) -> None:
     shown = badge(freshness([record(started_at)], [], TODAY, 90))

@@ -179,7 +179,7 @@ def fresh_python(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def build_site(python: Path, project: Path, site: str) -> subprocess.CompletedProcess[str]:
     env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    env.update(NO_MKDOCS_2_WARNING="1", DRILLBOOK_TODAY=BUILD_DATE)
+    env.update(NO_MKDOCS_2_WARNING="1", DISABLE_MKDOCS_2_WARNING="true", DRILLBOOK_TODAY=BUILD_DATE)
     return run([str(python), "-m", "mkdocs", "build", "--strict", "--site-dir", site], cwd=project, env=env)
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, SHIPPED_BUILD_DATE, mkdocs_build
-from drillbook.blocks import find_blocks
+from drillbook.components import find_blocks
 from drillbook.drill.parsing import parse_blocks
 from drillbook.errors import DrillbookError
 from drillbook.site.frontmatter_keys import drillbook_frontmatter, key_map
@@ -334,11 +334,11 @@ def test_building_the_site_loads_nothing_that_runs_drills(tmp_path: Path) -> Non
         "print(sorted(m for m in ('asyncio', 'nbclient', 'zmq', 'drillbook.drill.sandbox', 'drillbook.drill.executor',"
         " 'drillbook.drill.kernel') if m in sys.modules))"
     )
-    env = {**os.environ, "DRILLBOOK_TODAY": SHIPPED_BUILD_DATE, "NO_MKDOCS_2_WARNING": "1"}
+    env = {**os.environ, "DRILLBOOK_TODAY": SHIPPED_BUILD_DATE, "NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true"}
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "[]", result.stderr
-    assert "Drilled" in (tmp_path / "site" / "runbooks" / "rollback" / "index.html").read_text(encoding="utf-8")
+    assert "Drilled" in (tmp_path / "site" / "runbooks" / "rollback-argocd" / "index.html").read_text(encoding="utf-8")
 
 
 def test_the_extension_knows_the_lesson_key_without_loading_the_lesson_header() -> None:

@@ -24,7 +24,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from drillbook.blocks import find_blocks
+from drillbook.components import find_blocks
 from drillbook.cli import main as drillbook_main
 from drillbook.components import RenderContext, render_block
 from drillbook.drill.log import read_log
@@ -34,6 +34,7 @@ from drillbook.extension import DrillbookExtension, PageSource
 from drillbook.results.history import read_runbook_frontmatter
 from drillbook.severity import load_severity
 from drillbook import yaml_source
+from drillbook.lint.linter import Linter
 from drillbook.yaml_source import LIBYAML_MAY_DIFFER, SafeYamlLoader, read_page, split_frontmatter
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -149,6 +150,41 @@ def test_any_page_renders_or_names_its_line(text: str) -> None:
             markdown.markdown(text, extensions=[extension_for("docs/f.md"), "toc", "attr_list", "pymdownx.superfences"])
         except DrillbookError as error:
             assert located(str(error), "docs/f.md"), str(error)
+
+
+SHELL_PIECES = st.sampled_from([
+    "a", " ", "\n", "\t", "$", "(", ")", "{ ", "}", "[[ ", "]]", "<", ">", "|", "&", ";", "'", '"', "`", "\\", "# ",
+    "=", "*", "/", "<X>", "<pod.name>", "<<EOF\n", "<<-'EOF'\n", "EOF\n", "$(", "${", "$((", "case x in ", ";;",
+    "esac", "if ", "then ", "fi", "for a in b; do ", "done", "f() { ", "rm -rf ", "curl x | sh", "git push -f ",
+    "sudo ", "cat", "jq .", "kubectl delete ", "\r\n", "$ ", "é", "🚀", "# shellcheck disable=SC2086",
+    "# drillbook: disable=DB101,", "\u2028", "\x00", "\ue000", "\ue001",
+])
+
+
+@st.composite
+def shell_pages(draw: st.DrawFn) -> str:
+    """A page with a shell block of hostile text: at the margin, in a list, a quote or an admonition, or drilled."""
+    code = "".join(draw(st.lists(SHELL_PIECES, max_size=40))).replace("`" * 3, "``")
+    opener, indent = draw(st.sampled_from([("```bash", ""), ("1. ```sh", "   "), ("> ```shell", "> "),
+                                           ('!!! note "Verify"\n    ```bash', "    "), ("```bash drill", "")]))
+    body = "\n".join(indent + line for line in code.split("\n"))
+    return f"# Check\n\n{opener}\n{body}\n{indent}```\n"
+
+
+@settings(settings.get_profile(PROFILE))
+@given(text=shell_pages())
+def test_any_shell_block_is_linted_or_its_page_named_with_a_line(text: str) -> None:
+    lines = text.count("\n") + 1
+    with bounded():
+        linter = Linter(None)
+        try:
+            linter.add("docs/f.md", text)
+        except DrillbookError as error:
+            assert located(str(error), "docs/f.md"), str(error)
+            return
+        for finding in linter.finish().findings:
+            assert 1 <= finding.line <= lines and finding.column >= 1, str(finding)
+            assert re.fullmatch(r"docs/f\.md:\d+:\d+: DB1\d\d [^\n]+", str(finding)), str(finding)
 
 
 @settings(settings.get_profile(PROFILE))

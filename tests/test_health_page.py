@@ -14,9 +14,9 @@ from typing import Iterator
 import markdown
 import pytest
 
-from conftest import ROOT, mkdocs_build, serve
+from conftest import ENGINES, ROOT, mkdocs_build, serve, zensical_build
 from drill_fixtures import article, parse_html, table_rows
-from drillbook.site.bench_site import BUILD_DATE, write_config, write_runbooks
+from drillbook.bench.site import BUILD_DATE, write_config, write_runbooks
 
 RUNBOOKS = 1000
 MAX_BYTES = 200_000
@@ -25,8 +25,10 @@ SORT_KEY = {"Failing": 0, "Stale": 1, "Never drilled": 2, "Fresh": 3}
 
 
 @pytest.fixture(scope="module")
-def large_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("thousand")
+def large_site(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Path:
+    """The site, built with MkDocs, or with the engine a test is parametrized with."""
+    engine = getattr(request, "param", "mkdocs")
+    root = tmp_path_factory.mktemp(f"thousand-{engine}")
     (root / "docs" / "data").mkdir(parents=True)
     (root / "docs" / "data" / "severity.yml").write_bytes((ROOT / "docs" / "data" / "severity.yml").read_bytes())
     (root / "docs" / "index.md").write_text("# Runbooks\n\nStart at the [health page](../runbooks/health.md).\n")
@@ -36,9 +38,14 @@ def large_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     site = root / "site"
     # Not strict: the failing and stale runbooks each earn a build warning, as they should.
     # Built as of the date the generated drill log is dated against.
-    result = mkdocs_build(root, site, strict=False, env={"DRILLBOOK_TODAY": BUILD_DATE.isoformat()})
+    build = mkdocs_build if engine == "mkdocs" else zensical_build
+    result = build(root, site, strict=False, env={"DRILLBOOK_TODAY": BUILD_DATE.isoformat()})
     assert result.returncode == 0, result.stderr
     return site
+
+
+# The health page's filter and sorting, on the page as each engine builds it.
+on_both_engines = pytest.mark.parametrize("large_site", ENGINES, indirect=True)
 
 
 @pytest.fixture(scope="module")
@@ -98,11 +105,12 @@ def visible_rows(page) -> list[list[str]]:
 
 
 @pytest.mark.browser
+@on_both_engines
 def test_filtering_by_status_shows_only_those_runbooks(large_site_url: str, health_rows, page, page_watch) -> None:
     counted = Counter(row[0] for row in health_rows)
     page.clock.set_fixed_time(f"{BUILD_DATE.isoformat()}T12:00:00Z")  # the page counts days from the reader's today
     page.goto(large_site_url, wait_until="networkidle")
-    status = page.get_by_role("status")
+    status = page.locator("article").get_by_role("status")
     assert status.inner_text() == f"Showing {RUNBOOKS} of {RUNBOOKS} runbooks"
     page.get_by_label("Show").select_option(label=f"Failing ({counted['Failing']})")
     rows = visible_rows(page)
@@ -117,6 +125,7 @@ def test_filtering_by_status_shows_only_those_runbooks(large_site_url: str, heal
 
 
 @pytest.mark.browser
+@on_both_engines
 def test_sorting_by_a_column_with_the_keyboard(large_site_url: str, health_rows, page, page_watch) -> None:
     page.clock.set_fixed_time(f"{BUILD_DATE.isoformat()}T12:00:00Z")  # so the stale rows are the build's
     page.goto(large_site_url, wait_until="networkidle")
@@ -130,7 +139,7 @@ def test_sorting_by_a_column_with_the_keyboard(large_site_url: str, health_rows,
     days = [row[4] for row in visible_rows(page)]
     drilled = [int(value) for value in days if value != "—"]
     assert drilled == sorted(drilled) and days == [str(value) for value in drilled] + ["—"] * days.count("—")
-    assert page.get_by_role("status").inner_text() == f"Showing {RUNBOOKS} of {RUNBOOKS} runbooks, sorted by Days since, ascending"
+    assert page.locator("article").get_by_role("status").inner_text() == f"Showing {RUNBOOKS} of {RUNBOOKS} runbooks, sorted by Days since, ascending"
     assert page.get_by_role("button", name="Days since", exact=True).is_visible(), "the arrow is not part of the name"
     page.keyboard.press("Enter")
     assert header.get_attribute("aria-sort") == "descending"

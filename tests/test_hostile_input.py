@@ -18,7 +18,7 @@ import pytest
 
 from conftest import mkdocs_build, write_project
 from drill_fixtures import Drill, Step
-from drillbook.blocks import find_blocks
+from drillbook.components import find_blocks
 from drillbook.components import RenderContext, render_block
 from drillbook.components.decision import Decision, mermaid_source
 from drillbook.drill.log import DrillRecord, StepRecord, read_log, transcript_name

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-pytestmark = pytest.mark.browser
+from conftest import on_both_engines
+
+pytestmark = [pytest.mark.browser, on_both_engines]
 
 LANE = "runbooks/hotfix-lane/"
 NOTHING = "(nothing copied)"
@@ -32,11 +34,18 @@ def copy(page, block) -> str:
     return page.evaluate("navigator.clipboard.readText()")
 
 
+def open_form(page) -> None:
+    """Open the incident form, which starts collapsed to its title line."""
+    if not page.locator(".db-incident__details").evaluate("details => details.open"):
+        page.locator(".db-incident__title").click()
+
+
 def fill(page, label: str, value: str) -> None:
+    open_form(page)
     page.locator(".db-incident").get_by_label(label, exact=False).fill(value)
 
 
-def test_the_form_lists_the_standard_fields_then_the_pages_own_placeholders(lane) -> None:
+def test_the_lane_form_lists_the_standard_fields_it_uses_then_its_own_placeholders(lane) -> None:
     labels = lane.locator(".db-incident label").evaluate_all("labels => labels.map(l => l.textContent.trim())")
     assert labels[:4] == ["Incident ID <INCIDENT_ID>", "Short name <SHORT_NAME>", "Approver <APPROVER>", "Cleanup owner <CLEANUP_OWNER>"]
     assert "PR number <PR_NUMBER>" in labels and "Next tag <NEXT_TAG>" in labels
@@ -68,7 +77,8 @@ def test_copy_refuses_a_command_with_an_unfilled_placeholder_and_says_what_to_fi
         "Fill in Incident ID, Short name in the incident form, then copy again."
     )
     note.get_by_role("link", name="in the incident form").click()
-    assert lane.evaluate("document.activeElement.id") == "incident-INCIDENT_ID"
+    focused = lane.evaluate("({name: document.activeElement.name, bar: document.activeElement.closest('.db-fill') === document.querySelector('.db-ph-refused').previousElementSibling.previousElementSibling})")
+    assert focused == {"name": "INCIDENT_ID", "bar": True}, "the field opens right above the command, not at the top of the page"
 
 
 def test_an_unfilled_placeholder_stays_visibly_marked(lane) -> None:
@@ -127,6 +137,8 @@ def test_a_tampered_store_counts_as_empty(lane, site_url: str) -> None:
 
 
 def test_the_form_works_from_the_keyboard(lane) -> None:
+    lane.locator(".db-incident__title").focus()
+    lane.keyboard.press("Enter")
     lane.locator(".db-incident").get_by_label("Incident ID").focus()
     lane.keyboard.type("INC-3")
     lane.keyboard.press("Tab")
@@ -143,3 +155,113 @@ def test_with_javascript_off_the_form_is_hidden_and_commands_show_their_placehol
         assert any("hotfix/<INCIDENT_ID>-" in code for code in page.locator(".md-content pre > code").all_inner_texts())
     finally:
         context.close()
+
+
+# -- on a phone: the form out of the way, a fill button at every command -------------------
+
+# Every runbook page with an incident form (a page whose commands have no placeholder has none).
+RUNBOOKS = ["runbooks/hotfix-lane/", "runbooks/security-fix/", "runbooks/rollback-argocd/",
+            "runbooks/rollback-release-folder/", "runbooks/backport/", "runbooks/feature-flag/",
+            "runbooks/break-glass/", "runbooks/verify-mitigation/"]
+PHONE = {"width": 390, "height": 844}
+# Each command with a placeholder: how far above it its fill button starts, in CSS px (none: -1),
+# the button's words, and the placeholders of the command.
+FILL_BUTTONS = """() => Array.from(document.querySelectorAll('.md-content pre')).filter(pre => pre.querySelector('.db-ph')).map(pre => {
+  const block = pre.closest('.highlight') || pre, bar = block.previousElementSibling;
+  const keys = [...new Set(Array.from(pre.querySelectorAll('.db-ph'), span => span.dataset.placeholder))];
+  const button = bar && bar.matches('.db-fill') ? bar.querySelector('button') : null;
+  return {above: button ? block.getBoundingClientRect().top - button.getBoundingClientRect().top : -1,
+          words: button ? button.textContent : '', keys, fields: bar ? Array.from(bar.querySelectorAll('input'), i => i.name) : []};
+})"""
+
+
+@pytest.fixture
+def phone(browser, site_url: str):
+    context = browser.new_context(viewport=PHONE, device_scale_factor=3, is_mobile=True, has_touch=True)
+    yield context.new_page()
+    context.close()
+
+
+def test_on_a_phone_the_form_starts_as_one_line_that_counts_the_values(phone, site_url: str) -> None:
+    """The open form was 650 to 1,200 px tall on a phone and pushed every command down."""
+    for path in RUNBOOKS:
+        phone.goto(site_url + path)
+        form = phone.locator(".db-incident")
+        fields = form.locator("input[name]").count()
+        assert form.locator(".db-incident__details").evaluate("details => details.open") is False, path
+        assert form.locator(".db-incident__title").inner_text() == f"This incident: type its values once (0 of {fields} filled)"
+        assert form.bounding_box()["height"] <= 100, path
+
+
+def test_every_command_with_a_placeholder_has_a_fill_button_right_above_it(phone, site_url: str) -> None:
+    """The commands sat 1,400 to 10,800 px below the form's fields on a phone."""
+    for path in RUNBOOKS:
+        phone.goto(site_url + path)
+        labels = dict(phone.locator(".db-incident input[name]").evaluate_all("inputs => inputs.map(i => [i.name, i.dataset.label])"))
+        buttons = phone.evaluate(FILL_BUTTONS)
+        assert buttons, path
+        for button in buttons:
+            assert 0 < button["above"] <= 80, (path, button)
+            assert button["words"] == "Fill in: " + ", ".join(labels[key] for key in button["keys"]), (path, button)
+            assert button["fields"] == button["keys"], (path, button)
+
+
+def test_a_value_filled_at_a_command_fills_every_command_and_the_form(phone, site_url: str) -> None:
+    phone.goto(site_url + "runbooks/rollback-argocd/")
+    fields_id = phone.locator(".db-fill").filter(has=phone.get_by_role("button", name="Fill in: Argo app, History ID")).locator(".db-fill__fields").get_attribute("id")
+    bar = phone.locator(f".db-fill:has(#{fields_id})")  # the button's words change as it is filled
+    bar.get_by_role("button").click()
+    field = bar.get_by_label("History ID")
+    assert phone.evaluate("document.activeElement.name") == "ARGO_APP", "the first empty field takes the focus"
+    assert bar.get_by_role("button").get_attribute("aria-expanded") == "true"
+    box = field.bounding_box()
+    assert 0 <= box["y"] and box["y"] + box["height"] <= PHONE["height"], "the field opens on screen, at the command"
+    phone.keyboard.type("catalog")
+    field.fill("42")
+    command = bar.locator("xpath=following-sibling::*[1]").locator("code").inner_text()
+    assert "argocd app rollback catalog 42" in command
+    assert bar.get_by_role("button").inner_text() == "Change: Argo app, History ID"
+    assert phone.locator(".db-incident").get_by_label("Argo app").input_value() == "catalog"
+    assert phone.locator(".db-incident__title").inner_text().endswith("(all 2 filled)")
+    others = phone.locator(".db-fill input[name=ARGO_APP]").evaluate_all("inputs => inputs.map(i => i.value)")
+    assert len(others) > 2 and set(others) == {"catalog"}
+    assert not [code for code in phone.locator(".md-content pre > code").all_inner_texts() if "<ARGO_APP>" in code]
+
+
+def test_a_filled_value_is_reachable_from_each_command(phone, site_url: str) -> None:
+    phone.goto(site_url + "runbooks/backport/")
+    phone.evaluate("sessionStorage.setItem('drillbook.incident', JSON.stringify({INCIDENT_ID: 'INC-7'}))")
+    phone.reload()
+    last = phone.locator(".db-fill", has=phone.locator("input[name=INCIDENT_ID]")).last
+    words = last.get_by_role("button").inner_text()
+    assert words.startswith(("Change: ", "Fill in: ")) and "Incident ID" in words
+    last.get_by_role("button").click()
+    assert last.get_by_label("Incident ID").input_value() == "INC-7"
+    last.get_by_label("Incident ID").fill("INC-8")
+    assert phone.evaluate("JSON.parse(sessionStorage.getItem('drillbook.incident')).INCIDENT_ID") == "INC-8"
+
+
+def test_fields_filled_on_another_page_wait_behind_one_button(phone, site_url: str) -> None:
+    phone.goto(site_url + "runbooks/hotfix-lane/")
+    phone.evaluate("sessionStorage.setItem('drillbook.incident', JSON.stringify({INCIDENT_ID: 'INC-7', APPROVER: '@dana'}))")
+    phone.reload()
+    form = phone.locator(".db-incident")
+    fields = form.locator("input[name]").count()
+    assert form.locator(".db-incident__title").inner_text() == f"This incident: type its values once (2 of {fields} filled)"
+    open_form(phone)
+    assert not form.get_by_label("Incident ID").is_visible() and not form.get_by_label("Approver").is_visible()
+    assert form.get_by_label("Short name").is_visible()
+    form.get_by_role("button", name="Show the 2 filled values: Incident ID, Approver").click()
+    assert form.get_by_label("Incident ID").is_visible() and form.get_by_label("Approver").input_value() == "@dana"
+    assert phone.evaluate("document.activeElement.name") == "INCIDENT_ID"
+    assert form.get_by_role("button", name="Show the 2 filled values: Incident ID, Approver").count() == 0
+
+
+def test_markup_typed_at_a_command_is_shown_as_text(phone, site_url: str) -> None:
+    phone.goto(site_url + "runbooks/rollback-argocd/")
+    bar = phone.locator(".db-fill:has(#db-fill-1)")
+    bar.get_by_role("button").click()
+    bar.locator("input").first.fill('<img src=x onerror="document.title=1">')
+    assert phone.locator(".md-content pre img, .db-fill img").count() == 0
+    assert phone.title() != "1"
+    assert bar.get_by_role("button").inner_text().startswith("Change: ")

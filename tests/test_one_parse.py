@@ -118,13 +118,14 @@ CHECKLIST = "::illustration-checklist\n---\ntitle: Ready\nitems:\n  - text: Go\n
 ])
 def test_the_page_before_drill_tags_were_stripped_reads_the_same_as_after(page: str) -> None:
     """The component step reads the parse made before drill tags were stripped: it must find what its own parse would."""
-    from drillbook.blocks import _find_blocks as find_blocks  # uncached, so both calls really read
+    from drillbook.blocks import _find_blocks  # uncached, so both calls really read
     from drillbook.blocks import heading_anchors
+    from drillbook.components import component_names
     from drillbook.drill.fences import rewrite_for_site
     from markdown.extensions.toc import slugify
 
     lines = page.split("\n")
     stripped = "\n".join(rewrite_for_site(lines, parse_blocks(page)))
     assert stripped != page
-    assert find_blocks(stripped, page) == find_blocks(stripped, None)
+    assert _find_blocks(stripped, component_names(), page) == _find_blocks(stripped, component_names(), None)
     assert heading_anchors(stripped, slugify, read_as=page) == heading_anchors(stripped, slugify)

@@ -21,11 +21,12 @@ def printed_text(page, url: str) -> str:
     return " ".join(" ".join(page.extract_text() or "" for page in reader.pages).split())
 
 
-@pytest.mark.parametrize("path", ["runbooks/hotfix-lane/", "runbooks/rollback/", "reference/emergency-release/"])
+@pytest.mark.parametrize("path", ["runbooks/hotfix-lane/", "runbooks/rollback-argocd/", "reference/emergency-release/"])
 def test_a_printed_page_has_no_navigation_or_incident_form(site_url: str, page, path: str) -> None:
     text = printed_text(page, site_url + path)
     assert "Authoring guide" not in text  # a navigation section title
     assert "Clear incident" not in text
+    assert "Fill in:" not in text  # the fill button above each command
     assert "Do this now" in text or path.startswith("reference/")
 
 
@@ -51,7 +52,7 @@ def test_printed_code_is_not_cut_off(site_url: str, page) -> None:
 
 def test_in_print_every_outcome_is_shown_and_no_code_block_overflows(site_url: str, page) -> None:
     page.set_viewport_size({"width": 700, "height": 1000})  # about an A4 page's width
-    for path in ["", "runbooks/hotfix-lane/", "runbooks/rollback/", "reference/emergency-release/"]:
+    for path in ["", "runbooks/hotfix-lane/", "runbooks/rollback/", "runbooks/rollback-argocd/", "reference/emergency-release/"]:
         page.goto(site_url + path, wait_until="networkidle")
         page.emulate_media(media="print")
         outcomes = page.locator(".db-decision__outcomes li")

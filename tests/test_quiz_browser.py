@@ -15,7 +15,7 @@ from typing import Iterator
 import pytest
 import yaml
 
-from conftest import ROOT, mkdocs_build, serve, write_project
+from conftest import ROOT, mkdocs_build, on_both_engines, serve, write_project
 from drillbook.components.quiz import Quiz, QuizQuestion, check_quiz
 
 pytestmark = pytest.mark.browser
@@ -85,6 +85,7 @@ def lesson(page, site_url: str):
 # -- the real lesson ----------------------------------------------------------
 
 
+@on_both_engines
 def test_the_lesson_keeps_the_authors_order_and_labels_every_input(lesson) -> None:
     for number, question in enumerate(LESSON.questions, start=1):
         labels = question_box(lesson, number).locator("label").all_text_contents()
@@ -94,6 +95,7 @@ def test_the_lesson_keeps_the_authors_order_and_labels_every_input(lesson) -> No
             assert question_box(lesson, number).get_by_role(kind, name=label, exact=True).count() == 1
 
 
+@on_both_engines
 def test_all_answers_right_scores_100_and_passes(lesson, page_watch) -> None:
     answer_all(lesson, LESSON)
     submit(lesson)
@@ -102,6 +104,7 @@ def test_all_answers_right_scores_100_and_passes(lesson, page_watch) -> None:
     assert page_watch.foreign_requests == [] and page_watch.console_errors == []
 
 
+@on_both_engines
 def test_a_chosen_mix_gives_the_exact_percentage_and_does_not_pass(lesson) -> None:
     total = len(LESSON.questions)
     right = max(k for k in range(total + 1) if score(k, total) < LESSON.passingScore)
@@ -135,6 +138,7 @@ def test_a_multiple_question_with_an_extra_wrong_answer_counts_as_wrong(lesson) 
     assert question_box(lesson, number).locator(".db-quiz__verdict").text_content() == "Incorrect"
 
 
+@on_both_engines
 def test_explanations_and_correct_answers_appear_after_submitting(lesson) -> None:
     explanations = lesson.locator(".db-quiz__explanation")
     assert all(not explanations.nth(i).is_visible() for i in range(len(LESSON.questions)))
@@ -162,6 +166,7 @@ def explanation_links(page) -> list[dict[str, str]]:
     )
 
 
+@on_both_engines
 def test_every_explanation_link_answers_200_and_lands_on_its_anchor(lesson, page_watch) -> None:
     answer_all(lesson, LESSON)
     submit(lesson)
@@ -184,11 +189,11 @@ def test_every_explanation_link_answers_200_and_lands_on_its_anchor(lesson, page
 def test_following_an_explanation_link_opens_the_page_at_its_anchor(lesson) -> None:
     answer_all(lesson, LESSON)
     submit(lesson)
-    number = next(n for n, q in enumerate(LESSON.questions, start=1) if "../runbooks/rollback.md#step-a2" in q.explanation)
-    question_box(lesson, number).locator(".db-quiz__explanation a", has_text="step A2").click()
-    lesson.wait_for_url("**/runbooks/rollback/#step-a2-turn-auto-sync-off-and-roll-back-1-minute")
-    heading = lesson.locator("#step-a2-turn-auto-sync-off-and-roll-back-1-minute")
-    assert heading.text_content().startswith("Step A2: Turn auto-sync off and roll back")
+    number = next(n for n, q in enumerate(LESSON.questions, start=1) if "../runbooks/rollback-argocd.md#step-3" in q.explanation)
+    question_box(lesson, number).locator(".db-quiz__explanation a", has_text="step 3").click()
+    lesson.wait_for_url("**/runbooks/rollback-argocd/#step-3-turn-auto-sync-off-and-roll-back-1-minute")
+    heading = lesson.locator("#step-3-turn-auto-sync-off-and-roll-back-1-minute")
+    assert heading.text_content().startswith("Step 3: Turn auto-sync off and roll back")
     assert heading.is_visible()
 
 
@@ -197,6 +202,7 @@ def test_explanation_links_are_hidden_until_the_quiz_is_scored(lesson) -> None:
     assert links and all(link["visible"] == "false" for link in links)
 
 
+@on_both_engines
 def test_unanswered_questions_block_scoring_and_take_the_focus(lesson) -> None:
     skipped = [2, 5]
     for number, question in enumerate(LESSON.questions, start=1):
@@ -212,11 +218,12 @@ def test_unanswered_questions_block_scoring_and_take_the_focus(lesson) -> None:
     assert lesson.evaluate(f"localStorage.getItem({json.dumps(STORAGE_KEY)})") is None
 
 
+@on_both_engines
 def test_the_best_score_survives_a_reload_and_reset_clears_it(lesson) -> None:
     total = len(LESSON.questions)
     answer_all(lesson, LESSON, {1: wrong_labels(LESSON.questions[0])})
     submit(lesson)
-    lesson.get_by_role("button", name="Try again").click()
+    lesson.get_by_role("button", name="Start over").click()
     answer_all(lesson, LESSON, {n: wrong_labels(q) for n, q in enumerate(LESSON.questions, start=1)})
     submit(lesson)  # a worse attempt does not lower the best score
     lesson.reload()
@@ -241,15 +248,118 @@ def test_a_failed_attempt_is_remembered_as_not_passed(lesson) -> None:
     assert lesson.locator(".db-quiz__progress-text").text_content() == "Your best score: 0% — not passed yet."
 
 
-def test_try_again_clears_the_answers(lesson) -> None:
-    answer_all(lesson, LESSON)
+def test_start_over_clears_every_answer(lesson) -> None:
+    answer_all(lesson, LESSON, {2: wrong_labels(LESSON.questions[1])})
     submit(lesson)
-    lesson.get_by_role("button", name="Try again").click()
+    lesson.get_by_role("button", name="Start over").click()
     assert lesson.locator(".db-quiz input:checked").count() == 0
     assert lesson.locator(".db-quiz input:disabled").count() == 0
     assert status(lesson).text_content() == ""
-    assert lesson.locator(".db-quiz__explanation:visible").count() == 0
+    assert lesson.locator(".db-quiz__explanation:visible, .db-quiz__review:visible, .db-quiz__chosen:visible").count() == 0
     assert lesson.get_by_role("button", name="Submit answers").is_visible()
+    assert not lesson.get_by_role("button", name="Start over").is_visible()
+
+
+# -- after scoring: the score in view, each missed question named, a retry of the missed ------
+
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def phone_lesson(browser, site_url: str):
+    context = browser.new_context(viewport=PHONE, device_scale_factor=3, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(site_url + LESSON_PATH)
+    page.locator(".db-quiz[data-quiz-ready]").wait_for()
+    yield page
+    context.close()
+
+
+def on_screen(page, locator) -> bool:
+    box = locator.bounding_box()
+    return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= page.viewport_size["height"]
+
+
+MISSED = (1, 5)  # question numbers answered wrong below
+
+
+def test_the_score_comes_into_view_and_names_each_missed_question(phone_lesson) -> None:
+    """The score sat 5,000 to 7,500 px below a wrong answer and did not name it."""
+    wrong = {number: wrong_labels(LESSON.questions[number - 1]) for number in MISSED}
+    answer_all(phone_lesson, LESSON, wrong)
+    submit(phone_lesson)
+    total = len(LESSON.questions)
+    shown = status(phone_lesson)
+    assert shown.text_content() == result_text((100 * (total - 2)) // total, LESSON.passingScore)
+    assert phone_lesson.evaluate("document.activeElement.classList.contains('db-quiz__result')")
+    assert on_screen(phone_lesson, shown)
+    review = phone_lesson.locator(".db-quiz__review")
+    assert review.locator(".db-quiz__review-title").inner_text() == "You missed 2 questions:"
+    assert review.locator("li").all_inner_texts() == [f"Question {n}: you answered {wrong[n][0]}" for n in MISSED]
+    assert on_screen(phone_lesson, review.locator("li").last)
+    review.get_by_role("link", name="Question 5").click()
+    fifth = question_box(phone_lesson, 5)
+    assert on_screen(phone_lesson, fifth.locator("legend"))
+    assert fifth.locator(".db-quiz__verdict").inner_text() == "Incorrect"
+    assert fifth.locator(".db-quiz__chosen").inner_text() == f"Your answer: {wrong[5][0]}"
+    assert fifth.locator(".db-quiz__answer").is_visible()
+    fifth.get_by_role("link", name="Back to your score").click()
+    assert on_screen(phone_lesson, shown)
+
+
+def test_right_questions_name_no_answer_and_offer_no_way_back(lesson) -> None:
+    answer_all(lesson, LESSON, {1: wrong_labels(LESSON.questions[0])})
+    submit(lesson)
+    assert question_box(lesson, 2).locator(".db-quiz__chosen").is_hidden()
+    assert question_box(lesson, 2).locator(".db-quiz__back").is_hidden()
+    assert question_box(lesson, 1).locator(".db-quiz__back").is_visible()
+
+
+def test_a_missed_multiple_question_lists_every_answer_given(lesson) -> None:
+    number, question = first_multiple(LESSON)
+    given = question.correct_labels[:-1] + wrong_labels(question)
+    answer_all(lesson, LESSON, {number: given})
+    submit(lesson)
+    chosen = question_box(lesson, number).locator(".db-quiz__chosen")
+    shown_order = [label for label in question_box(lesson, number).locator("label").all_text_contents() if label in given]
+    assert chosen.locator("li").all_inner_texts() == shown_order
+    assert chosen.inner_text().startswith("Your answers:")
+    assert lesson.locator(".db-quiz__missed li").all_inner_texts() == [f"Question {number}: you answered {'; '.join(shown_order)}"]
+
+
+def test_retry_the_ones_i_missed_keeps_the_right_answers(lesson) -> None:
+    wrong = {number: wrong_labels(LESSON.questions[number - 1]) for number in MISSED}
+    answer_all(lesson, LESSON, wrong)
+    submit(lesson)
+    lesson.get_by_role("button", name="Retry the ones I missed").click()
+    for number, question in enumerate(LESSON.questions, start=1):
+        box = question_box(lesson, number)
+        checked = box.locator("input:checked").evaluate_all("inputs => inputs.map(i => i.parentNode.querySelector('label').textContent)")
+        if number in MISSED:
+            assert checked == [] and box.locator("input:disabled").count() == 0, number
+            assert box.locator(".db-quiz__feedback").is_hidden(), number
+        else:
+            assert sorted(checked) == sorted(question.correct_labels), number
+            assert box.locator("input:enabled").count() == 0, number
+            assert box.locator(".db-quiz__verdict").inner_text() == "Correct", number
+    assert lesson.evaluate("document.activeElement.id") == question_box(lesson, MISSED[0]).locator("input").first.get_attribute("id")
+    assert status(lesson).text_content() == "" and lesson.locator(".db-quiz__review").is_hidden()
+    for number in MISSED:
+        choose(lesson, number, LESSON.questions[number - 1].correct_labels)
+    submit(lesson)
+    assert status(lesson).text_content() == result_text(100, LESSON.passingScore)
+    assert lesson.locator(".db-quiz__question--correct").count() == len(LESSON.questions)
+    assert not lesson.get_by_role("button", name="Retry the ones I missed").is_visible()
+
+
+def test_an_unanswered_retry_is_refused_and_keeps_the_right_answers_marked(lesson) -> None:
+    answer_all(lesson, LESSON, {1: wrong_labels(LESSON.questions[0])})
+    submit(lesson)
+    lesson.get_by_role("button", name="Retry the ones I missed").click()
+    submit(lesson)
+    assert status(lesson).text_content() == "Not scored: answer question 1 first."
+    assert question_box(lesson, 2).locator(".db-quiz__verdict").inner_text() == "Correct"
+    assert lesson.locator(".db-quiz__question--correct").count() == len(LESSON.questions) - 1
 
 
 def active(page) -> dict[str, str]:
@@ -260,6 +370,7 @@ def active(page) -> dict[str, str]:
     )
 
 
+@on_both_engines
 def test_a_keyboard_only_run_passes_the_quiz(lesson) -> None:
     for _ in range(300):  # Tab from the top of the page into the quiz
         lesson.keyboard.press("Tab")
@@ -289,7 +400,9 @@ def test_a_keyboard_only_run_passes_the_quiz(lesson) -> None:
     assert focused["outline"] != "none"
     lesson.keyboard.press("Enter")
     assert status(lesson).text_content() == result_text(100, LESSON.passingScore)
-    assert active(lesson)["text"] == "Try again"
+    assert active(lesson)["text"] == result_text(100, LESSON.passingScore), "the score takes the focus"
+    lesson.keyboard.press("Tab")  # nothing was missed: "Start over" is the only button
+    assert active(lesson)["text"] == "Start over"
     lesson.keyboard.press("Enter")
     assert lesson.locator(".db-quiz input:checked").count() == 0
     assert active(lesson)["id"] == f"{quiz_id}-q1-{LESSON.questions[0].choices[0][0]}"
@@ -436,6 +549,16 @@ def test_a_script_option_renders_as_text(special, page_watch) -> None:
     assert page_watch.console_errors == [] and page_watch.foreign_requests == []
 
 
+def test_a_wrong_answer_with_markup_is_named_as_text(special, page_watch) -> None:
+    hostile = "</script><img src=x onerror=alert(2)>"
+    answer_all(special, SPECIAL, {1: [hostile]})
+    submit(special)
+    assert question_box(special, 1).locator(".db-quiz__chosen").inner_text() == f"Your answer: {hostile}"
+    assert special.locator(".db-quiz__missed li").all_inner_texts() == [f"Question 1: you answered {hostile}"]
+    assert special.locator(".db-quiz img").count() == 0 and special.dialogs == []
+    assert page_watch.console_errors == [] and page_watch.foreign_requests == []
+
+
 def test_markup_in_an_explanation_link_is_shown_as_typed(special, page_watch) -> None:
     answer_all(special, SPECIAL)
     submit(special)
@@ -448,7 +571,7 @@ def test_markup_in_an_explanation_link_is_shown_as_typed(special, page_watch) ->
     assert link.text_content() == '<img src=x onerror=alert(3)> "the top" </a><script>alert(4)</script>'
     assert link.get_attribute("href") == "#special-quiz"
     assert special.locator(".db-quiz img, .db-quiz script:not([type='application/json'])").count() == 0
-    assert special.evaluate("document.activeElement.textContent") == "Try again"
+    assert special.evaluate("document.activeElement.textContent") == result_text(100, 67)
     special.keyboard.press("Shift+Tab")  # back past the locked answers of question 3, to the link
     assert special.evaluate("document.activeElement.getAttribute('href')") == "#special-quiz"
     special.keyboard.press("Enter")
@@ -475,7 +598,7 @@ def test_shuffle_reorders_the_options_on_each_attempt(special) -> None:
         answer_all(special, SPECIAL)
         submit(special)
         assert status(special).text_content() == result_text(100, 67)
-        special.get_by_role("button", name="Try again").click()
+        special.get_by_role("button", name="Start over").click()
     assert all(sorted(order) == sorted(authors) for order in orders)
     assert len({tuple(order) for order in orders}) > 1, "8 attempts never reordered the options"
 

@@ -96,12 +96,23 @@ def test_markup_in_a_summary_is_text() -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert" not in html
 
 
-def test_the_form_has_the_standard_fields_then_the_placeholders_of_the_commands() -> None:
+def test_the_form_asks_for_the_standard_fields_the_commands_use_then_their_own() -> None:
     html = render(RUNBOOK)
     names = [part.split('"')[0] for part in html.split('<input id="incident-')[1:]]
-    assert names == ["INCIDENT_ID", "SHORT_NAME", "APPROVER", "CLEANUP_OWNER", "DEPLOY_ROOT", "PREVIOUS"]
+    assert names == ["INCIDENT_ID", "DEPLOY_ROOT", "PREVIOUS"]
     assert '<label for="incident-PREVIOUS">Previous <code class="db-incident__key">&lt;previous&gt;</code></label>' in html
     assert "incident-SOMETHING" not in html and "incident-EOF" not in html
+
+
+def test_a_standard_field_comes_first_even_when_a_command_uses_it_last() -> None:
+    html = render("# T\n\n## Step 1: Go\n\n```bash\nargocd app rollback <ARGO_APP> <HISTORY_ID>\necho <APPROVER>\n```\n")
+    names = [part.split('"')[0] for part in html.split('<input id="incident-')[1:]]
+    assert names == ["APPROVER", "ARGO_APP", "HISTORY_ID"]
+
+
+def test_a_runbook_whose_commands_need_no_value_has_no_form() -> None:
+    html = render("# T\n\n## Step 1: Look\n\n```bash\nargocd app list\n```\n")
+    assert "db-now" in html and "db-incident" not in html
 
 
 def test_the_form_is_hidden_until_its_script_runs() -> None:
@@ -109,7 +120,7 @@ def test_the_form_is_hidden_until_its_script_runs() -> None:
 
 
 def test_a_runbook_without_step_headings_gets_the_form_only() -> None:
-    html = render("# T\n\n## Background\n\nText.\n")
+    html = render("# T\n\n## Background\n\n```bash\necho <INCIDENT_ID>\n```\n")
     assert "db-now" not in html and "db-incident" in html
 
 

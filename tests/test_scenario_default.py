@@ -1,4 +1,4 @@
-"""The scenarios' simulators: argocd's rollback, the flag service, the break-glass cloud account, the traffic recorder; and what each refuses."""
+"""The scenarios' simulators: argocd's rollback, the flag service, the break-glass cloud account, Prometheus as promtool sees it; and what each refuses."""
 
 from __future__ import annotations
 
@@ -74,6 +74,51 @@ def test_turning_auto_sync_back_on_redeploys_main(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_automated_alone_drops_prune_and_self_heal_as_argo_cd_does(tmp_path: Path) -> None:
+    result = drill(tmp_path, """\
+        test "$(argocd app get catalog-prod -o json | jq -c .spec.syncPolicy)" = '{"automated":{"prune":true,"selfHeal":true}}'
+        argocd app get catalog-prod | grep -Fx 'Sync Policy:    Automated (Prune, SelfHeal)'
+        argocd app set catalog-prod --sync-policy none | grep -Fx 'Sync Policy:    Manual'
+        test "$(argocd app get catalog-prod -o json | jq -c .spec.syncPolicy)" = null
+        argocd app set catalog-prod --sync-policy automated | grep -Fx 'Sync Policy:    Automated'
+        test "$(argocd app get catalog-prod -o json | jq -c .spec.syncPolicy)" = '{"automated":{"prune":false,"selfHeal":false}}'
+        argocd app set catalog-prod --sync-policy automated --auto-prune --self-heal | grep -Fx 'Sync Policy:    Automated (Prune, SelfHeal)'
+        """)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_self_heal_without_auto_sync_is_refused(tmp_path: Path) -> None:
+    result = drill(tmp_path, """\
+        argocd app set catalog-prod --sync-policy none
+        argocd app set catalog-prod --self-heal
+        """)
+    assert result.returncode == 1
+    assert "FATAL Cannot set --auto-prune or --self-heal: application not configured with automatic sync" in result.stdout
+
+
+@pytest.mark.parametrize("arguments, message", [
+    ("--sync-policy", "argocd app set: flag needs an argument: --sync-policy"),
+    ("--sync-policy=", "argocd app set: unknown sync policy '' (known: none, automated)"),
+    ("--self-heal --sync-policy 'none; touch pwned'", "argocd app set: unknown sync policy 'none; touch pwned' (known: none, automated)"),
+    ("--prune", "argocd app set: simulated only as: argocd app set APP [--sync-policy none|automated] [--auto-prune] [--self-heal]"),
+])
+def test_a_sync_policy_call_argo_cd_would_refuse_is_refused_at_once(tmp_path: Path, arguments: str, message: str) -> None:
+    result = drill(tmp_path, f"argocd app set catalog-prod {arguments}\n")
+    assert result.returncode == 1
+    assert message in result.stdout
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_the_json_view_names_no_application_set_and_lists_the_history(tmp_path: Path) -> None:
+    result = drill(tmp_path, """\
+        argocd app get catalog-prod -o json > app.json
+        test "$(jq -c '[.metadata.ownerReferences[]?.kind]' app.json)" = '[]'
+        test "$(jq -c '[.status.history[].id]' app.json)" = '[1,2]'
+        test "$(jq -r .status.sync.status app.json)" = Synced
+        """)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_an_unknown_sync_policy_is_refused(tmp_path: Path) -> None:
     result = drill(tmp_path, "argocd app set catalog-prod --sync-policy sometimes\n")
     assert result.returncode == 1
@@ -138,24 +183,79 @@ def test_a_forged_session_is_refused(tmp_path: Path) -> None:
     assert "cloud: unknown session '../roles'" in result.stdout
 
 
-# -- traffic -----------------------------------------------------------------------------------------
+# -- Prometheus, as promtool query range sees it ------------------------------------------------------
 
-def test_recorded_traffic_follows_the_live_release(tmp_path: Path) -> None:
-    result = drill(tmp_path, """\
-        record-traffic catalog before.yml
-        grep -A1 'code="500"' before.yml | grep -F "values: '0+360x15'"
+EXPORT = """\
+    export() {
+      now=$(date -u +%s)
+      promtool query range -o json --start="$((now - 900))" --end="$now" --step=1m \\
+        http://prometheus.sandbox.invalid:9090 'http_requests_total{service="catalog"}' > "$1"
+    }
+    """
+
+
+def test_exported_counters_follow_the_live_release(tmp_path: Path) -> None:
+    result = drill(tmp_path, EXPORT + """\
+        export before.json
+        test "$(jq length before.json)" = 2
+        test "$(jq '.[0].values | length' before.json)" = 16
+        test "$(jq -c '.[] | select(.metric.code == "500") | [.values[0][1], .values[1][1]]' before.json)" = '["5400","5760"]'
         dep rollback
-        record-traffic catalog after.yml
-        grep -F "'0+600x15'" after.yml
-        grep -F "'0+0x15'" after.yml
+        export after.json
+        test "$(jq -c '.[] | select(.metric.code == "200") | [.values[0][1], .values[1][1]]' after.json)" = '["1200000","1200600"]'
+        test "$(jq -r '.[] | select(.metric.code == "500") | .values[][1]' after.json | sort -u)" = 5400
         """)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_recording_an_unknown_service_is_refused(tmp_path: Path) -> None:
-    result = drill(tmp_path, "record-traffic ../../bin out.yml\n")
+def test_the_default_output_is_promql_text(tmp_path: Path) -> None:
+    result = drill(tmp_path, """\
+        promtool query range --start=1800000000 --end=1800000060 --step=1m \\
+          http://prometheus.sandbox.invalid:9090 'http_requests_total{service="catalog"}' | tee out
+        test "$(head -3 out)" = "$(printf '%s\\n' \\
+          'http_requests_total{code="200", instance="catalog:8080", job="catalog", service="catalog"} =>' \\
+          '1200000 @[1800000000]' '1200240 @[1800000060]')"
+        """)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_query_the_sandbox_cannot_answer_is_refused(tmp_path: Path) -> None:
+    result = drill(tmp_path, "promtool query range --start=1 --end=2 http://p.invalid:9090 'up'\n")
     assert result.returncode == 1
-    assert "record-traffic: name a service, like catalog" in result.stdout
+    assert ("promtool query range: the sandbox's Prometheus answers only the selector "
+            'http_requests_total{service="NAME"}, got: up') in result.stdout
+
+
+def test_an_unknown_service_is_refused(tmp_path: Path) -> None:
+    result = drill(tmp_path, "promtool query range --start=1 --end=2 http://p.invalid:9090 'http_requests_total{service=\"search\"}'\n")
+    assert result.returncode == 1
+    assert "promtool query range: the sandbox's Prometheus has no series for service 'search'" in result.stdout
+
+
+def test_a_range_too_fine_for_prometheus_is_refused_at_once(tmp_path: Path) -> None:
+    result = drill(tmp_path, "promtool query range --start=0 --end=99999999999 --step=1ms "
+                             "http://p.invalid:9090 'http_requests_total{service=\"catalog\"}'\n")
+    assert result.returncode == 1
+    assert ("Error querying Prometheus: bad_data: exceeded maximum resolution of 11,000 points per timeseries. "
+            "Try decreasing the query resolution (?step=XX)") in result.stdout
+
+
+@pytest.mark.parametrize("flags, message", [
+    ("--start=yesterday --end=2", "promtool query range: error: --start: give an RFC3339 time in UTC or a Unix timestamp, got 'yesterday'"),
+    ("--start=5 --end=2", "promtool query range: give --start and --end, the start not after the end"),
+    ("--start=1 --end=2 --step=0s", "promtool query range: error: --step: not a valid duration, like 1m or 30s: '0s'"),
+])
+def test_a_range_promtool_would_refuse_is_refused(tmp_path: Path, flags: str, message: str) -> None:
+    result = drill(tmp_path, f"promtool query range {flags} http://p.invalid:9090 'http_requests_total{{service=\"catalog\"}}'\n")
+    assert result.returncode == 1
+    assert message in result.stdout
+
+
+def test_an_instant_query_says_the_sandbox_has_no_prometheus(tmp_path: Path) -> None:
+    result = drill(tmp_path, "promtool query instant http://p.invalid:9090 up\n")
+    assert result.returncode == 1
+    assert ("promtool query instant: not available in the drill sandbox "
+            "(simulated: promtool query range; the sandbox has no Prometheus server)") in result.stdout
 
 
 def test_gh_reads_an_abbreviated_or_equals_spelling_of_an_option_as_the_full_one(tmp_path: Path) -> None:

@@ -52,3 +52,28 @@ def test_page_severity_must_name_a_level() -> None:
     with pytest.raises(DrillbookError) as caught:
         check_page_severity("SEV1", levels)
     assert str(caught.value) == "<text>: severity 'SEV1' is not a level in the severity data file (known: P0, P1, P2, P3)"
+
+
+def test_other_names_must_be_a_list_of_names(tmp_path: Path) -> None:
+    text = "levels:\n" + LEVEL.format(id="P0") + "    also_called: SEV1\n"
+    assert error_of(tmp_path, text) == "severity.yml:8: levels[0].also_called: input should be a valid list, got 'SEV1'"
+
+
+def test_the_grading_rule_must_be_text(tmp_path: Path) -> None:
+    text = "grading: [highest]\nlevels:\n" + LEVEL.format(id="P0")
+    assert error_of(tmp_path, text) == "severity.yml:1: grading: input should be a valid string, got ['highest']"
+
+
+def test_other_names_and_the_grading_rule_are_shown_as_text_never_markup(tmp_path: Path) -> None:
+    from drillbook.components import RenderContext, render_block
+    from drillbook.components import find_blocks
+    from drillbook.severity import load_severity_model
+
+    path = tmp_path / "severity.yml"
+    path.write_text("grading: 'Take <b>the higher</b> one'\nlevels:\n" + LEVEL.format(id="P0")
+                    + "    also_called: ['SEV1 <script>x</script>']\n", encoding="utf-8")
+    model = load_severity_model(path)
+    block = find_blocks("::severity-table\n::\n")[0]
+    html = render_block(block, RenderContext(severity_levels=model.levels, severity_grading=model.grading))
+    assert '<span class="db-severity__also">also SEV1 &lt;script&gt;x&lt;/script&gt;</span>' in html
+    assert '<p class="db-severity__grading">Take &lt;b&gt;the higher&lt;/b&gt; one</p>' in html

@@ -15,6 +15,8 @@ def build_error(project: Path, tmp_path: Path) -> str:
 
 def test_shipped_site_builds_strictly_with_every_page(built_site: Path) -> None:
     for page in ("index.html", "runbooks/hotfix-lane/index.html", "runbooks/rollback/index.html",
+                 "runbooks/rollback-argocd/index.html", "runbooks/rollback-release-folder/index.html",
+                 "runbooks/security-fix/index.html", "reference/glossary/index.html",
                  "runbooks/backport/index.html", "lessons/hotfix-procedures/index.html",
                  "reference/emergency-release/index.html", "authoring/components/index.html"):
         assert (built_site / page).is_file(), page

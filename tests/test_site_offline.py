@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import on_both_engines
+
 pytestmark = pytest.mark.browser
 
 
@@ -17,6 +19,7 @@ def built_pages(site: Path) -> list[str]:
     )
 
 
+@on_both_engines
 def test_every_page_renders_offline(built_site: Path, site_url: str, page, page_watch) -> None:
     pages = built_pages(built_site)
     assert "" in pages and "runbooks/hotfix-lane/" in pages

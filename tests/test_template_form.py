@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import on_both_engines
+
 from drillbook.cli import main
 from drillbook.incident_templates import shipped_templates
 
@@ -31,7 +33,11 @@ def preview_text(page, name: str) -> str:
 
 def fill(page, name: str, values: dict[str, str]) -> None:
     for field, value in values.items():
-        form(page, name).locator(f'[name="{field}"]').fill(value)
+        control = form(page, name).locator(f'[name="{field}"]')
+        if control.evaluate("control => control.tagName") == "SELECT":
+            control.select_option(value)
+        else:
+            control.fill(value)
 
 
 def copy(page, name: str) -> str:
@@ -49,14 +55,16 @@ def cli_text(name: str, values: dict[str, str], capsys: pytest.CaptureFixture[st
 
 
 def typed_values(name: str) -> dict[str, str]:
-    """A distinct value per field, with markup characters, and two lines for the multi-line fields."""
+    """A distinct value per field, with markup characters, and two lines for the multi-line fields.
+    A choice takes its example (the review's: hotfix, which asks every field)."""
     values = {}
     for field in shipped_templates()[name].fields:
-        value = f'{field.name} <b>&"</b>'
+        value = field.example if field.choices else f'{field.name} <b>&"</b>'
         values[field.name] = f"{value}\nsecond line of {field.name}" if field.multiline else value
     return values
 
 
+@on_both_engines
 def test_the_reference_page_shows_every_template(site_url: str, page) -> None:
     page.goto(site_url + PAGE)
     assert sorted(page.locator("[data-template]").evaluate_all("forms => forms.map(f => f.dataset.template)")) == SHIPPED
@@ -75,6 +83,7 @@ def test_empty_fields_show_their_example_marked_as_placeholders(clipboard_page) 
     assert preview_text(clipboard_page, "hotfix-commit").startswith("hotfix(catalog): handle a missing tenant header")
 
 
+@on_both_engines
 def test_the_preview_follows_each_keystroke(clipboard_page) -> None:
     form(clipboard_page, "hotfix-commit").locator('[name="scope"]').press_sequentially("api")
     preview = form(clipboard_page, "hotfix-commit").locator(".db-template__preview")
@@ -83,6 +92,7 @@ def test_the_preview_follows_each_keystroke(clipboard_page) -> None:
     assert "scope" not in preview.locator(".db-template__placeholder").evaluate_all("spans => spans.map(s => s.dataset.field)")
 
 
+@on_both_engines
 def test_values_are_shown_as_text_never_as_markup(clipboard_page, page_watch) -> None:
     fill(clipboard_page, "hotfix-commit", {"scope": '<img src="x" onerror="window.pwned = 1">'})
     preview = form(clipboard_page, "hotfix-commit").locator(".db-template__preview")
@@ -92,6 +102,7 @@ def test_values_are_shown_as_text_never_as_markup(clipboard_page, page_watch) ->
     assert page_watch.foreign_requests == []
 
 
+@on_both_engines
 def test_copy_puts_the_filled_text_on_the_clipboard(clipboard_page, capsys: pytest.CaptureFixture[str]) -> None:
     values = {"scope": "catalog", "summary": "default the tenant", "incident_id": "INC-2026-05-20-001",
               "approver": "@alice", "cleanup_owner": "@bob"}
@@ -105,6 +116,7 @@ def test_copy_puts_the_filled_text_on_the_clipboard(clipboard_page, capsys: pyte
     assert form(clipboard_page, "hotfix-commit").locator(".db-template__status").inner_text() == "Copied to the clipboard."
 
 
+@on_both_engines
 def test_copy_waits_for_the_required_fields(clipboard_page) -> None:
     fill(clipboard_page, "hotfix-commit", {"scope": "catalog", "summary": "default the tenant"})
     assert copy(clipboard_page, "hotfix-commit") == "(nothing copied)"
@@ -125,3 +137,29 @@ def test_preview_and_copy_match_the_cli_for_the_same_values(clipboard_page, name
     optional = {field.name: "" for field in shipped_templates()[name].fields if not field.required}
     fill(clipboard_page, name, optional)
     assert copy(clipboard_page, name) == cli_text(name, {**values, **optional}, capsys)
+
+
+def test_the_review_asks_what_the_mitigation_used_needs(clipboard_page, capsys: pytest.CaptureFixture[str]) -> None:
+    from test_incident_templates import ROLLBACK_REVIEW
+
+    review = shipped_templates()["pir"]
+    hotfix_only = [field for field in review.fields if field.condition == ("mitigation", "hotfix")]
+    assert [field.name for field in hotfix_only] == ["why_hotfix", "review_bypass", "break_glass", "cleanup_pr"]
+
+    def asked() -> list[str]:
+        return [field.name for field in hotfix_only if form(clipboard_page, "pir").locator(f'[name="{field.name}"]').is_visible()]
+
+    assert asked() == [field.name for field in hotfix_only], "the preview shows the example choice, hotfix: its questions too"
+    assert "## Why a hotfix" in preview_text(clipboard_page, "pir")
+    fill(clipboard_page, "pir", {"cleanup_pr": "#12", **ROLLBACK_REVIEW})  # a hotfix answer typed, then rollback chosen
+    assert asked() == []
+    assert "## Why a hotfix" not in preview_text(clipboard_page, "pir") and "#12" not in preview_text(clipboard_page, "pir")
+    assert "- Time to detect: 4 min\n- Time to mitigate: 18 min\n- Time to resolve: 3 h\n" in preview_text(clipboard_page, "pir")
+    assert copy(clipboard_page, "pir") == cli_text("pir", ROLLBACK_REVIEW, capsys)
+    fill(clipboard_page, "pir", {"mitigation": "hotfix", "cleanup_pr": ""})
+    assert asked() == [field.name for field in hotfix_only]
+    assert copy(clipboard_page, "pir") == "(nothing copied)"
+    assert form(clipboard_page, "pir").locator(".db-template__status").inner_text() == (
+        "Fill in first: " + ", ".join(field.label for field in hotfix_only) + "."
+    )
+    assert clipboard_page.evaluate("document.activeElement.name") == "why_hotfix"

@@ -12,6 +12,9 @@ The YAML part may be left out (``::quiz`` directly followed by ``::``).
 Blocks start at column 0 and are never looked for inside code. A line ``::word``
 starts a block only when ``word`` is a component or the next line is ``---`` or
 ``::``; any other such line is the page's own text.
+
+This parser knows no component: callers pass the names (:func:`drillbook.components.find_blocks`
+passes the registered ones), so the components can import it without it importing them back.
 """
 
 from __future__ import annotations
@@ -90,22 +93,19 @@ KEPT_BLOCK_LISTS = 8192
 _block_lists: ContentCache[tuple[Block, ...]] = ContentCache(KEPT_BLOCK_LISTS)
 
 
-def find_blocks(text: str, read_as: str | None = None) -> list[Block]:
-    """Every block in ``text``, in order. Raises DrillbookError on a malformed one.
+def find_blocks(text: str, known: frozenset[str], read_as: str | None = None) -> list[Block]:
+    """Every block in ``text``, in order, where ``known`` names the components. Raises DrillbookError on a malformed one.
 
     ``read_as``: a text with the same code at the left margin and the same line count
     (``text`` before drill tags were stripped) whose parse can stand in for ``text``'s.
     """
     if not MAY_HOLD_A_BLOCK.search(text):
         return []
-    # read_as changes how the text is read, never what is found in it: the text alone is the key.
-    return list(_block_lists.get(text, lambda: tuple(_find_blocks(text, read_as))))
+    # read_as changes how the text is read, never what is found in it: the text and names are the key.
+    return list(_block_lists.get((text, known), lambda: tuple(_find_blocks(text, known, read_as))))
 
 
-def _find_blocks(text: str, read_as: str | None) -> list[Block]:
-    from drillbook.components import component_names  # components import this module
-
-    known = component_names()
+def _find_blocks(text: str, known: frozenset[str], read_as: str | None) -> list[Block]:
     lines = markdown_lines(text)
     code = code_lines(read_as or text)
     blocks: list[Block] = []

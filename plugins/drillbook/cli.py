@@ -7,13 +7,17 @@ import sys
 
 from drillbook.drill import command as drill_command
 from drillbook.incident_templates.cli import register_template_command
+from drillbook.lint import command as lint_command
+from drillbook.site import command as build_command
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="drillbook", description="Incident-response runbooks: drill them, render their templates.")
+    parser = argparse.ArgumentParser(prog="drillbook", description="Incident-response runbooks: drill them, lint them, render their templates, build the site.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     drill_command.register(commands)
+    lint_command.register(commands)
     register_template_command(commands)
+    build_command.register(commands)
     return parser
 
 

@@ -48,5 +48,13 @@ class ContentCache(Generic[Result]):
         self._results.move_to_end(key)
         return result
 
+    def peek(self, key: Hashable) -> Result | None:
+        """The result kept for ``key``, or None: nothing is computed."""
+        return self._results.get(content_hash(key))
+
+    def put(self, key: Hashable, result: Result) -> None:
+        """Keep ``result`` for ``key``, computed elsewhere (on another thread, by another process)."""
+        self.get(key, lambda: result)
+
     def clear(self) -> None:
         self._results.clear()

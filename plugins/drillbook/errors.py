@@ -35,6 +35,10 @@ class OptionError(DrillbookError):
         self.loc = loc or []
 
 
+class ShellCheckMissing(DrillbookError):
+    """The lint needs ShellCheck and cannot find or run it; the message says how to install it."""
+
+
 # Longest piece of a bad value an error message quotes; the rest is elided.
 QUOTE_LIMIT = 60
 

@@ -1,7 +1,8 @@
 """The Python-Markdown extension that renders drillbook's components.
 
 It works on its own (``markdown.Markdown(extensions=[DrillbookExtension()])``);
-the MkDocs plugin only tells it which page it is on (:class:`PageSource`).
+an engine adapter (the MkDocs plugin, the Zensical build) only tells it which page it
+is on (:class:`~drillbook.page_source.PageSource`).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import importlib
 import logging
 import re
-from dataclasses import dataclass, field
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, NoReturn
 from xml.etree import ElementTree as etree
@@ -20,13 +21,16 @@ from markdown.treeprocessors import Treeprocessor
 
 from markdown.extensions.toc import slugify
 
+from drillbook.charts import NaturalSizeCharts
 from drillbook.errors import DrillbookError
+from drillbook.page_source import PageSource
 
 if TYPE_CHECKING:
-    from drillbook.components import PageLink, RenderContext
+    from drillbook.components import RenderContext
     from drillbook.drill.fences import DrillFencePreprocessor
-    from drillbook.results.render import RunbookPage
-    from drillbook.severity import SeverityLevel
+    from drillbook.severity import SeverityLevel, SeverityModel
+
+__all__ = ["DrillbookExtension", "PageSource", "makeExtension"]
 
 # The heavy modules (markdown-it, pydantic, the components, the drill results) are
 # imported the first time a page needs them. One cheap test per page decides that:
@@ -58,19 +62,8 @@ DRILL_CHECK_PRIORITY = 24
 LESSON_HEADER_PRIORITY = 15
 RUNBOOK_OPENING_PRIORITY = 13
 DRILL_RESULTS_PRIORITY = 12
-
-
-@dataclass
-class PageSource:
-    """Which page is being converted, so errors can point into the author's file."""
-
-    path: str = "<page>"
-    line_offset: int = 0  # lines of the file before the Markdown text (the frontmatter)
-    meta: dict[str, Any] = field(default_factory=dict)
-    frontmatter: str = ""  # the file's text before the Markdown, so frontmatter errors name their line
-    links: "list[PageLink]" = field(default_factory=list)  # page links its components point at
-    drill_results: "RunbookPage | None" = None  # set on runbook pages: the badge, warnings and "last worked" table
-    is_runbook: bool = False  # opens with "Do this now" and the incident form
+# Postprocessors. The Mermaid size: after raw_html (30) has put the stashed diagrams back.
+NATURAL_SIZE_CHARTS_PRIORITY = 10
 
 
 def raise_error(error: DrillbookError) -> NoReturn:
@@ -81,15 +74,18 @@ class DrillbookExtension(Extension):
     def __init__(self, **kwargs: Any) -> None:
         self.config = {
             "severity_file": ["", "Path of the YAML file holding the severity levels"],
+            "natural_size_charts": [False, "Draw every Mermaid diagram at its natural size, scrolled sideways on a narrow screen"],
         }
         super().__init__(**kwargs)
         self.page = PageSource()
         self.on_error: Callable[[DrillbookError], NoReturn] = raise_error
         self.on_warning: Callable[[DrillbookError], None] = lambda error: log.warning(str(error))
-        self._severity_levels: list[SeverityLevel] | None = None
+        self._severity: SeverityModel | None = None
 
     def extendMarkdown(self, md: Markdown) -> None:
         md.registerExtension(self)
+        if engine_extension is None and ZENSICAL_PAGE in md.preprocessors:
+            _say_zensical_needs_drillbook_build()
         fences = DrillFences(md, self)
         md.preprocessors.register(ComponentPreprocessor(md, self, fences), "drillbook_components", COMPONENTS_PRIORITY)
         md.preprocessors.register(
@@ -109,19 +105,25 @@ class DrillbookExtension(Extension):
         # Drill tags: stripped before the components and superfences see the fences.
         md.preprocessors.register(fences, "drillbook_drill_fences", DRILL_FENCES_PRIORITY)
         md.preprocessors.register(DrillChecks(md, fences), "drillbook_drill_checks", DRILL_CHECK_PRIORITY)
+        if self.getConfig("natural_size_charts"):
+            md.postprocessors.register(NaturalSizeCharts(md), "drillbook_natural_size_charts", NATURAL_SIZE_CHARTS_PRIORITY)
 
     def fail(self, error: DrillbookError) -> NoReturn:
         """Report ``error`` placed in the current page's file."""
         self.on_error(error.located(path=error.path or self.page.path, line_offset=self.page.line_offset))
 
     @property
-    def severity_levels(self) -> list[SeverityLevel]:
-        if self._severity_levels is None:
-            from drillbook.severity import load_severity
+    def severity(self) -> SeverityModel:
+        if self._severity is None:
+            from drillbook.severity import SeverityModel, load_severity_model
 
             path = self.getConfig("severity_file")
-            self._severity_levels = load_severity(Path(path)) if path else []
-        return self._severity_levels
+            self._severity = load_severity_model(Path(path)) if path else SeverityModel(levels=[])
+        return self._severity
+
+    @property
+    def severity_levels(self) -> list[SeverityLevel]:
+        return self.severity.levels
 
     def warn(self, error: DrillbookError) -> None:
         """Report ``error`` as a warning placed in the current page's file."""
@@ -131,7 +133,8 @@ class DrillbookExtension(Extension):
         from drillbook.components import RenderContext
 
         return RenderContext(
-            path=self.page.path, meta=self.page.meta, severity_levels=self.severity_levels, links=self.page.links,
+            path=self.page.path, meta=self.page.meta, severity_levels=self.severity_levels,
+            severity_grading=self.severity.grading, links=self.page.links,
             line_offset=self.page.line_offset, warn=self.warn,
         )
 
@@ -148,8 +151,8 @@ class ComponentPreprocessor(Preprocessor):
         text = "\n".join(lines)
         if not MAY_HOLD_A_BLOCK.search(text):
             return lines
-        from drillbook.blocks import find_blocks, heading_anchors
-        from drillbook.components import render_block
+        from drillbook.blocks import heading_anchors
+        from drillbook.components import find_blocks, render_block
 
         # Stripping drill tags changes no code region, heading or line count: the parse
         # of the page as it was before serves, and the page is parsed once.
@@ -296,5 +299,28 @@ class DrillChecks(Preprocessor):
         return self.real.run(lines)
 
 
-def makeExtension(**kwargs: Any) -> DrillbookExtension:
+# Set by an engine adapter whose engine makes each page's Markdown from extension names (the
+# Zensical build): the name drillbook.extension then gives the adapter's long-lived extension.
+engine_extension: Callable[[dict[str, Any]], Extension] | None = None
+# What Zensical names the preprocessor holding the page it renders: the extension runs under
+# zensical build or serve, which run no MkDocs plugins.
+ZENSICAL_PAGE = "rendering_context"
+_said_zensical = False
+
+
+def _say_zensical_needs_drillbook_build() -> None:
+    """Say once, in one line, what a Zensical build without drillbook's adapter lacks."""
+    global _said_zensical
+    if not _said_zensical:
+        _said_zensical = True
+        print(
+            "drillbook: Zensical runs no MkDocs plugins: this build lacks the runbooks, drill results, quizzes, "
+            "lesson headers and drillbook's styles and scripts; build with: drillbook build --engine zensical",
+            file=sys.stderr, flush=True,
+        )
+
+
+def makeExtension(**kwargs: Any) -> Extension:
+    if engine_extension is not None:
+        return engine_extension(kwargs)
     return DrillbookExtension(**kwargs)

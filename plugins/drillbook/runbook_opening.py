@@ -16,12 +16,12 @@ from drillbook.errors import DrillbookError
 from drillbook.page_tree import index_under_title, stashed_html
 
 if TYPE_CHECKING:
-    from drillbook.extension import DrillbookExtension
+    from drillbook.page_source import PageRenderer
 
 
 
 class RunbookOpeningTreeprocessor(Treeprocessor):
-    def __init__(self, md: Markdown, extension: "DrillbookExtension") -> None:
+    def __init__(self, md: Markdown, extension: "PageRenderer") -> None:
         super().__init__(md)
         self.extension = extension
 
@@ -38,7 +38,9 @@ class RunbookOpeningTreeprocessor(Treeprocessor):
         fragments = []
         if steps:
             fragments.append(render_do_this_now(steps, items))
-        fragments.append(render_incident_form(incident_fields(placeholders_in_code(self.md.htmlStash.rawHtmlBlocks))))
+        form = render_incident_form(incident_fields(placeholders_in_code(self.md.htmlStash.rawHtmlBlocks)))
+        if form:
+            fragments.append(form)
         under_title = index_under_title(root)
         for offset, html in enumerate(fragments):
             root.insert(under_title + offset, stashed_html(self.md, html))

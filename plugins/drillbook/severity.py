@@ -16,6 +16,7 @@ class SeverityLevel(BaseModel):
 
     id: str
     name: str
+    also_called: list[str] = []  # the SEV-n names other handbooks give this level
     response_time: str
     deployment: str
     examples: list[str]
@@ -33,11 +34,17 @@ class SeverityModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     summary: str = ""
+    grading: str = ""  # how to pick a level; shown under every severity table
     levels: list[SeverityLevel]
 
 
 def load_severity(path: Path, shown_as: str | None = None) -> list[SeverityLevel]:
     """The levels in ``path``, in the file's order (most severe first)."""
+    return list(load_severity_model(path, shown_as).levels)
+
+
+def load_severity_model(path: Path, shown_as: str | None = None) -> SeverityModel:
+    """The whole severity data file at ``path``: its levels and the grading rule."""
     shown = shown_as or str(path)
     try:
         text = read_text(path, shown)
@@ -57,7 +64,7 @@ def load_severity(path: Path, shown_as: str | None = None) -> list[SeverityLevel
     for index, level_id in enumerate(ids):
         if level_id in ids[:index]:
             raise DrillbookError(f"duplicate level '{level_id}'", path=shown, line=line_of(text, ["levels", index]))
-    return list(model.levels)
+    return model
 
 
 def check_page_severity(value: object, levels: list[SeverityLevel]) -> SeverityLevel:

@@ -9,7 +9,9 @@ an error: Python-Markdown renders it there, but the drill would not see it.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
+from drillbook.markdown_tokens import StructureToken
 from drillbook.markdown_tokens import tokens as markdown_tokens
 
 # The first line of a block whose indented body Python-Markdown reads as Markdown:
@@ -58,12 +60,23 @@ def container_bodies(lines: list[str], skip: set[int]) -> list[tuple[int, int, i
 MAX_DEPTH = 10
 
 
-def fences_in_containers(lines: list[str], skip: set[int], depth: int = 0) -> list[int]:
-    """0-based opening lines of the fences that stand directly in a container body (not quoted in another fence)."""
-    found: list[int] = []
+@dataclass(frozen=True, slots=True)
+class ContainerFence:
+    """A fence standing directly in a container body: its opening line in the outer text (0-based),
+    its token (read from the dedented body) and the opening lines of the containers around it."""
+
+    line: int
+    token: StructureToken
+    containers: tuple[str, ...]  # e.g. ('!!! warning "Verify"',), outermost first
+
+
+def container_fences(lines: list[str], skip: set[int], depth: int = 0) -> list[ContainerFence]:
+    """The fences that stand directly in container bodies (not quoted in another fence), in order."""
+    found: list[ContainerFence] = []
     if depth >= MAX_DEPTH:
         return found
     for first, end, indent in container_bodies(lines, skip):
+        opener = lines[first - 1].strip()
         body = [line.expandtabs(4)[indent:] for line in lines[first:end]]
         tokens = markdown_tokens("\n".join(body))
         inner: set[int] = set()
@@ -71,6 +84,14 @@ def fences_in_containers(lines: list[str], skip: set[int], depth: int = 0) -> li
             if token.map and token.type in ("fence", "code_block"):
                 inner.update(range(*token.map))
                 if token.type == "fence":
-                    found.append(first + token.map[0])
-        found += [first + line for line in fences_in_containers(body, inner, depth + 1)]
-    return sorted(found)
+                    found.append(ContainerFence(first + token.map[0], token, (opener,)))
+        found += [
+            ContainerFence(first + fence.line, fence.token, (opener, *fence.containers))
+            for fence in container_fences(body, inner, depth + 1)
+        ]
+    return sorted(found, key=lambda fence: fence.line)
+
+
+def fences_in_containers(lines: list[str], skip: set[int], depth: int = 0) -> list[int]:
+    """0-based opening lines of the fences that stand directly in a container body (not quoted in another fence)."""
+    return [fence.line for fence in container_fences(lines, skip, depth)]

@@ -17,6 +17,7 @@ from typing import Any, Callable, Literal, Sequence, get_args, get_origin
 import jinja2
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from drillbook import blocks
 from drillbook.blocks import Block
 from drillbook.content_cache import ContentCache
 from drillbook.errors import DrillbookError, OptionError, quote
@@ -60,6 +61,7 @@ class RenderContext:
     path: str = "<page>"
     meta: dict[str, Any] = field(default_factory=dict)
     severity_levels: list[Any] = field(default_factory=list)
+    severity_grading: str = ""  # the data file's rule for picking a level
     counter: int = 0  # blocks rendered so far on this page, for unique element ids
     # Keeps a piece of HTML out of Markdown's way and returns its placeholder; the
     # extension sets Python-Markdown's stash, standalone rendering keeps the HTML as is.
@@ -188,6 +190,13 @@ def component_names() -> frozenset[str]:
     """The names a ``::name`` line may start a block with."""
     _load_all()
     return frozenset(REGISTRY)
+
+
+def find_blocks(text: str, read_as: str | None = None) -> list[Block]:
+    """Every component block in ``text``, in order (:func:`drillbook.blocks.find_blocks` with every registered name)."""
+    if not blocks.MAY_HOLD_A_BLOCK.search(text):
+        return []
+    return blocks.find_blocks(text, component_names(), read_as)
 
 
 def render_block(block: Block, context: RenderContext) -> str:

@@ -1,7 +1,7 @@
 """The incident form of a runbook page: the incident's values, typed once, put into every command.
 
-The fields are the four every incident has, then each ``<PLACEHOLDER>`` the page's code
-blocks use, found in the rendered code. The form is hidden until its script runs: with
+The fields are the ``<PLACEHOLDER>``s the page's code blocks use, found in the rendered
+code: the four every incident has first (those the page uses), then the page's own. The form is hidden until its script runs: with
 JavaScript off the page shows the placeholders as written.
 """
 
@@ -62,10 +62,16 @@ def placeholders_in_code(fragments: Iterable[str]) -> dict[str, str]:
 
 
 def incident_fields(found: dict[str, str]) -> list[IncidentField]:
-    """The four standard fields, then the page's own placeholders in order of first use."""
-    keys = list(dict.fromkeys([*STANDARD_FIELDS, *found]))
-    return [IncidentField(key=key, label=label_of(key), written=found.get(key, f"<{key}>")) for key in keys]
+    """The standard fields the page uses, then its other placeholders in order of first use.
+
+    A field the page's commands never use is left out: the form asks only for what they need.
+    """
+    keys = [key for key in STANDARD_FIELDS if key in found] + [key for key in found if key not in STANDARD_FIELDS]
+    return [IncidentField(key=key, label=label_of(key), written=found[key]) for key in keys]
 
 
 def render_incident_form(fields: list[IncidentField]) -> str:
+    """The form, or nothing for a page whose commands have no placeholder."""
+    if not fields:
+        return ""
     return TEMPLATES.get_template("incident_form.html").render(fields=fields).strip()

@@ -19,14 +19,14 @@ from markdown.preprocessors import Preprocessor
 from markupsafe import Markup
 from pydantic import BaseModel, ConfigDict, PrivateAttr, StrictBool, ValidationError, field_validator, model_validator
 
-from drillbook.blocks import find_blocks
+from drillbook.components import find_blocks
 from drillbook.components import Options, PageLink, RenderContext, component, key_path
 from drillbook.components.quiz_explanation import ExplanationProblem, Piece, explanation_markdown, link_targets, parse_explanation, plain_text
 from drillbook.errors import DrillbookError, quote
 from drillbook.yaml_source import Frontmatter, line_of, split_frontmatter
 
 if TYPE_CHECKING:
-    from drillbook.extension import DrillbookExtension
+    from drillbook.page_source import PageRenderer
 
 QUESTION_TYPES = ("single", "multiple", "true-false")
 # Heading put above a quiz appended at the end of the page (a ::quiz block brings none).
@@ -250,7 +250,7 @@ class QuizPlacement(Preprocessor):
     only ever added after the last one, so error line numbers stay the author's.
     """
 
-    def __init__(self, md: Markdown, extension: "DrillbookExtension") -> None:
+    def __init__(self, md: Markdown, extension: "PageRenderer") -> None:
         super().__init__(md)
         self.extension = extension
 

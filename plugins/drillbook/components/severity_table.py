@@ -19,7 +19,7 @@ def _levels(options: "SeverityTable", context: RenderContext) -> dict[str, Any]:
             level = options.levels[unknown[0]]
             raise OptionError(f"levels: unknown level '{level}' (known: {', '.join(known)})", ["levels", unknown[0]])
         levels = [level for level in levels if level.id in options.levels]
-    return {"levels": levels}
+    return {"levels": levels, "grading": context.severity_grading}
 
 
 @component("severity-table", "severity_table.html", prepare=_levels)

@@ -24,7 +24,7 @@ from drillbook.drill.parsing import parse_blocks
 from drillbook.errors import DrillbookError
 
 if TYPE_CHECKING:
-    from drillbook.extension import DrillbookExtension
+    from drillbook.page_source import PageRenderer
 
 CHECK_CLASS = "drill-check"
 FIRST_TAG_CLASSES = re.compile(r'^\s*<[A-Za-z][\w-]*\b[^>]*?\bclass="([^"]*)"')
@@ -84,7 +84,7 @@ _edits: ContentCache[tuple[SiteEdit, ...]] = ContentCache(KEPT_EDITS)
 class DrillFencePreprocessor(Preprocessor):
     """Strips drill tags and options from opening fences; hides drill-hidden blocks."""
 
-    def __init__(self, md: Markdown, extension: "DrillbookExtension") -> None:
+    def __init__(self, md: Markdown, extension: "PageRenderer") -> None:
         super().__init__(md)
         self.extension = extension
         self.check_blocks = 0  # drill-check blocks on the page being converted

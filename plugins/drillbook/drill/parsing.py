@@ -332,7 +332,7 @@ def parse_runbook(text: str, path: str, shared_vars: dict[str, str] | None = Non
         spec = parse_drill_spec(page)
         if shared_vars:
             spec = spec.sharing(shared_vars)
-        blocks = _body_blocks(page)
+        blocks = body_blocks(page)
         steps = bind_placeholders(blocks, spec)
     except DrillbookError as error:
         raise error.located(path=path) from None
@@ -344,21 +344,32 @@ def parse_runbook(text: str, path: str, shared_vars: dict[str, str] | None = Non
 NORMALISED = re.compile(r"[\t\x02\x03]|(?:^|\n) +(?:\n|$)")
 
 
-def _body_blocks(page: Frontmatter) -> list[CodeBlock]:
-    """The body's fenced blocks, parsed from the very text the site's preprocessors will see.
+def body_text(page: Frontmatter) -> tuple[str, int]:
+    """The body as the site's preprocessors will see it, when CommonMark reads that the same, and its line offset.
 
     MkDocs drops the blank lines after the frontmatter and Python-Markdown adds two empty
     lines at the end; neither changes what CommonMark reads, so when that is the only
-    difference the site reuses this parse. An unclosed fence reaches the end of the text,
-    so there the added lines would show: such a body is parsed as it stands. The
-    blocks are kept in the runbook, so they are not kept again here.
+    difference, a parse of this text is the one the site makes too. Otherwise the body as it stands.
     """
     markdown = page.body.lstrip("\n") if page.present else page.body
     if NORMALISED.search(markdown):
-        return _parse_blocks(page.body, page.body_offset)
+        return page.body, page.body_offset
     skipped = page.body.count("\n", 0, len(page.body) - len(markdown))
-    blocks = _parse_blocks(markdown + "\n\n", page.body_offset + skipped)
-    last_line = page.body_offset + skipped + markdown.count("\n") + 1
+    return markdown + "\n\n", page.body_offset + skipped
+
+
+def body_blocks(page: Frontmatter) -> list[CodeBlock]:
+    """The body's fenced blocks, parsed from the very text the site's preprocessors will see (:func:`body_text`).
+
+    An unclosed fence reaches the end of the text, so there the two added lines would show:
+    such a body is parsed as it stands. The blocks are kept in the runbook, so they are not
+    kept again here.
+    """
+    text, offset = body_text(page)
+    blocks = _parse_blocks(text, offset)
+    if text is page.body:
+        return blocks
+    last_line = offset + text.count("\n") - 1
     if any(block.end_line > last_line for block in blocks):
         return _parse_blocks(page.body, page.body_offset)
     return blocks

@@ -91,11 +91,16 @@ class DrillSettings:
 
     def shown(self, path: Path) -> str:
         """``path`` as the log and messages name it: relative to the root when inside it."""
-        resolved = path.resolve()
-        try:
-            return resolved.relative_to(self.root).as_posix()
-        except ValueError:
-            return str(resolved)
+        return shown_path(path, self.root)
+
+
+def shown_path(path: Path, root: Path) -> str:
+    """``path`` relative to ``root`` when inside it, else absolute: how drillbook names files."""
+    resolved = path.resolve()
+    try:
+        return resolved.relative_to(root).as_posix()
+    except ValueError:
+        return str(resolved)
 
 
 class _MkDocsYamlLoader(yaml.SafeLoader):
@@ -125,22 +130,54 @@ def find_config(start: Path) -> Path | None:
     return None
 
 
-def plugin_options(config_file: Path) -> dict[str, Any]:
-    """The ``drillbook`` entry of mkdocs.yml's ``plugins``, as written ({} when it has no options)."""
+def read_mkdocs_config(config_file: Path) -> dict[str, Any]:
+    """mkdocs.yml as written, its tags read without running anything ({} when it is empty)."""
     try:
         config = yaml.load(config_file.read_text(encoding="utf-8"), Loader=_MkDocsYamlLoader) or {}
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         raise DrillbookError(f"YAML does not parse: {getattr(error, 'problem', error)}", str(config_file),
                              mark.line + 1 if mark else None) from None
-    plugins = config.get("plugins") or [] if isinstance(config, dict) else []
-    entries = plugins.items() if isinstance(plugins, dict) else (
-        next(iter(entry.items())) if isinstance(entry, dict) else (entry, None) for entry in plugins
-    )
-    for name, options in entries:
+    return config if isinstance(config, dict) else {}
+
+
+def plugin_entries(config: dict[str, Any]) -> list[tuple[str, Any]]:
+    """Each entry of mkdocs.yml's ``plugins`` (a list or a mapping): its name and its options as written."""
+    plugins = config.get("plugins") or []
+    if isinstance(plugins, dict):
+        return list(plugins.items())
+    return [next(iter(entry.items())) if isinstance(entry, dict) and entry else (entry, None) for entry in plugins]
+
+
+def plugin_options(config_file: Path) -> dict[str, Any]:
+    """The ``drillbook`` entry of mkdocs.yml's ``plugins``, as written ({} when it has no options)."""
+    for name, options in plugin_entries(read_mkdocs_config(config_file)):
         if name == PLUGIN_NAME:
             return dict(options or {})
     return {}
+
+
+def plugin_config(config_file: Path | None) -> Any:
+    """The plugin's options from ``config_file`` (its defaults without one), validated by the plugin's config class."""
+    from drillbook.site.config import DrillbookConfig  # imports MkDocs; only when settings are read
+
+    config = DrillbookConfig(config_file_path=str(config_file) if config_file else None)
+    config.load_dict(plugin_options(config_file) if config_file else {})
+    failed, _warnings = config.validate()
+    if failed:
+        key, error = failed[0]
+        raise DrillbookError(f"plugins.{PLUGIN_NAME}.{key}: {error}", str(config_file))
+    return config
+
+
+def locate_config(config_file: Path | None = None, start: Path | None = None) -> tuple[Path | None, Path]:
+    """The config file (``config_file``, else the nearest mkdocs.yml from ``start``) and the folder paths
+    are relative to: the config file's, or ``start`` (default: the working folder) without one."""
+    if config_file is not None and not config_file.is_file():
+        raise DrillbookError("no such config file", str(config_file))
+    config_file = config_file or find_config(start or Path.cwd())
+    root = config_file.resolve().parent if config_file else (start or Path.cwd()).resolve()
+    return config_file, root
 
 
 def load_settings(config_file: Path | None = None, start: Path | None = None) -> DrillSettings:
@@ -148,18 +185,8 @@ def load_settings(config_file: Path | None = None, start: Path | None = None) ->
 
     Without any mkdocs.yml, the plugin's defaults apply relative to ``start``.
     """
-    from drillbook.site.config import DrillbookConfig  # imports MkDocs; only when settings are read
-
-    if config_file is not None and not config_file.is_file():
-        raise DrillbookError("no such config file", str(config_file))
-    config_file = config_file or find_config(start or Path.cwd())
-    root = config_file.resolve().parent if config_file else (start or Path.cwd()).resolve()
-    config = DrillbookConfig(config_file_path=str(config_file) if config_file else None)
-    config.load_dict(plugin_options(config_file) if config_file else {})
-    failed, _warnings = config.validate()
-    if failed:
-        key, error = failed[0]
-        raise DrillbookError(f"plugins.{PLUGIN_NAME}.{key}: {error}", str(config_file))
+    config_file, root = locate_config(config_file, start)
+    config = plugin_config(config_file)
     return DrillSettings(
         root=root,
         runbooks_dir=root / config.runbooks_dir,

@@ -65,14 +65,17 @@ def write_atomically(path: Path, text: str) -> None:
 
 
 def template_listing(templates: list[IncidentTemplate]) -> str:
-    """Each template's name and label, then its fields: required ones marked with '*'."""
+    """Each template's name and label, then its fields: required ones marked with '*', with
+    their choices and the choice they wait for."""
     lines = []
     for template in templates:
         lines.append(f"{template.name}: {template.label}")
         width = max(len(field.name) for field in template.fields) + 1
         for field in template.fields:
             mark = "*" if field.required else " "
-            lines.append(f"  {(field.name + mark).ljust(width)}  {field.label} (e.g. {field.example!r})")
+            choices = f": one of {', '.join(field.choices)}" if field.choices else ""
+            when = f" (only when {field.condition[0]} is {field.condition[1]})" if field.condition else ""
+            lines.append(f"  {(field.name + mark).ljust(width)}  {field.label}{choices}{when} (e.g. {field.example!r})")
         lines.append("")
     lines.append("* required")
     return "\n".join(lines) + "\n"

@@ -182,7 +182,7 @@ def badge(fresh: Freshness) -> Badge:
     tooltip = f"Latest drill {when}: {drill_outcome(drill)}"
     if drill.outcome == "failed":
         return Badge("Drill failing ✗", "failing", fresh.stale, tooltip)
-    return Badge(f"Drilled {days_ago(fresh.days_since_drill or 0)} ✓", "passed", fresh.stale, tooltip)
+    return Badge(f"Drilled against the sandbox {days_ago(fresh.days_since_drill or 0)} ✓", "passed", fresh.stale, tooltip)
 
 
 def stale_message(fresh: Freshness) -> str:

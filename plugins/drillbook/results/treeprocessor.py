@@ -16,14 +16,14 @@ from drillbook.page_tree import index_under_title, stashed_html
 from drillbook.results.render import SECTION_ID, SECTION_TITLE, badge_html, last_worked_html, warnings_html
 
 if TYPE_CHECKING:
-    from drillbook.extension import DrillbookExtension
+    from drillbook.page_source import PageRenderer
 
 
 
 class DrillResultsTreeprocessor(Treeprocessor):
     """Puts the badge and any warnings under the title, and the "last worked" section at the end."""
 
-    def __init__(self, md: Markdown, extension: "DrillbookExtension") -> None:
+    def __init__(self, md: Markdown, extension: "PageRenderer") -> None:
         super().__init__(md)
         self.extension = extension
 

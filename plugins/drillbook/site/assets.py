@@ -16,6 +16,8 @@ PUBLISHED = "assets/drillbook"  # where the assets go in the built site
 MERMAID = "vendor/mermaid.min.js"  # inside ASSETS_DIR: copied from the pinned npm package at build time
 COMPONENT = re.compile(r'\bdata-component="([a-z][a-z0-9-]*)"')
 MERMAID_DIAGRAM = re.compile(r'<(?:pre|div)\b[^>]*\bclass="(?:[^"]* )?mermaid[ "]')
+# Beside a diagram drawn at its natural size (drillbook.charts): it scrolls sideways on a narrow screen.
+NATURAL_SIZE_CSS = "css/charts.css"
 # Generated pages (runbook health, drill transcripts) are drawn with the drill results styles.
 DRILL_RESULTS = "drill-results"
 
@@ -73,16 +75,17 @@ def page_assets(html: str, extra: set[str], mermaid: bool | str, available: list
     used = set(extra)
     if "data-component" in html:
         used |= {name for name in COMPONENT.findall(html) if name in NEEDS}
+    diagram = "mermaid" in html and MERMAID_DIAGRAM.search(html) is not None
+    natural_size = {NATURAL_SIZE_CSS} if diagram and "useMaxWidth" in html else set()
     if not used:
-        if mermaid == "all" and "mermaid" in html and MERMAID_DIAGRAM.search(html):
-            return PageAssets(js=(MERMAID,))
-        return PageAssets()
-    claimed = {asset for assets in NEEDS.values() for asset in assets}
-    wanted = {asset for name in used for asset in NEEDS.get(name, ())}
+        scripts = (MERMAID,) if mermaid == "all" and diagram else ()
+        return PageAssets(tuple(sorted(natural_size)), scripts)
+    claimed = {asset for assets in NEEDS.values() for asset in assets} | {NATURAL_SIZE_CSS}
+    wanted = {asset for name in used for asset in NEEDS.get(name, ())} | natural_size
     wanted |= {asset for asset in available if asset not in claimed}
     chosen = [asset for asset in available if asset in wanted]
     scripts = [asset for asset in chosen if asset.endswith(".js")]
-    if (mermaid is True and used & CHARTS) or (mermaid == "all" and MERMAID_DIAGRAM.search(html)):
+    if (mermaid is True and used & CHARTS) or (mermaid == "all" and diagram):
         scripts.insert(0, MERMAID)
     return PageAssets(tuple(a for a in chosen if a.endswith(".css")), tuple(scripts))
 

@@ -24,6 +24,17 @@ class AtLeastOne(opt.Type):
         return value
 
 MERMAID_MODES = ("auto", "all", "off")
+LINT_LEVELS = ("warning", "error", "off")
+
+
+class LintLevel(opt.Choice):
+    """One of LINT_LEVELS; YAML reads an unquoted ``off`` as false, which means off here too."""
+
+    def __init__(self) -> None:
+        super().__init__(LINT_LEVELS, default="warning")
+
+    def run_validation(self, value: object) -> str:
+        return super().run_validation("off" if value is False else value)
 
 
 class DrillbookConfig(Config):
@@ -52,3 +63,8 @@ class DrillbookConfig(Config):
     stale_after_days = AtLeastOne(default=90)
     # Rows of the "When this runbook last worked" table.
     last_worked_rows = AtLeastOne(default=10)
+    # The runbook lint of every shell block while the site builds: warning (--strict fails on
+    # findings), error (any finding fails the build), off.
+    lint = LintLevel()
+    # Findings not reported on this site: CODE, or PATH-GLOB:CODE[,CODE] (SC2016, docs/old/*.md:DB104).
+    lint_ignore = opt.ListOfItems(opt.Type(str), default=[])

@@ -1,6 +1,7 @@
-"""Drill results in the build: read the log, frontmatter and transcripts once, and generate the pages.
+"""Drill results in the build, for any engine: read the log, frontmatter and transcripts once.
 
-Glue only: the models and rendering live in :mod:`drillbook.results`.
+Glue only: the models and rendering live in :mod:`drillbook.results`; the pages made
+from them are in :mod:`drillbook.site.generated`.
 """
 
 from __future__ import annotations
@@ -9,11 +10,7 @@ import logging
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import Callable, Mapping
-
-from mkdocs.config.defaults import MkDocsConfig
-from mkdocs.structure.files import File, Files, InclusionLevel
-from mkdocs.utils import get_relative_url
+from typing import Mapping
 
 from drillbook.content_cache import ContentCache
 from drillbook.drill.log import read_log, transcript_name
@@ -24,11 +21,12 @@ from drillbook.yaml_source import read_text
 from drillbook.errors import DrillbookError
 from drillbook.results.collect import RunbookResults, collect_results
 from drillbook.results.history import RunbookFrontmatter, read_runbook_frontmatter
-from drillbook.results.render import RunbookPage, health_markdown, transcript_markdown
+from drillbook.results.render import RunbookPage
 from drillbook.results.status import build_date
 from drillbook.results.transcript import Transcript, read_transcript
 from drillbook.site.config import DrillbookConfig
 from drillbook.site.frontmatter_keys import KeyMap, drillbook_frontmatter
+from drillbook.site.urls import page_url, relative_url
 
 log = logging.getLogger("mkdocs.plugins.drillbook")
 
@@ -42,52 +40,17 @@ class DrillResults:
     health_page: str
     stale_after_days: int
 
-    def page(self, runbook: str, page_url: str, files: Files) -> RunbookPage | None:
-        """What to stamp on the runbook page ``runbook`` (None for any other page)."""
+    def page(self, runbook: str, page_uri: str, use_directory_urls: bool) -> RunbookPage | None:
+        """What to stamp on the page ``page_uri`` of the runbook ``runbook`` (None for any other page)."""
         results = self.results.get(runbook)
         if results is None:
             return None
         transcript_url = None
-        if results.transcript_page and (transcript := files.get_file_from_path(results.transcript_page)):
-            transcript_url = get_relative_url(transcript.url, page_url)
-        return RunbookPage(results, transcript_url)
-
-    def generated_files(self, config: MkDocsConfig, files: Files, shown: Callable[[Path], str]) -> list[File]:
-        """The "Runbook health" page and one transcript page per runbook that has a transcript.
-
-        They are left out of the automatic navigation; list the health page in ``nav`` to show it.
-        A page of the site at the same path is an error naming both and the option that resolves it.
-        """
-        def url(path: str) -> str:
-            return File(path, None, config.site_dir, config.use_directory_urls).url
-
-        health_url = url(self.health_page)
-        pages = {self.health_page: health_markdown(
-            list(self.results.values()), self.health_page, self.today, self.stale_after_days,
-            href=lambda path: get_relative_url(url(path), health_url),
-        )}
-        for results in self.results.values():
-            if results.transcript_page:
-                pages[results.transcript_page] = transcript_markdown(results)
-        for path in pages:
-            taken = files.get_file_from_path(path)
-            if taken is None:
-                continue
-            page = shown(Path(taken.abs_src_path)) if taken.abs_src_path else path
-            if path == self.health_page:
-                raise DrillbookError(
-                    f"this page and drillbook's generated runbook health page are both {path}: "
-                    "set the drillbook option health_page to another path", path=page,
-                )
-            runbook = next(r.runbook for r in self.results.values() if r.transcript_page == path)
-            raise DrillbookError(
-                f"this page and drillbook's generated drill transcript of {runbook} are both {path}: "
-                "rename the page, or leave the runbook out with the drillbook option runbooks_exclude", path=page,
+        if results.transcript_page:
+            transcript_url = relative_url(
+                page_url(results.transcript_page, use_directory_urls), page_url(page_uri, use_directory_urls),
             )
-        return [
-            File.generated(config, path, content=content, inclusion=InclusionLevel.NOT_IN_NAV)
-            for path, content in pages.items()
-        ]
+        return RunbookPage(results, transcript_url)
 
 
 def load_drill_results(

@@ -8,10 +8,12 @@
 #   prod/releases/1/     v1.1.0, healthy
 #   prod/releases/2/     v1.2.0, the live release, with the bug
 #   prod/current         symlink to releases/2
-#   bin/gh, bin/dep, bin/argocd   simulators acting on this sandbox only
+#   private.git          bare repository, the private fork a security fix is written in
+#   bin/gh, bin/dep, bin/argocd, bin/promtool   simulators acting on this sandbox only
 #
 # Branches on origin: main (production, tagged v1.2.0), develop (main plus
-# unreleased work), release-candidate (cut from main for 1.3.0).
+# unreleased work), release-candidate (cut from main for 1.3.0). All three are
+# protected: a push to them is refused; they change through merged pull requests.
 # The bug: a catalog request without a tenant header crashes instead of getting
 # the public catalog. ./run-tests fails on it; fix.patch fixes it.
 set -euo pipefail
@@ -99,6 +101,30 @@ git push --quiet origin develop
 git checkout --quiet main
 git branch --quiet --set-upstream-to=origin/main main
 git fetch --quiet origin
+
+# -- the private fork: where a security fix is written before anyone sees it ----
+git clone --quiet --bare "$DRILL_SANDBOX/origin.git" "$DRILL_SANDBOX/private.git"
+
+# -- branch protection on origin, as GitHub enforces it --------------------------
+# A push to a protected branch is refused; `gh pr merge` updates them (it sets
+# GH_SIMULATOR_MERGE for its own push). Tags and other branches push freely.
+cat > "$DRILL_SANDBOX/origin.git/hooks/pre-receive" <<'HOOK'
+#!/bin/sh
+status=0
+while read -r old new ref; do
+  case "$ref" in
+    refs/heads/main|refs/heads/develop|refs/heads/release-candidate)
+      if [ "${GH_SIMULATOR_MERGE:-}" != 1 ]; then
+        echo "error: GH006: Protected branch update failed for $ref."
+        echo "error: Changes must be made through a pull request."
+        status=1
+      fi
+      ;;
+  esac
+done
+exit $status
+HOOK
+chmod +x "$DRILL_SANDBOX/origin.git/hooks/pre-receive"
 
 # -- production: two releases, the live one with the bug ----------------------
 mkdir -p "$DRILL_SANDBOX/prod/releases"

@@ -1,5 +1,6 @@
 /* Drill dates counted on the day the page is read, not the day it was built: the badge's
-   "Drilled N days ago", the stale warning, and the health page's "Days since" and "Stale".
+   "Drilled against the sandbox N days ago", the stale warning, and the health page's day, "Days since", "Stale"
+   and each row's state (health.js then follows with the status words, counts and order).
    The build's text stays as it is with JavaScript off. Dates are UTC calendar days, as
    the build counts them. */
 (function () {
@@ -29,7 +30,7 @@
   function updateBadge(badge) {
     var drilled = daysSince(badge.getAttribute("data-drilled"));
     if (badge.getAttribute("data-state") === "passed" && drilled !== null) {
-      badge.textContent = "Drilled " + daysAgo(drilled) + " \u2713";
+      badge.textContent = "Drilled against the sandbox " + daysAgo(drilled) + " \u2713";
     }
     var worked = daysSince(badge.getAttribute("data-worked"));
     var limit = limitOf(badge);
@@ -65,10 +66,26 @@
     }
   }
 
+  function todayISO() {
+    return new Date().toISOString().slice(0, 10);
+  }
+
+  /* "as of <build day>, the day this site was built" becomes the reader's day: a later one
+     (a clock behind the build's is left to the build). */
+  function updateAsOf(element) {
+    var built = element.getAttribute("data-built");
+    var today = todayISO();
+    if (!built || today <= built) return;
+    element.textContent = today + ", the day you read it (this site was built on " + built + ")";
+  }
+
   function start() {
     Array.prototype.forEach.call(document.querySelectorAll(".drill-badge[data-state]"), updateBadge);
+    Array.prototype.forEach.call(document.querySelectorAll(".drill-health__as-of"), updateAsOf);
     Array.prototype.forEach.call(document.querySelectorAll("[data-drill-health] table"), function (table) {
       Array.prototype.forEach.call(table.querySelectorAll("tbody tr"), function (row) { updateHealthRow(row, table); });
+      /* The health page's counts, filter and order follow the rows' states (health.js). */
+      table.dispatchEvent(new CustomEvent("drill-health:states", { bubbles: true }));
     });
   }
 

@@ -3,8 +3,10 @@
  * The page works without this script: counts at the top, the table worst first.
  * The script shows the filter (results/health_table.html), turns each column
  * header into a sort button with aria-sort, and says how many rows are shown in a
- * polite live region. Each row carries its state in data-state. Text is only ever
- * set with textContent. */
+ * polite live region. Each row carries its state in data-state: dates.js turns a
+ * fresh row stale on the day the page is read, and this script then rewrites the
+ * row's status, the counts, the filter's labels and the worst-first order to match.
+ * Text is only ever set with textContent. */
 (function () {
   "use strict";
 
@@ -39,6 +41,7 @@
     var controls = root.querySelector(".drill-health__controls");
     var filter = root.querySelector("#drill-health-filter");
     var shown = root.querySelector(".drill-health__shown");
+    var counts = Array.prototype.slice.call(root.querySelectorAll(".drill-health__count[data-state]"));
     var sortedBy = "";
 
     function announce() {
@@ -46,11 +49,51 @@
       shown.textContent = "Showing " + visible + " of " + rows.length + " runbooks" + sortedBy;
     }
 
-    filter.addEventListener("change", function () {
+    function applyFilter() {
       var state = filter.value;
       rows.forEach(function (row) {
         row.hidden = state !== "" && row.getAttribute("data-state") !== state;
       });
+    }
+
+    function showRows() {
+      var fragment = document.createDocumentFragment();
+      rows.forEach(function (row) { fragment.appendChild(row); });
+      body.appendChild(fragment);
+    }
+
+    /* The rows' states as they are today: each row's status word, the counts, the
+       filter's labels, and the worst-first order (by title within a state, as built). */
+    function followStates() {
+      var labels = {};
+      counts.forEach(function (count) {
+        var state = count.getAttribute("data-state");
+        labels[state] = count.getAttribute("data-label");
+        var number = order.filter(function (row) { return row.getAttribute("data-state") === state; }).length;
+        count.querySelector("strong").textContent = String(number);
+        var option = filter.querySelector('option[value="' + state + '"]');
+        if (option) option.textContent = labels[state] + " (" + number + ")";
+      });
+      order.forEach(function (row) {
+        var label = labels[row.getAttribute("data-state")];
+        if (label && row.cells[0]) row.cells[0].textContent = label;
+      });
+      order.sort(function (a, b) {
+        var rank = RANK[a.getAttribute("data-state")] - RANK[b.getAttribute("data-state")];
+        if (rank) return rank;
+        var left = cellText(a, 1).toLowerCase(), right = cellText(b, 1).toLowerCase();
+        return left < right ? -1 : left > right ? 1 : 0;
+      });
+      if (headers[0].getAttribute("aria-sort") === "ascending") {
+        rows = order.slice();
+        showRows();
+      }
+      applyFilter();
+      announce();
+    }
+
+    filter.addEventListener("change", function () {
+      applyFilter();
       announce();
     });
 
@@ -72,16 +115,15 @@
           var missingLast = column !== 0 && (MISSING[cellText(a, column)] === true) !== (MISSING[cellText(b, column)] === true);
           return missingLast || ascending ? result : -result;
         });
-        var fragment = document.createDocumentFragment();
-        rows.forEach(function (row) { fragment.appendChild(row); });
-        body.appendChild(fragment);
+        showRows();
         sortedBy = ", sorted by " + button.textContent + (ascending ? ", ascending" : ", descending");
         announce();
       });
     });
     headers[0].setAttribute("aria-sort", "ascending");
     controls.hidden = false;
-    announce();
+    root.addEventListener("drill-health:states", followStates);
+    followStates();
   }
 
   function setUpAll() {

@@ -108,6 +108,7 @@
     document.addEventListener("click", function (event) { self.guardCopy(event); }, true);
     root.hidden = false;
     this.render();
+    this.view = new IncidentFormView(this);
   }
 
   /* Filled placeholders show their value; unfilled ones their original text, marked. */
@@ -126,6 +127,7 @@
         span.title = "Fill in " + (this.labels[key] || key) + " in the incident form at the top of the page";
       }
     }, this);
+    if (this.view) this.view.update();
   };
 
   IncidentForm.prototype.clear = function () {
@@ -169,14 +171,155 @@
     var link = document.createElement("a");
     link.href = "#incident-" + missing[0];
     link.textContent = "in the incident form";
-    var form = this.form;
+    var view = this.view;
     link.addEventListener("click", function (event) {
       event.preventDefault();
-      var field = form.querySelector('[name="' + missing[0] + '"]');
-      if (field) { field.focus(); field.scrollIntoView({ block: "center" }); }
+      view.reveal(missing[0], pre);
     });
     note.appendChild(link);
     note.appendChild(document.createTextNode(", then copy again."));
+  };
+
+  /* -- Presentation: how the form and its fields are laid out on the page ---------------
+     The values, the commands and Copy are the IncidentForm's; this only shows its fields.
+     The form starts collapsed to one line that counts the values filled. Opened, it shows
+     the fields still empty when the page loaded; those already filled (on another page
+     of this tab) wait behind a button. Each command with a placeholder gets a "Fill in"
+     button right above it, which opens the fields that command uses in place: a command
+     2,000 px down the page is filled without scrolling back to the form. */
+  function IncidentFormView(incident) {
+    this.incident = incident;
+    this.details = incident.root.querySelector(".db-incident__details");
+    this.count = incident.root.querySelector(".db-incident__count");
+    this.more = null;
+    this.bars = [];
+    this.collapseFilled();
+    Array.prototype.forEach.call(document.querySelectorAll(".md-content pre"), function (pre) {
+      var keys = [];
+      Array.prototype.forEach.call(pre.querySelectorAll(".db-ph[data-placeholder]"), function (span) {
+        var key = span.getAttribute("data-placeholder");
+        if (keys.indexOf(key) < 0) keys.push(key);
+      });
+      if (keys.length) this.bars.push(this.fillBar(pre, keys, this.bars.length + 1));
+    }, this);
+    this.update();
+  }
+
+  IncidentFormView.prototype.label = function (key) {
+    return this.incident.labels[key] || key;
+  };
+
+  IncidentFormView.prototype.fieldOf = function (input) {
+    return input.closest(".db-incident__field") || input.parentNode;
+  };
+
+  /* The fields filled before this page opened are hidden behind one button. */
+  IncidentFormView.prototype.collapseFilled = function () {
+    var filled = this.incident.inputs.filter(function (input) { return input.value !== ""; });
+    if (!filled.length) return;
+    filled.forEach(function (input) { this.fieldOf(input).hidden = true; }, this);
+    var more = document.createElement("button");
+    more.type = "button";
+    more.className = "md-button db-incident__show-filled";
+    more.textContent = "Show the " + (filled.length === 1 ? "filled value" : filled.length + " filled values") + ": " +
+      filled.map(function (input) { return this.label(input.name); }, this).join(", ");
+    var self = this;
+    more.addEventListener("click", function () {
+      self.showFilled();
+      filled[0].focus();
+    });
+    this.incident.form.insertBefore(more, this.incident.form.querySelector(".db-incident__clear"));
+    this.more = more;
+  };
+
+  IncidentFormView.prototype.showFilled = function () {
+    this.incident.inputs.forEach(function (input) { this.fieldOf(input).hidden = false; }, this);
+    if (this.more) this.more.parentNode.removeChild(this.more);
+    this.more = null;
+  };
+
+  /* A "Fill in" button above the block of ``pre``, and the fields of ``keys`` it opens. */
+  IncidentFormView.prototype.fillBar = function (pre, keys, number) {
+    var block = pre.closest(".highlight") || pre;
+    var bar = { pre: pre, keys: keys, inputs: [] };
+    var holder = document.createElement("div");
+    holder.className = "db-fill";
+    bar.toggle = document.createElement("button");
+    bar.toggle.type = "button";
+    bar.toggle.className = "db-fill__toggle";
+    bar.toggle.setAttribute("aria-expanded", "false");
+    bar.fields = document.createElement("div");
+    bar.fields.className = "db-fill__fields";
+    bar.fields.id = "db-fill-" + number;
+    bar.fields.hidden = true;
+    bar.toggle.setAttribute("aria-controls", bar.fields.id);
+    keys.forEach(function (key) {
+      var field = document.createElement("div");
+      field.className = "db-fill__field";
+      var label = document.createElement("label");
+      label.htmlFor = bar.fields.id + "-" + key;
+      label.textContent = this.label(key);
+      var input = document.createElement("input");
+      input.id = label.htmlFor;
+      input.name = key;
+      input.type = "text";
+      input.autocomplete = "off";
+      input.spellcheck = false;
+      field.appendChild(label);
+      field.appendChild(input);
+      bar.fields.appendChild(field);
+      bar.inputs.push(input);
+    }, this);
+    holder.appendChild(bar.toggle);
+    holder.appendChild(bar.fields);
+    block.parentNode.insertBefore(holder, block);
+    var self = this;
+    bar.toggle.addEventListener("click", function () {
+      self.open(bar, bar.toggle.getAttribute("aria-expanded") !== "true");
+      if (!bar.fields.hidden) (bar.inputs.filter(function (input) { return !input.value; })[0] || bar.inputs[0]).focus();
+    });
+    /* A value typed here is typed into the form's own field: one path for every value. */
+    bar.fields.addEventListener("input", function (event) {
+      var own = self.incident.form.querySelector('[name="' + event.target.name + '"]');
+      if (!own) return;
+      own.value = event.target.value;
+      own.dispatchEvent(new Event("input", { bubbles: true }));
+    });
+    return bar;
+  };
+
+  IncidentFormView.prototype.open = function (bar, open) {
+    bar.fields.hidden = !open;
+    bar.toggle.setAttribute("aria-expanded", open ? "true" : "false");
+  };
+
+  /* After every change of value: the form's count, each button's words, each field's value. */
+  IncidentFormView.prototype.update = function () {
+    var values = this.incident.values;
+    var total = this.incident.inputs.length;
+    var filled = this.incident.inputs.filter(function (input) { return values[input.name]; }).length;
+    this.count.textContent = filled === total ? "(all " + total + " filled)" : "(" + filled + " of " + total + " filled)";
+    this.bars.forEach(function (bar) {
+      var missing = bar.keys.filter(function (key) { return !values[key]; });
+      bar.toggle.textContent = (missing.length ? "Fill in: " : "Change: ") + bar.keys.map(this.label, this).join(", ");
+      bar.inputs.forEach(function (input) {
+        if (input !== document.activeElement) input.value = values[input.name] || "";
+      });
+    }, this);
+  };
+
+  /* Put the reader in the field of ``key``: at the command ``pre`` when it has a fill bar. */
+  IncidentFormView.prototype.reveal = function (key, pre) {
+    var bar = this.bars.filter(function (candidate) { return candidate.pre === pre; })[0];
+    var input = bar ? bar.inputs.filter(function (candidate) { return candidate.name === key; })[0] : null;
+    if (input) {
+      this.open(bar, true);
+    } else {
+      this.details.open = true;
+      this.showFilled();
+      input = this.incident.form.querySelector('[name="' + key + '"]');
+    }
+    if (input) { input.focus(); input.scrollIntoView({ block: "center" }); }
   };
 
   function start() {

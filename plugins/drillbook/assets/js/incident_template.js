@@ -7,7 +7,8 @@
   "use strict";
 
   /* Run the program. A field is filled by `valueOf(name)`, which returns a string
-     ("" when empty); each piece of output goes to `emit(text, fieldName or null)`. */
+     ("" when empty); each piece of output goes to `emit(text, fieldName or null)`.
+     An "if" holds when its field is not empty, or, with "equals", has that choice. */
   function run(program, valueOf, emit) {
     program.forEach(function (step) {
       if (typeof step === "string") {
@@ -15,9 +16,17 @@
       } else if (step.field !== undefined) {
         emit(valueOf(step.field), step.field);
       } else {
-        run(valueOf(step.if) !== "" ? step.then : step.else, valueOf, emit);
+        var value = valueOf(step.if);
+        var holds = step.equals !== undefined ? value === step.equals : value !== "";
+        run(holds ? step.then : step.else, valueOf, emit);
       }
     });
+  }
+
+  /* Whether a field is asked, given the values: a field with "when" waits for that choice. */
+  function applies(field, valueOf) {
+    var names = Object.keys(field.when || {});
+    return !names.length || valueOf(names[0]) === field.when[names[0]];
   }
 
   /* The filled text, as Jinja2 renders it: empty fields are empty. */
@@ -96,14 +105,20 @@
     return values;
   };
 
-  /* The preview: typed values as text (never markup), empty fields as their example, marked. */
+  /* The preview: typed values as text (never markup), empty fields as their example, marked.
+     A field waiting for a choice is shown when the choice the preview shows is made. */
   TemplateForm.prototype.render = function () {
     var values = this.values();
     var examples = {};
     this.fields.forEach(function (field) { examples[field.name] = field.example; });
+    function shown(name) { return values[name] || examples[name]; }
+    this.fields.forEach(function (field) {
+      var holder = this.control(field.name).closest(".db-template__field");
+      if (holder) holder.hidden = !applies(field, shown);
+    }, this);
     var preview = this.preview;
     preview.textContent = "";
-    run(this.program, function (name) { return values[name] || examples[name]; }, function (piece, name) {
+    run(this.program, shown, function (piece, name) {
       if (name === null) {
         preview.appendChild(document.createTextNode(piece));
       } else if (values[name]) {
@@ -125,7 +140,8 @@
   TemplateForm.prototype.copy = function () {
     this.status.textContent = "";
     var values = this.values();
-    var missing = this.fields.filter(function (field) { return field.required && !values[field.name]; });
+    function given(name) { return values[name] || ""; }
+    var missing = this.fields.filter(function (field) { return field.required && applies(field, given) && !values[field.name]; });
     if (missing.length) {
       this.status.textContent = "Fill in first: " + missing.map(function (field) { return field.label; }).join(", ") + ".";
       this.control(missing[0].name).focus();

@@ -2,6 +2,10 @@
  *
  * The markup comes from components/quiz.html; the answers from the JSON in its
  * .db-quiz__data script element. Text is only ever set with textContent.
+ * After scoring, the score takes the focus (so it scrolls into view) and names each
+ * missed question with the answer given, linked to it; each missed question names the
+ * answer given beside the right one. "Retry the ones I missed" keeps the right answers;
+ * "Start over" clears them all.
  * Score: the whole percent of questions answered right, rounded down
  * (Math.floor(100 * right / total)); the quiz is passed when that score is at least
  * the passing score. */
@@ -63,8 +67,13 @@
     var form = root.querySelector(".db-quiz__form");
     var questions = Array.prototype.slice.call(root.querySelectorAll(".db-quiz__question"));
     var submitButton = root.querySelector(".db-quiz__submit");
+    var again = root.querySelector(".db-quiz__again");
+    var retryMissedButton = root.querySelector(".db-quiz__retry-missed");
     var retryButton = root.querySelector(".db-quiz__retry");
     var result = root.querySelector(".db-quiz__result");
+    var review = root.querySelector(".db-quiz__review");
+    var reviewTitle = root.querySelector(".db-quiz__review-title");
+    var missedList = root.querySelector(".db-quiz__missed");
     var progress = root.querySelector(".db-quiz__progress");
     var progressText = root.querySelector(".db-quiz__progress-text");
     var resetButton = root.querySelector(".db-quiz__reset");
@@ -78,9 +87,18 @@
         .map(function (input) { return input.value; });
     }
 
-    function shuffleOptions() {
+    function chosenLabels(fieldset) {
+      return inputsOf(fieldset).filter(function (input) { return input.checked; })
+        .map(function (input) { return input.parentNode.querySelector("label").textContent; });
+    }
+
+    function isKept(fieldset) {
+      return fieldset.classList.contains("db-quiz__question--kept");
+    }
+
+    function shuffleOptions(fieldsets) {
       if (!data.shuffle) return;
-      questions.forEach(function (fieldset) {
+      fieldsets.forEach(function (fieldset) {
         if (fieldset.getAttribute("data-type") === "true-false") return;  // True stays before False
         var list = fieldset.querySelector(".db-quiz__options");
         var options = Array.prototype.slice.call(list.children);
@@ -124,13 +142,16 @@
       fieldset.querySelector(".db-quiz__missing").hidden = true;
       fieldset.querySelector(".db-quiz__feedback").hidden = true;
       fieldset.querySelector(".db-quiz__verdict").textContent = "";
+      fieldset.querySelector(".db-quiz__chosen").hidden = true;
+      fieldset.querySelector(".db-quiz__chosen").textContent = "";
+      fieldset.querySelector(".db-quiz__back").hidden = true;
       inputsOf(fieldset).forEach(function (input) {
         input.parentNode.classList.remove("db-quiz__option--answer", "db-quiz__option--wrong");
       });
     }
 
     function refuseUnanswered(unanswered) {
-      questions.forEach(clearMarks);
+      questions.filter(function (fieldset) { return !isKept(fieldset); }).forEach(clearMarks);
       unanswered.forEach(function (fieldset) {
         fieldset.classList.add("db-quiz__question--unanswered");
         fieldset.querySelector(".db-quiz__missing").hidden = false;
@@ -151,7 +172,53 @@
         else if (input.checked) input.parentNode.classList.add("db-quiz__option--wrong");
         input.disabled = true;
       });
+      if (!right) showChosen(fieldset);
       return right;
+    }
+
+    /* Beside a missed question: the answer given, then (in the markup) the right one. */
+    function showChosen(fieldset) {
+      var chosen = fieldset.querySelector(".db-quiz__chosen");
+      var labels = chosenLabels(fieldset);
+      if (labels.length === 1) {
+        chosen.textContent = "Your answer: " + labels[0];
+      } else {
+        chosen.appendChild(document.createTextNode("Your answers:"));
+        var list = document.createElement("ul");
+        labels.forEach(function (label) {
+          var item = document.createElement("li");
+          item.textContent = label;
+          list.appendChild(item);
+        });
+        chosen.appendChild(list);
+      }
+      chosen.hidden = false;
+      fieldset.querySelector(".db-quiz__back").hidden = false;
+    }
+
+    /* Under the score: each missed question, linked, with the answer given. */
+    function showReview(missed) {
+      missedList.textContent = "";
+      review.hidden = missed.length === 0;
+      if (!missed.length) return;
+      reviewTitle.textContent = missed.length === 1 ? "You missed 1 question:" : "You missed " + missed.length + " questions:";
+      missed.forEach(function (fieldset) {
+        var item = document.createElement("li");
+        var link = document.createElement("a");
+        link.href = "#" + fieldset.id;
+        link.textContent = "Question " + (questions.indexOf(fieldset) + 1);
+        item.appendChild(link);
+        item.appendChild(document.createTextNode(": you answered " + chosenLabels(fieldset).join("; ")));
+        missedList.appendChild(item);
+      });
+    }
+
+    function showAnswering() {
+      root.classList.remove("db-quiz--passed", "db-quiz--not-passed");
+      result.textContent = "";
+      showReview([]);
+      again.hidden = true;
+      submitButton.hidden = false;
     }
 
     function submit(event) {
@@ -161,10 +228,14 @@
         refuseUnanswered(unanswered);
         return;
       }
-      questions.forEach(clearMarks);
-      var right = questions.filter(function (fieldset, index) {
-        return markQuestion(fieldset, data.questions[index].correct);
-      }).length;
+      questions.forEach(function (fieldset) {
+        clearMarks(fieldset);
+        fieldset.classList.remove("db-quiz__question--kept");
+      });
+      var missed = questions.filter(function (fieldset, index) {
+        return !markQuestion(fieldset, data.questions[index].correct);
+      });
+      var right = questions.length - missed.length;
       var score = scoreOf(right, questions.length);
       var passed = score >= data.passingScore;
       result.textContent = "Score: " + score + "% — " + (passed ? "Passed" : "Not passed") +
@@ -172,25 +243,39 @@
       root.classList.toggle("db-quiz--passed", passed);
       root.classList.toggle("db-quiz--not-passed", !passed);
       remember(score, passed);
+      showReview(missed);
       submitButton.hidden = true;
-      retryButton.hidden = false;
-      retryButton.focus();
+      again.hidden = false;
+      retryMissedButton.hidden = missed.length === 0;
+      result.focus();  // brings the score into view, read out with what was missed
     }
 
-    function tryAgain() {
-      questions.forEach(function (fieldset) {
+    function reopen(fieldsets) {
+      fieldsets.forEach(function (fieldset) {
         clearMarks(fieldset);
+        fieldset.classList.remove("db-quiz__question--kept");
         inputsOf(fieldset).forEach(function (input) {
           input.checked = false;
           input.disabled = false;
         });
       });
-      root.classList.remove("db-quiz--passed", "db-quiz--not-passed");
-      result.textContent = "";
-      shuffleOptions();
-      retryButton.hidden = true;
-      submitButton.hidden = false;
-      inputsOf(questions[0])[0].focus();
+      shuffleOptions(fieldsets);
+      showAnswering();
+      inputsOf(fieldsets[0])[0].focus();
+    }
+
+    function startOver() {
+      reopen(questions);
+    }
+
+    /* The right answers stay, locked and marked; only the missed questions open again. */
+    function retryMissed() {
+      var missed = questions.filter(function (fieldset) { return fieldset.classList.contains("db-quiz__question--incorrect"); });
+      if (!missed.length) return;
+      questions.forEach(function (fieldset) {
+        if (missed.indexOf(fieldset) < 0) fieldset.classList.add("db-quiz__question--kept");
+      });
+      reopen(missed);
     }
 
     function resetProgress() {
@@ -207,9 +292,10 @@
         fieldset.querySelector(".db-quiz__missing").hidden = true;
       }
     });
-    retryButton.addEventListener("click", tryAgain);
+    retryButton.addEventListener("click", startOver);
+    retryMissedButton.addEventListener("click", retryMissed);
     resetButton.addEventListener("click", resetProgress);
-    shuffleOptions();
+    shuffleOptions(questions);
     showProgress(loadRecord(key));
   }
 

@@ -8,7 +8,9 @@ the fences, so that plain mkdocs-material highlights the same code blocks), and 
 times, their ratio, drillbook's overhead per page and each build's peak memory. Then,
 on N ordinary pages with no drillbook content at all, the cost of merely turning the
 plugin on. Targets: ratio at most 1.25 at the largest N (stretch 1.10), peak memory at
-most 1.5 times plain. Not a test: the figures depend on the machine and its load.
+most 1.5 times plain. Beside them, the same drillbook site built with Zensical
+(``drillbook build --engine zensical``), for each N. Not a test: the figures depend on the
+machine and its load.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from pathlib import Path
 import yaml
 
 TARGET_RATIO = 1.25
+TARGET_LINT_SHARE = 0.05
 STRETCH_RATIO = 1.10
 TARGET_MEMORY_RATIO = 1.5
 BUILD_DATE = date(2026, 11, 22)
@@ -199,14 +202,18 @@ class Build:
     peak_mb: float
 
 
-def build(config: Path, site_dir: Path) -> Build:
-    """Wall time and peak resident memory of ``mkdocs build`` as a child process."""
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DRILLBOOK_TODAY": BUILD_DATE.isoformat()}
+MKDOCS = ("-m", "mkdocs", "build", "--quiet")
+ZENSICAL = ("-m", "drillbook.cli", "build", "--engine", "zensical")
+
+
+def build(config: Path, site_dir: Path, engine: tuple[str, ...] = MKDOCS) -> Build:
+    """Wall time and peak resident memory of ``mkdocs build`` (or ``engine``) as a child process."""
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true", "DRILLBOOK_TODAY": BUILD_DATE.isoformat()}
     log = site_dir.with_suffix(".log")
     with log.open("w") as output:
         began = time.monotonic()
         process = subprocess.Popen(
-            [sys.executable, "-m", "mkdocs", "build", "--quiet", "-f", str(config), "--site-dir", str(site_dir)],
+            [sys.executable, *engine, "-f", str(config), "--site-dir", str(site_dir)],
             cwd=config.parent, env=env, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
         )
         try:
@@ -219,13 +226,13 @@ def build(config: Path, site_dir: Path) -> Build:
     process.returncode = os.waitstatus_to_exitcode(status)  # reaped by wait4: tell Popen
     if process.returncode != 0:
         tail = "\n".join(log.read_text(errors="replace").splitlines()[-20:])
-        raise SystemExit(f"mkdocs build -f {config} failed (exit {process.returncode}):\n{tail}")
+        raise SystemExit(f"{' '.join(engine[1:3])} build -f {config} failed (exit {process.returncode}):\n{tail}")
     shutil.rmtree(site_dir)
     return Build(seconds, usage.ru_maxrss / 1024)  # ru_maxrss is in KiB on Linux
 
 
-def median_build(config: Path, site_dir: Path, rounds: int) -> Build:
-    builds = sorted((build(config, site_dir) for _ in range(rounds)), key=lambda b: b.seconds)
+def median_build(config: Path, site_dir: Path, rounds: int, engine: tuple[str, ...] = MKDOCS) -> Build:
+    builds = sorted((build(config, site_dir, engine) for _ in range(rounds)), key=lambda b: b.seconds)
     middle = builds[len(builds) // 2]
     return Build(middle.seconds, max(b.peak_mb for b in builds))
 
@@ -267,6 +274,22 @@ def bench_runbooks(workspace: Path, count: int, mermaid: Path, severity: Path, r
     plain = median_build(plain_config, workspace / "site-plain", rounds)
     drilled = median_build(drillbook_config, workspace / "site-drillbook", rounds)
     return Row(count, plain, drilled)
+
+
+def bench_zensical(workspace: Path, count: int, rounds: int) -> Build:
+    """The drillbook site :func:`bench_runbooks` made, built with Zensical."""
+    return median_build(workspace / f"runbooks-{count}" / "mkdocs.yml", workspace / "site-zensical", rounds, ZENSICAL)
+
+
+def zensical_problem() -> str | None:
+    """Why Zensical cannot be measured here (None when it can)."""
+    from drillbook.site.zensical_build import ZensicalUnavailable, check_zensical
+
+    try:
+        check_zensical()
+    except ZensicalUnavailable as error:
+        return error.message
+    return None
 
 
 @dataclass(frozen=True)
@@ -311,9 +334,9 @@ def rebuild_in_process(config: Path, edited: Path, site_dir: Path) -> Rebuild:
 
 def rebuild(config: Path, edited: Path, site_dir: Path) -> Rebuild:
     """:func:`rebuild_in_process` in a child process, so each measurement starts cold."""
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DRILLBOOK_TODAY": BUILD_DATE.isoformat()}
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true", "DRILLBOOK_TODAY": BUILD_DATE.isoformat()}
     result = subprocess.run(
-        [sys.executable, "-m", "drillbook.site.bench_site", "--rebuild", str(config), str(edited), str(site_dir)],
+        [sys.executable, "-m", "drillbook.bench.site", "--rebuild", str(config), str(edited), str(site_dir)],
         cwd=config.parent, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
     )
     if result.returncode != 0:
@@ -330,6 +353,42 @@ def bench_rebuild(workspace: Path, count: int) -> tuple[Rebuild, Rebuild]:
     plain = rebuild(root / "mkdocs-plain.yml", root / "plain" / "runbooks" / edited, workspace / "site-plain")
     drilled = rebuild(root / "mkdocs.yml", root / "runbooks" / edited, workspace / "site-drillbook")
     return plain, drilled
+
+
+@dataclass(frozen=True)
+class LintShare:
+    """The build's time with drillbook, and the part of it the lint took (its code, and waiting for ShellCheck)."""
+
+    build_seconds: float
+    lint_seconds: float
+    blocks: int
+    waited_seconds: float  # of lint_seconds, at the end of the build, waiting for ShellCheck
+
+    @property
+    def share(self) -> float:
+        return self.lint_seconds / self.build_seconds
+
+
+LINT_NOTE = re.compile(r"drillbook lint: (\d+) shell blocks in \d+ pages, (\d+\.\d+) s of the build \((\d+\.\d+) s")
+
+
+def bench_lint_share(workspace: Path, count: int) -> LintShare:
+    """A verbose build of the site :func:`bench_runbooks` made, for the line in which the lint says what it took."""
+    root = workspace / f"runbooks-{count}"
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DRILLBOOK_TODAY": BUILD_DATE.isoformat()}
+    began = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--verbose", "-f", str(root / "mkdocs.yml"),
+         "--site-dir", str(workspace / "site-lint")],
+        cwd=root, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+    )
+    seconds = time.monotonic() - began
+    shutil.rmtree(workspace / "site-lint", ignore_errors=True)
+    note = LINT_NOTE.search(result.stdout + result.stderr)
+    if result.returncode != 0 or note is None:
+        tail = "\n".join((result.stdout + result.stderr).splitlines()[-20:])
+        raise SystemExit(f"the verbose build of {root} failed or did not report the lint (exit {result.returncode}):\n{tail}")
+    return LintShare(seconds, float(note.group(2)), int(note.group(1)), float(note.group(3)))
 
 
 def bench_no_content(workspace: Path, count: int, mermaid: Path, severity: Path, rounds: int) -> Row:
@@ -371,12 +430,17 @@ def bench(sizes: list[int], rounds: int, root: Path) -> int:
     print(f"{'':<22} {'plain':>9} {'drillbook':>11} {'ratio':>6} {'overhead/page':>11} {'plain mem':>10} {'drillbook':>10} {'ratio':>5}",
           flush=True)
     rows: list[Row] = []
+    zensical: list[Build] = []
+    cannot_measure_zensical = zensical_problem()
     with tempfile.TemporaryDirectory(prefix="drillbook-bench-site-") as folder:
         workspace = Path(folder)
         for count in sizes:
             rows.append(bench_runbooks(workspace, count, mermaid, severity, rounds))
             print_row(f"{count} runbooks", rows[-1])
+            if cannot_measure_zensical is None:
+                zensical.append(bench_zensical(workspace, count, rounds))
         plain_rebuild, drilled_rebuild = bench_rebuild(workspace, max(sizes))
+        lint = bench_lint_share(workspace, max(sizes))
         no_content = bench_no_content(workspace, max(sizes), mermaid, severity, rounds)
     print_row(f"{max(sizes)} plain pages", no_content)
     print(f"  (plain pages: 'drillbook' is the same site with drillbook's plugin and extension on, "
@@ -393,9 +457,20 @@ def bench(sizes: list[int], rounds: int, root: Path) -> int:
           f"drillbook's part {drilled_rebuild.seconds - plain_rebuild.seconds:+.2f}s "
           f"(ratio {drilled_rebuild.seconds / plain_rebuild.seconds:.2f}); "
           f"Markdown texts drillbook parsed: {drilled_rebuild.parsed}")
+    print(f"lint's share of the build at {largest.pages} runbooks ({lint.blocks} shell blocks): {lint.lint_seconds:.2f}s "
+          f"of {lint.build_seconds:.2f}s ({lint.share * 100:.1f} %, target < {TARGET_LINT_SHARE * 100:g} %), "
+          f"{lint.waited_seconds:.2f}s of it waiting at the end for ShellCheck, which runs alongside")
+    if cannot_measure_zensical is not None:
+        print(f"Zensical: not measured: {cannot_measure_zensical}")
+    else:
+        print("the same drillbook sites built with Zensical (drillbook build --engine zensical) beside MkDocs:")
+        for row, with_zensical in zip(rows, zensical):
+            print(f"{row.pages} runbooks: MkDocs {row.drillbook.seconds:.2f}s {row.drillbook.peak_mb:.0f} MB, "
+                  f"Zensical {with_zensical.seconds:.2f}s {with_zensical.peak_mb:.0f} MB "
+                  f"({with_zensical.seconds / row.drillbook.seconds:.2f}× MkDocs' time)", flush=True)
     print(f"at {largest.pages} runbooks: ratio {largest.ratio:.2f} (target ≤ {TARGET_RATIO:g}, stretch {STRETCH_RATIO:g}), "
           f"peak memory {largest.memory_ratio:.2f}× plain (target ≤ {TARGET_MEMORY_RATIO:g})")
-    met = largest.ratio <= TARGET_RATIO and largest.memory_ratio <= TARGET_MEMORY_RATIO
+    met = largest.ratio <= TARGET_RATIO and largest.memory_ratio <= TARGET_MEMORY_RATIO and lint.share < TARGET_LINT_SHARE
     print("all targets met" if met else "some targets missed")
     return 0 if met else 1
 
@@ -411,7 +486,7 @@ def _sizes(text: str) -> list[int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m drillbook.site.bench_site", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m drillbook.bench.site", description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=_sizes, default=[250, 500, 1000], metavar="'N ...'",
                         help="numbers of runbooks to build, spaces or commas between (default: '250 500 1000')")
     parser.add_argument("--rounds", type=int, default=1, help="builds of each site; the median time is shown")

@@ -195,7 +195,7 @@ def batch(copies: int, jobs: int) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m drillbook.drill.bench", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m drillbook.bench.drill", description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=1, help="runs of each measurement; the median is shown")
     parser.add_argument("--copies", type=int, default=100, help="copies of the shipped runbooks in the batch (0: none)")
     parser.add_argument("--jobs", type=int, default=2, help="drills the batch runs at a time")

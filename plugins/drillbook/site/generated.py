@@ -1,0 +1,56 @@
+"""The pages drillbook writes for a build: the runbook health page and each runbook's drill transcript.
+
+Each is Markdown at a path of the site, which any engine renders through the Markdown
+extension like an author's page. A kind of page is one function from what the build
+knows to its pages; :data:`GENERATED_PAGES` lists them, in the order they are made.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from drillbook.results.render import health_markdown, transcript_markdown
+from drillbook.site.drill_results import DrillResults
+from drillbook.site.urls import page_url, relative_url
+
+
+@dataclass(frozen=True)
+class GeneratedPage:
+    src_uri: str  # its path in the site, as nav names it
+    markdown: str
+    what: str  # what it is, for the message when a page of the site has the same path
+    remedy: str  # what resolves that clash
+
+
+def health_page(results: DrillResults, use_directory_urls: bool) -> list[GeneratedPage]:
+    """The "Runbook health" page: every runbook, worst first."""
+    here = page_url(results.health_page, use_directory_urls)
+    markdown = health_markdown(
+        list(results.results.values()), results.health_page, results.today, results.stale_after_days,
+        href=lambda path: relative_url(page_url(path, use_directory_urls), here),
+    )
+    return [GeneratedPage(
+        results.health_page, markdown, "drillbook's generated runbook health page",
+        "set the drillbook option health_page to another path",
+    )]
+
+
+def transcript_pages(results: DrillResults, use_directory_urls: bool) -> list[GeneratedPage]:
+    """One page per runbook with a transcript: its latest drill, step by step."""
+    return [
+        GeneratedPage(
+            item.transcript_page, transcript_markdown(item), f"drillbook's generated drill transcript of {item.runbook}",
+            "rename the page, or leave the runbook out with the drillbook option runbooks_exclude",
+        )
+        for item in results.results.values()
+        if item.transcript_page
+    ]
+
+
+GENERATED_PAGES: tuple[Callable[[DrillResults, bool], list[GeneratedPage]], ...] = (health_page, transcript_pages)
+
+
+def generated_pages(results: DrillResults, use_directory_urls: bool) -> list[GeneratedPage]:
+    """Every generated page of a site whose drill results are ``results``."""
+    return [page for make in GENERATED_PAGES for page in make(results, use_directory_urls)]
