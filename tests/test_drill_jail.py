@@ -1,14 +1,16 @@
-"""Drills you can trust: the false-pass corpus, the jail, nothing left behind, nothing wrongly recorded.
+"""Drills you can trust: the hostile corpus, what the jail shows of the host, nothing left behind, nothing wrongly recorded.
 
-The corpus is one runbook per hostile step; one `drillbook drill -j 4` runs them all
-(the module fixture) and each test reads the report it printed for its runbook. Any
-change to the drill kernel must keep every one of them failing where it fails today.
+The corpus (drill_hostile.py) is one runbook per hostile step; one `drillbook drill -j 4`
+runs them all (the module fixture) and each test reads the report it printed for its
+runbook.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import random
+import shlex
 import shutil
 import signal
 import socket
@@ -19,135 +21,36 @@ import time
 from pathlib import Path
 from typing import Iterator
 
-import nbformat
 import pytest
 
-from test_drill_run import drillbook, failure_report, write_fixture_project
-
-ENDED = "the drill's shell ended with status {}: the step ran exit or exec, or failed under an ERR trap of its own"
-
-# name -> (runbook body, the failure line the CLI prints for it)
-CORPUS: dict[str, tuple[str, str]] = {
-    "redefined-echo": (
-        "```bash drill\nset +e\necho() { command printf '0\\n'; }\nprintf() { command echo 0; }\nfalse\n```\n",
-        "runbooks/redefined-echo.md:5: S: the command exited with status 1",
-    ),
-    "shadowed-builtins": (
-        "```bash drill\nfor name in echo printf builtin command set trap exit unset return export eval; do\n"
-        "  eval \"$name() { :; }\"\ndone\n```\n\n```bash drill\nset +e\nfalse\n```\n",
-        "runbooks/shadowed-builtins.md:9: S: the command exited with status 1",
-    ),
-    "marker-imitation": (
-        "```bash drill\nprintf '0\\n$ \\n>\\nok\\n'\nprintf '\\033]0;ok\\007\\r0\\n'\n"
-        "__drill_status=0 POSIXLY_CORRECT=y\nfalse\n```\n",
-        "runbooks/marker-imitation.md:5: S: the command exited with status 1",
-    ),
-    "status-folder": (
-        "```bash drill\nls \"$DRILL_SANDBOX/.drill/status\"\n```\n",
-        "runbooks/status-folder.md:2: S: the command exited with status 2",
-    ),
-    "forged-status-files": (
-        "```bash drill\nset +e\nfor n in 0 1 2 3; do : >\"$DRILL_SANDBOX/.drill/status/$n.ok\"; done\nfalse\n```\n",
-        "runbooks/forged-status-files.md:4: S: the command exited with status 1",
-    ),
-    "background-output": (
-        "```bash drill\n( for i in 1 2 3 4 5; do echo 0; echo '$ '; done ) &\n"
-        "{ sleep 0.1; printf '0\\n'; } &\nfalse\n```\n",
-        "runbooks/background-output.md:4: S: the command exited with status 1",
-    ),
-    "tab-in-step": (
-        "```bash drill\nprintf 'a\\tb\\n' > tabbed\ntest \"$(cat tabbed)\" = \"a\tb\"\n"
-        "x=\"\x01\x1b[0m\"; test ${#x} = 5\nfalse\t# a tab, then a comment\n```\n",
-        "runbooks/tab-in-step.md:5: S: the command exited with status 1",
-    ),
-    "kill-self": (
-        "```bash drill\necho before\nkill $$\necho after\n```\n",
-        "runbooks/kill-self.md:1: S: the drill's shell was killed by signal SIGTERM",
-    ),
-    "kill-9-self": (
-        "```bash drill\nkill -9 $$\n```\n",
-        "runbooks/kill-9-self.md:1: S: the drill's shell was killed by signal SIGKILL",
-    ),
-    "exec-to-null": (
-        "```bash drill\nexec >/dev/null 2>&1\necho hidden\nfalse\n```\n",
-        "runbooks/exec-to-null.md:4: S: the command exited with status 1",
-    ),
-    "exec-bash": (
-        "```bash drill\nexec bash\n```\n",
-        "runbooks/exec-bash.md:1: S: " + ENDED.format(0),
-    ),
-    "exec-program": (
-        "```bash drill\nexec sleep 120\n```\n",
-        "runbooks/exec-program.md:1: S: the step replaced the drill's shell with another program (exec)",
-    ),
-    "exit-0": (
-        "```bash drill\nexit 0\n```\n",
-        "runbooks/exit-0.md:1: S: " + ENDED.format(0),
-    ),
-    "trap-exit": (
-        "```bash drill\ntrap 'exit 0' EXIT\nfalse\n```\n",
-        "runbooks/trap-exit.md:3: S: a command failed, then an EXIT trap of the step ended the shell with status 0",
-    ),
-    "trap-err": (
-        "```bash drill\ntrap 'echo caught' ERR\nfalse\necho after\n```\n",
-        "runbooks/trap-err.md:1: S: " + ENDED.format(1),
-    ),
-    "command-substitution": (
-        "```bash drill\necho start\nversion=$(false)\necho \"$version\"\n```\n",
-        "runbooks/command-substitution.md:3: S: the command exited with status 1",
-    ),
-    "subshell": (
-        "```bash drill\n(cd /; false; echo after)\necho after\n```\n",
-        "runbooks/subshell.md:2: S: the command exited with status 1",
-    ),
-    "function": (
-        "```bash drill\ndeploy() {\n  false\n  echo deployed\n}\n```\n\n```bash drill\necho go\ndeploy\necho done\n```\n",
-        "runbooks/function.md:10: S: the command exited with status 1",
-    ),
-    "set-plus-e-last": (
-        "```bash drill\nset +e\nfalse\n```\n",
-        "runbooks/set-plus-e-last.md:3: S: the command exited with status 1",
-    ),
-    "pipefail-off-carries-not": (
-        "```bash drill\nset +o pipefail\n```\n\n```bash drill\nfalse | true\n```\n",
-        "runbooks/pipefail-off-carries-not.md:6: S: the command exited with status 1",
-    ),
-    "posix-mode": (
-        "```bash drill\nset -o posix\nfalse\n```\n",
-        "runbooks/posix-mode.md:3: S: the command exited with status 1",
-    ),
-    "unclosed-quote": (
-        "```bash drill\necho \"never closed\n```\n",
-        "runbooks/unclosed-quote.md:1: S: the step is not valid bash: unexpected EOF while looking for matching `\"'",
-    ),
-    "reads-stdin": (
-        "```bash drill\nread -r answer\n```\n",
-        "runbooks/reads-stdin.md:2: S: the command exited with status 1",
-    ),
-    "top-level-return": (
-        "```bash drill\nreturn 0\n```\n",
-        "runbooks/top-level-return.md:2: S: the command exited with status 2",
-    ),
-}
-# The corpus runbooks' blocks start on line 1; the failing line counts from there.
+from drill_hostile import CORPUS, failing_line
+from drillbook.drill.jail import JailOptions, etc_hidden, jail_mounts, python_folders
+from drillbook.drill.sandbox import tools_folder
+from test_drill_run import drillbook, failure_report, printed, write_fixture_project
 
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> subprocess.CompletedProcess[str]:
-    runbooks = {f"{name}.md": body.replace("```bash drill\n", "```bash drill title=S\n") for name, (body, _) in CORPUS.items()}
+    runbooks = {f"{name}.md": body.replace("```bash drill", "```bash drill title=S") for name, (body, _) in CORPUS.items()}
     project = write_fixture_project(tmp_path_factory.mktemp("corpus"), runbooks)
     return drillbook("--no-record", "-j", "4", cwd=project)
 
 
 @pytest.mark.parametrize("name", sorted(CORPUS))
 def test_a_hostile_step_fails_with_a_reason_that_says_why(corpus: subprocess.CompletedProcess[str], name: str) -> None:
+    body, reason = CORPUS[name]
     report = failure_report(corpus, f"{name}.md")
     assert report[0].startswith(f"FAILED  runbooks/{name}.md  in "), corpus.stdout
-    assert report[1] == "  " + CORPUS[name][1]
+    assert report[1] == f"  runbooks/{name}.md:{failing_line(body)}: S: {reason}"
+
+
+def test_no_hostile_step_passes(corpus: subprocess.CompletedProcess[str]) -> None:
+    assert corpus.returncode == 1
+    assert corpus.stdout.splitlines()[-1].startswith(f"0 passed, {len(CORPUS)} failed in ")
 
 
 def test_a_hostile_step_fails_at_once_not_at_its_timeout(corpus: subprocess.CompletedProcess[str]) -> None:
-    for name in ("exec-to-null", "exec-program", "kill-self", "background-output"):
+    for name in ("exec-to-null", "exec-program", "exec-bash", "kill-self", "background-output", "kills-the-supervisor"):
         seconds = float(failure_report(corpus, f"{name}.md")[0].split("  in ")[1].split()[0])
         assert seconds < 20, name
 
@@ -159,8 +62,8 @@ def test_the_step_runs_exactly_as_written_tabs_and_control_characters_included(t
     )})
     result = drillbook("runbooks/tabs.md", cwd=project)
     assert result.returncode == 0, result.stdout
-    notebook = nbformat.read(project / "data" / "transcripts" / "runbooks__tabs.ipynb", as_version=4)
-    assert notebook.cells[0].outputs[0].text == "\ttabbed|\n"
+    texts = printed(project, "tabs.md")
+    assert texts[0] == "\ttabbed|\n"
 
 
 def test_output_that_is_not_utf8_is_kept_with_replacement_characters(tmp_path: Path) -> None:
@@ -169,8 +72,8 @@ def test_output_that_is_not_utf8_is_kept_with_replacement_characters(tmp_path: P
     )})
     result = drillbook("runbooks/bytes.md", cwd=project)
     assert result.returncode == 0, result.stdout
-    notebook = nbformat.read(project / "data" / "transcripts" / "runbooks__bytes.ipynb", as_version=4)
-    assert notebook.cells[0].outputs[0].text == "caf\ufffd \ufffd\ufffd \0 ok\n"
+    texts = printed(project, "bytes.md")
+    assert texts[0] == "caf\ufffd \ufffd\ufffd \0 ok\n"
 
 
 def test_bash_messages_and_lineno_name_the_runbook_line(tmp_path: Path) -> None:
@@ -178,8 +81,8 @@ def test_bash_messages_and_lineno_name_the_runbook_line(tmp_path: Path) -> None:
         "# Where\n\n## Here\n\n```bash drill\necho \"$0:$LINENO\"\n```\n\n```bash drill\necho fine\ncd /nonexistent\n```\n"
     )})
     result = drillbook(cwd=project)
-    notebook = nbformat.read(project / "data" / "transcripts" / "runbooks__where.ipynb", as_version=4)
-    assert notebook.cells[0].outputs[0].text == "runbooks/where.md:6\n"
+    texts = printed(project, "where.md")
+    assert texts[0] == "runbooks/where.md:6\n"
     assert failure_report(result, "where.md")[1:] == [
         "  runbooks/where.md:11: Here: the command exited with status 1",
         "  command:",
@@ -192,24 +95,55 @@ def test_bash_messages_and_lineno_name_the_runbook_line(tmp_path: Path) -> None:
     ]
 
 
-def test_shell_state_carries_but_set_plus_e_does_not(tmp_path: Path) -> None:
+def test_an_unbound_variable_is_reported_with_bashs_own_line(tmp_path: Path) -> None:
+    project = write_fixture_project(tmp_path, {"unset.md": (
+        "# Unset\n\n## Strict\n\n```bash drill\nset -u\necho start\necho \"$not_set\"\necho after\n```\n"
+    )})
+    result = drillbook("--no-record", cwd=project)
+    assert failure_report(result, "unset.md")[1:] == [
+        "  runbooks/unset.md:8: Strict: the command exited with status 1",
+        "  command:",
+        "    set -u",
+        "    echo start",
+        "    echo \"$not_set\"",
+        "    echo after",
+        "  last output:",
+        "    start",
+        "    runbooks/unset.md: line 8: not_set: unbound variable",
+        "    drill: the command exited with status 1",
+    ]
+
+
+def test_shell_state_carries_but_set_plus_e_and_signal_traps_do_not(tmp_path: Path) -> None:
     project = write_fixture_project(tmp_path, {"state.md": (
-        "# State\n\n```bash drill\ncd sub\nDEPLOY=blue\nrelease() { echo \"release $1\"; }\nset +e\n```\n\n"
+        "# State\n\n```bash drill\ncd sub\nDEPLOY=blue\nrelease() { echo \"release $1\"; }\nset +e\n"
+        "trap 'echo bye' EXIT\ntrap 'echo usr1' USR1\nshopt -s nullglob expand_aliases\nalias hi='echo alias'\n"
+        "set -u -x -v\n```\n\n"
         "```bash drill\ntest \"$PWD\" = \"$DRILL_SANDBOX/work/sub\"\ntest \"$DEPLOY\" = blue\nrelease 7\n"
-        "case $- in *e*) ;; *) exit 9;; esac\n```\n"
+        "case $- in *e*) ;; *) exit 9;; esac\ncase $- in *u*) ;; *) exit 8;; esac\ncase $- in *x*|*v*) exit 7;; esac\n"
+        "! shopt -q expand_aliases\ntest \"$(trap -p USR1)\" = ''\ntrap -p EXIT\nshopt -q nullglob\n```\n"
     )})
     result = drillbook("runbooks/state.md", cwd=project)
     assert result.returncode == 0, result.stdout
-    notebook = nbformat.read(project / "data" / "transcripts" / "runbooks__state.ipynb", as_version=4)
-    assert notebook.cells[1].outputs[0].text == "release 7\n"
+    texts = printed(project, "state.md")
+    assert texts[1] == "release 7\ntrap -- 'echo bye' EXIT\n"
 
 
-# -- the jail ----------------------------------------------------------------------
+def test_the_whole_sandbox_can_be_walked_and_archived(tmp_path: Path) -> None:
+    project = write_fixture_project(tmp_path, {"walk.md": (
+        "# Walk\n\n```bash drill\ndu -sh \"$DRILL_SANDBOX\" >/dev/null\ntar -C \"$DRILL_SANDBOX\" -cf /dev/null .\n"
+        "find \"$DRILL_SANDBOX\" >/dev/null\n```\n"
+    )})
+    result = drillbook("--no-record", cwd=project)
+    assert result.returncode == 0, result.stdout
+
+
+# -- a step that reads, changes or reaches the host --------------------------------------------
 
 
 @pytest.fixture
 def outside() -> Iterator[Path]:
-    """A folder on the host outside /tmp (inside the jail, /tmp is a private tmpfs)."""
+    """A folder on the host outside /tmp, which the jail does not show."""
     folder = Path(tempfile.mkdtemp(prefix="drill-outside-", dir="/var/tmp"))
     yield folder
     shutil.rmtree(folder)
@@ -227,7 +161,7 @@ def test_a_step_cannot_write_outside_its_sandbox(tmp_path: Path, outside: Path) 
         "    touch \"$HOME/fine\" \"$DRILL_SANDBOX/work/fine\" /tmp/fine",
         f"    touch {outside}/planted",
         "  last output:",
-        f"    touch: cannot touch '{outside}/planted': Read-only file system",
+        f"    touch: cannot touch '{outside}/planted': No such file or directory",
         "    drill: the command exited with status 1",
     ]
     assert list(outside.iterdir()) == []
@@ -243,7 +177,7 @@ def test_a_step_cannot_delete_the_folder_beside_its_sandbox(tmp_path: Path) -> N
     result = drillbook("--no-record", cwd=project, env={**os.environ, "TMPDIR": str(temporary)})
     assert failure_report(result, "delete.md")[1] == "  runbooks/delete.md:6: Delete: the command exited with status 1"
     assert (temporary / "sibling" / "keep").read_text() == "precious\n"
-    assert sorted(path.name for path in temporary.iterdir()) == ["sibling"]  # its own sandbox is gone too
+    assert sorted(path.name for path in temporary.iterdir()) == ["sibling"]  # its own folders are gone too
 
 
 def test_a_step_cannot_reach_a_server_on_the_host_loopback(tmp_path: Path) -> None:
@@ -264,6 +198,222 @@ def test_a_step_cannot_reach_a_server_on_the_host_loopback(tmp_path: Path) -> No
     server.close()
 
 
+def expected_top_level() -> list[str]:
+    """What `ls -A /` shows in a jail: the first part of every mount's path."""
+    mounts = jail_mounts(JailOptions(), tools_folder(), Path("/status"), Path("/scenario"))
+    return sorted({Path(mount.target).parts[1] for mount in mounts if mount.target != "/"})
+
+
+def test_the_jail_shows_only_what_the_tools_need(tmp_path: Path) -> None:
+    host_tmp = tmp_path / "host-tmp"
+    host_tmp.mkdir()
+    (host_tmp / "secret").write_text("the caller's own temporary file\n")
+    project = write_fixture_project(tmp_path / "p", {"view.md": (
+        "# View\n\n```bash drill\nls -A /\nls -A /run /run/drill\n"
+        f"for gone in /home /var /srv /mnt /opt /sys /media /boot {host_tmp} {tmp_path / 'p'}; do test ! -e \"$gone\"; done\n"
+        "```\n"
+    )})
+    result = drillbook(cwd=project, env={**os.environ, "TMPDIR": str(host_tmp)})
+    assert result.returncode == 0, result.stdout
+    texts = printed(project, "view.md")
+    listed = texts[0]
+    top, run = listed.split("\n/run:\n")
+    assert top.split() == expected_top_level()
+    assert run.split() == ["drill", "/run/drill:", "snapshot", "status", "supervisor.py", "tools"]
+
+
+def test_the_folders_above_the_python_show_nothing_but_the_way_down_to_it(tmp_path: Path) -> None:
+    project = write_fixture_project(tmp_path, {"above.md": "# Above\n\n```bash drill\n" + "\n".join(
+        f"ls -A {Path(*Path(folder).parts[:-1])}" for folder in python_folders()) + "\n```\n"})
+    result = drillbook(cwd=project)
+    assert result.returncode == 0, result.stdout
+    texts = printed(project, "above.md")
+    shown = texts[0].split("\n")[:-1]
+    wanted = []
+    for folder in python_folders():
+        siblings = sorted(Path(other).name for other in python_folders()
+                          if Path(other).parent == Path(folder).parent)
+        wanted += siblings
+    assert shown == wanted
+
+
+def test_root_holds_only_the_way_to_the_python_that_runs_the_drill(tmp_path: Path) -> None:
+    under_root = sorted({Path(folder).parts[2] for folder in python_folders() if Path(folder).parts[1] == "root"})
+    project = write_fixture_project(tmp_path, {"root.md": "# Root\n\n```bash drill\nls -A /root 2>&1 || true\n```\n"})
+    result = drillbook(cwd=project)
+    assert result.returncode == 0, result.stdout
+    texts = printed(project, "root.md")
+    shown = texts[0].split()
+    assert shown == (under_root or ["ls:", "cannot", "access", "'/root':", "No", "such", "file", "or", "directory"])
+
+
+def test_every_secret_of_etc_is_hidden_whatever_its_mode_and_whatever_not_everyone_may_read(tmp_path: Path) -> None:
+    etc = tmp_path / "etc"
+    for name in ("shadow", "ssh/ssh_host_rsa_key", "ssh/sshd_config", "hosts", "private.key", "sudoers.d/admins",
+                 "app/token"):
+        (etc / name).parent.mkdir(parents=True, exist_ok=True)
+        (etc / name).write_text("x\n")
+        (etc / name).chmod(0o644)
+    (etc / "private.key").chmod(0o600)
+    (etc / "app").chmod(0o700)
+    os.mkfifo(etc / "pipe")
+    hidden = {Path(mount.target).relative_to(etc).as_posix(): (mount.source, mount.why)
+              for mount in etc_hidden("/empty", str(etc))}
+    assert hidden == {
+        "app": ("/empty", "a folder not every user may read"),
+        "pipe": ("/dev/null", "not a plain file"),
+        "private.key": ("/dev/null", "a file not every user may read"),
+        "shadow": ("/dev/null", "a file not every user may read"),
+        "ssh/ssh_host_rsa_key": ("/dev/null", "a file not every user may read"),
+        "sudoers.d": ("/empty", "a folder not every user may read"),
+    }
+
+
+def test_host_secrets_in_etc_are_hidden(tmp_path: Path) -> None:
+    hidden = [mount.target for mount in jail_mounts(JailOptions(), tools_folder()) if mount.kind == "hidden"]
+    assert "/etc/shadow" in hidden or not Path("/etc/shadow").exists()
+    checks = "\n".join(f"if [ -d '{path}' ]; then test -z \"$(ls -A '{path}')\"; else ! test -s '{path}' || ! cat '{path}'"
+                       " >/dev/null 2>&1; fi" for path in hidden)
+    project = write_fixture_project(tmp_path, {"etc.md": (
+        f"# Etc\n\n```bash drill\n{checks}\ngrep -q '^root:' /etc/passwd\ncat /etc/shadow\n```\n"
+    )})
+    result = drillbook("--no-record", cwd=project)
+    report = failure_report(result, "etc.md")
+    assert report[1] == f"  runbooks/etc.md:{4 + len(hidden) + 1}: Etc: the command exited with status 1"
+    assert report[-2] in ("    cat: /etc/shadow: Permission denied", "    cat: /etc/shadow: No such file or directory")
+
+
+def test_no_host_unix_socket_can_be_reached(tmp_path: Path) -> None:
+    path = tmp_path / "host.sock"
+    named = socket.socket(socket.AF_UNIX)
+    named.bind(str(path))
+    named.listen(1)
+    abstract = socket.socket(socket.AF_UNIX)
+    abstract_name = f"\0drillbook-test-{os.getpid()}"
+    abstract.bind(abstract_name)
+    abstract.listen(1)
+    probe = ("import socket, sys\n"
+             "for address in sys.argv[1:]:\n"
+             "    s = socket.socket(socket.AF_UNIX)\n"
+             "    try:\n"
+             "        s.connect(address.replace('@', chr(0)))\n"
+             "        print('reached', address)\n"
+             "    except OSError as error:\n"
+             "        print(type(error).__name__)\n")
+    project = write_fixture_project(tmp_path / "p", {"sock.md": (
+        "# Sockets\n\n```bash drill\n"
+        f"python3 -c {shlex.quote(probe)} {path} @{abstract_name[1:]} /run/systemd/journal/socket /var/run/docker.sock\n"
+        "find / -path /proc -prune -o -type s -print 2>/dev/null || true\n```\n"
+    )})
+    try:
+        result = drillbook(cwd=project)
+    finally:
+        named.close()
+        abstract.close()
+    assert result.returncode == 0, result.stdout
+    texts = printed(project, "sock.md")
+    assert texts[0] == (
+        "FileNotFoundError\nConnectionRefusedError\nFileNotFoundError\nFileNotFoundError\n")
+
+
+def test_the_kernels_key_and_connection_file_are_out_of_a_steps_reach(tmp_path: Path) -> None:
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    project = write_fixture_project(tmp_path / "p", {"key.md": (
+        "# Key\n\n```bash drill\nsleep 2\n"
+        "{ cat /proc/[0-9]*/cmdline /proc/[0-9]*/environ 2>/dev/null | tr '\\0' '\\n'; } || true\n"
+        "for folder in / /tmp /dev/shm /run /run/drill \"$DRILL_SANDBOX\" \"$HOME\"; do ls -la \"$folder\"; done\n"
+        "grep -rl signature_scheme /tmp /dev/shm /run \"$DRILL_SANDBOX\" 2>/dev/null || true\n```\n"
+    )})
+    process = subprocess.Popen([sys.executable, "-m", "drillbook.cli", "drill"], cwd=project,
+                               env={**os.environ, "TMPDIR": str(temporary)}, stdout=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    keys: list[str] = []
+    while not keys and time.monotonic() < deadline:
+        for connection in temporary.glob("drill-*/kernel/kernel.json"):
+            try:
+                keys.append(json.loads(connection.read_text())["key"])
+            except (OSError, ValueError, KeyError):
+                pass
+        time.sleep(0.05)
+    assert process.wait(timeout=120) == 0
+    assert keys and len(keys[0]) >= 32
+    text = (project / "data" / "transcripts" / "runbooks__key.ipynb").read_text()
+    assert "supervisor.py" in text  # the step did see its jail's processes
+    assert keys[0] not in text and "kernel.json" not in text
+
+
+def test_planted_programs_at_the_jails_sandbox_path_never_run_on_the_host(tmp_path: Path) -> None:
+    jail_path = tmp_path / "jail" / "drill-sandbox"
+    planted = jail_path / "bin"
+    planted.mkdir(parents=True)
+    ran = tmp_path / "ran"
+    ran.mkdir()
+    for name in ("bwrap", "git", "python3", "python", "bash", "sh", "cp"):
+        (planted / name).write_text(f"#!/bin/sh\ntouch {ran}/{name}\nexit 0\n")
+        (planted / name).chmod(0o755)
+    project = write_fixture_project(tmp_path / "p", {"plant.md": (
+        f"# Plant\n\n```bash drill\ntest \"$DRILL_SANDBOX\" = {jail_path}\ngit init -q repo\npython3 -c 'print(1)'\n```\n"
+    )})
+    result = drillbook(cwd=project, env={**os.environ, "DRILLBOOK_JAIL_SANDBOX": str(jail_path)})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert list(ran.iterdir()) == []
+
+
+def test_a_jail_sandbox_path_outside_tmp_is_refused(tmp_path: Path) -> None:
+    project = write_fixture_project(tmp_path, {"x.md": "# X\n\n```bash drill\ntrue\n```\n"})
+    result = drillbook(cwd=project, env={**os.environ, "DRILLBOOK_JAIL_SANDBOX": "/usr/drill-sandbox"})
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == ("DRILLBOOK_JAIL_SANDBOX: expected a normalised path under /tmp, like /tmp/drill-sandbox, "
+                             "got '/usr/drill-sandbox'\n")
+
+
+def test_jail_read_only_shows_more_host_folders_read_only(tmp_path: Path) -> None:
+    tool = tmp_path / "opt-tool"
+    tool.mkdir()
+    (tool / "hello").write_text("#!/bin/sh\necho hello from the tool\n")
+    (tool / "hello").chmod(0o755)
+    project = write_fixture_project(tmp_path / "p", {"tool.md": (
+        f"# Tool\n\n## Use it\n\n```bash drill\n{tool}/hello\ntouch {tool}/planted\n```\n"
+    )}, options=f"jail_read_only: [{tool}]")
+    result = drillbook("--no-record", cwd=project)
+    assert failure_report(result, "tool.md")[-3:] == [
+        "    hello from the tool",
+        f"    touch: cannot touch '{tool}/planted': Read-only file system",
+        "    drill: the command exited with status 1",
+    ]
+    shown = drillbook("--show-jail", cwd=project)
+    assert [str(tool), "read-only:", "jail_read_only"] in [line.split() for line in shown.stdout.splitlines()]
+
+
+def test_a_jail_read_only_path_that_does_not_exist_is_refused_before_any_drill(tmp_path: Path) -> None:
+    project = write_fixture_project(tmp_path, {"x.md": "# X\n\n```bash drill\ntrue\n```\n"},
+                                    options="jail_read_only: [/opt/no-such-tool]")
+    result = drillbook(cwd=project)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (f"{project / 'mkdocs.yml'}: plugins.drillbook.jail_read_only: /opt/no-such-tool does not "
+                             "exist on this machine\n")
+
+
+def test_show_jail_prints_the_mounts_and_the_limits(tmp_path: Path) -> None:
+    project = write_fixture_project(tmp_path, {"x.md": "# X\n\n```bash drill\ntrue\n```\n"})
+    result = drillbook("--show-jail", cwd=project)
+    assert (result.returncode, result.stderr) == (0, "")
+    lines = [" ".join(line.split()) for line in result.stdout.splitlines()]
+    assert lines[:2] == ["/ read-only, empty but for what follows", "/usr read-only: system programs and libraries"]
+    assert "/etc read-only: system settings" in lines
+    if Path("/etc/shadow").exists():
+        assert "/etc/shadow hidden: a file not every user may read" in lines
+    assert "/tmp/drill-sandbox tmpfs of 1 GiB: the sandbox, $DRILL_SANDBOX" in lines
+    assert "/run/drill/status read-only from <the drill's status folder>: how each step ended (cannot be listed)" in lines
+    assert lines[-1] == ("limits: memory 2 GiB (jail_memory), 512 processes (jail_processes), "
+                         "sandbox 1 GiB (jail_sandbox_size)")
+    assert not (project / "data").exists()
+
+
+# -- nothing outlives a drill -------------------------------------------------------------------
+
+
 def alive(marker: str) -> list[str]:
     """Command lines of live processes that contain ``marker``."""
     found = []
@@ -271,11 +421,19 @@ def alive(marker: str) -> list[str]:
         if entry.name.isdigit():
             try:
                 command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            except OSError:
+                state = (entry / "stat").read_text().rpartition(")")[2].split()[0]
+            except (OSError, IndexError):
                 continue
-            if marker in command:
+            if marker in command and state != "Z":
                 found.append(command)
     return found
+
+
+def wait_for(condition, seconds: float = 120) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert condition()
 
 
 def test_no_process_a_drill_started_outlives_it(tmp_path: Path) -> None:
@@ -296,25 +454,33 @@ def test_the_scenario_runs_in_the_jail_too(tmp_path: Path, outside: Path) -> Non
     assert failure_report(result, "x.md")[1:] == [
         "  runbooks/x.md: scenario 'default': exited with status 1",
         "  last output:",
-        f"    touch: cannot touch '{outside}/planted': Read-only file system",
+        f"    touch: cannot touch '{outside}/planted': No such file or directory",
+    ]
+
+
+def test_a_scenario_killed_by_a_signal_names_it(tmp_path: Path) -> None:
+    project = write_fixture_project(tmp_path, {"x.md": "# X\n\n```bash drill\ntrue\n```\n"})
+    (project / "runbooks" / "scenarios" / "default" / "setup.sh").write_text("echo building\nkill -9 $$\n")
+    result = drillbook("--no-record", cwd=project)
+    assert failure_report(result, "x.md")[1:] == [
+        "  runbooks/x.md: scenario 'default': was killed by signal SIGKILL",
+        "  last output:",
+        "    building",
     ]
 
 
 def test_processes_the_scenario_leaves_running_end_before_the_first_step(tmp_path: Path) -> None:
     project = write_fixture_project(tmp_path / "p", {"x.md": (
-        "# X\n\n```bash drill\ntouch \"$DRILL_SANDBOX/started\"\nsleep 5\n```\n"
+        "# X\n\n```bash drill\nsleep 4413\n```\n"
     )})
     (project / "runbooks" / "scenarios" / "default" / "setup.sh").write_text(
         "setsid sleep 4411 >/dev/null 2>&1 &\nnohup sleep 4412 >/dev/null 2>&1 &\n")
-    temporary = tmp_path / "tmp"
-    temporary.mkdir()
     process = subprocess.Popen([sys.executable, "-m", "drillbook.cli", "drill", "--no-record"], cwd=project,
-                               env={**os.environ, "TMPDIR": str(temporary)}, stdout=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 120
-    while not list(temporary.glob("drill-*/started")) and time.monotonic() < deadline:
-        time.sleep(0.1)
+                               stdout=subprocess.PIPE, text=True)
+    wait_for(lambda: alive("sleep 4413"))
     running = alive("sleep 4411") + alive("sleep 4412")
-    assert process.wait(timeout=120) == 0
+    process.kill()
+    process.wait()
     assert running == []
 
 
@@ -328,15 +494,15 @@ def test_the_jail_has_a_private_tmp_and_no_capabilities(tmp_path: Path) -> None:
     finally:
         host_file.unlink()
     assert result.returncode == 0, result.stdout
-    notebook = nbformat.read(project / "data" / "transcripts" / "runbooks__caps.ipynb", as_version=4)
-    assert notebook.cells[0].outputs[0].text == "CapEff:\t0000000000000000\n"
+    texts = printed(project, "caps.md")
+    assert texts[0] == "CapEff:\t0000000000000000\n"
 
 
 def test_without_bubblewrap_the_drill_refuses_with_exit_2(tmp_path: Path) -> None:
     project = write_fixture_project(tmp_path, {"x.md": "# X\n\n```bash drill\ntrue\n```\n"})
     no_bwrap = tmp_path / "bin"
     no_bwrap.mkdir()
-    for tool in ("bash", "git", "sh"):
+    for tool in ("bash", "git", "sh", "cp"):
         (no_bwrap / tool).symlink_to(f"/usr/bin/{tool}")
     result = drillbook(cwd=project, env={**os.environ, "PATH": str(no_bwrap)})
     assert (result.returncode, result.stdout) == (2, "")
@@ -350,8 +516,12 @@ def test_without_bubblewrap_the_drill_refuses_with_exit_2(tmp_path: Path) -> Non
 
 def test_under_pytest_a_drill_without_bubblewrap_fails_with_the_same_message(tmp_path: Path) -> None:
     project = write_fixture_project(tmp_path, {"x.md": "# X\n\n```bash drill\ntrue\n```\n"})
+    no_bwrap = tmp_path / "bin"
+    no_bwrap.mkdir()
+    for tool in ("bash", "git", "sh", "cp"):
+        (no_bwrap / tool).symlink_to(f"/usr/bin/{tool}")
     result = subprocess.run([sys.executable, "-m", "pytest", "runbooks", "-p", "no:cacheprovider"], cwd=project,
-                            env={**os.environ, "PATH": "/nonexistent"}, capture_output=True, text=True, timeout=300)
+                            env={**os.environ, "PATH": str(no_bwrap)}, capture_output=True, text=True, timeout=300)
     assert result.returncode == 1, result.stdout
     assert ("runbooks/x.md: drill jail: drills run in a bubblewrap jail, but bwrap is not installed. Install the "
             "'bubblewrap' package (Debian: apt-get install bubblewrap), or drill without the jail with --no-jail "
@@ -363,13 +533,13 @@ def test_no_jail_warns_on_every_drill(tmp_path: Path) -> None:
                                                "b.md": "# B\n\n```bash drill\ntrue\n```\n"})
     result = drillbook("--no-jail", "--no-record", cwd=project)
     assert result.returncode == 0, result.stdout
-    assert result.stderr.splitlines() == [
+    assert [line for line in result.stderr.splitlines() if not line.startswith("note: ")] == [
         f"warning: runbooks/{name}.md: drilled without the jail (--no-jail): its steps can change and reach anything you can"
         for name in ("a", "b")
     ]
 
 
-# -- nothing wrongly recorded ---------------------------------------------------------
+# -- nothing wrongly recorded, nothing left, whatever stops the drill -----------------------------
 
 
 def test_an_unwritable_drill_log_is_found_before_any_drill_runs(tmp_path: Path) -> None:
@@ -380,15 +550,20 @@ def test_an_unwritable_drill_log_is_found_before_any_drill_runs(tmp_path: Path) 
     assert not any(path.name.startswith("drill-") for path in tmp_path.iterdir())
 
 
-@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def drill_processes(folder: Path) -> list[str]:
+    """Live processes whose command line names ``folder``: drillbook's kernels and jails, whose files are there."""
+    return alive(str(folder))
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143), (signal.SIGHUP, 129)])
 @pytest.mark.parametrize("during", ["step", "setup"])
 def test_an_interrupted_drill_records_nothing_and_leaves_nothing(tmp_path: Path, signum: int, code: int,
                                                                  during: str) -> None:
-    marker = f"sleep 44{signum}{len(during)}"
-    step = f'touch "$DRILL_SANDBOX/started"\nsetsid {marker} &\n{marker}\n' if during == "step" else "true\n"
+    marker = f"sleep 4{signum:02d}{len(during)}7"  # one of its own: tests run in parallel
+    step = f"setsid {marker} &\n{marker}\n" if during == "step" else "true\n"
     project = write_fixture_project(tmp_path / "p", {"slow.md": f"# Slow\n\n```bash drill\n{step}```\n"})
     if during == "setup":
-        (project / "runbooks" / "scenarios" / "default" / "setup.sh").write_text(f"touch started\n{marker}\n")
+        (project / "runbooks" / "scenarios" / "default" / "setup.sh").write_text(f"{marker}\n")
     transcript = project / "data" / "transcripts" / "runbooks__slow.ipynb"
     transcript.parent.mkdir(parents=True)
     transcript.write_text("the previous transcript\n")
@@ -396,10 +571,7 @@ def test_an_interrupted_drill_records_nothing_and_leaves_nothing(tmp_path: Path,
     temporary.mkdir()
     process = subprocess.Popen([sys.executable, "-m", "drillbook.cli", "drill"], cwd=project, text=True,
                                env={**os.environ, "TMPDIR": str(temporary)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 120
-    while not (list(temporary.glob("drill-*/started")) and alive(marker)) and time.monotonic() < deadline:
-        time.sleep(0.1)  # `started` is touched just before the marker process starts
-    assert alive(marker)
+    wait_for(lambda: len(alive(marker)) == (2 if during == "step" else 1))
     process.send_signal(signum)
     out, err = process.communicate(timeout=120)
     assert process.returncode == code
@@ -409,7 +581,96 @@ def test_an_interrupted_drill_records_nothing_and_leaves_nothing(tmp_path: Path,
     assert transcript.read_text() == "the previous transcript\n"
     assert list(temporary.iterdir()) == []
     time.sleep(0.3)
-    assert alive(marker) == []
+    assert alive(marker) == [] and drill_processes(temporary) == []
+
+
+@pytest.mark.parametrize("during", ["step", "setup"])
+def test_sigkill_of_drillbook_ends_every_process_of_its_drills_within_2_s(tmp_path: Path, during: str) -> None:
+    marker = f"sleep 45{len(during)}1"
+    step = f"setsid {marker} &\nnohup {marker} >/dev/null 2>&1 &\n{marker}\n" if during == "step" else "true\n"
+    project = write_fixture_project(tmp_path / "p", {"slow.md": f"# Slow\n\n```bash drill\n{step}```\n"})
+    if during == "setup":
+        (project / "runbooks" / "scenarios" / "default" / "setup.sh").write_text(f"setsid {marker} &\n{marker}\n")
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    process = subprocess.Popen([sys.executable, "-m", "drillbook.cli", "drill"], cwd=project,
+                               env={**os.environ, "TMPDIR": str(temporary)}, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    wait_for(lambda: len(alive(marker)) >= 2)
+    assert drill_processes(temporary)  # its jail, and in a step its kernel too
+    process.kill()
+    process.wait()
+    killed = time.monotonic()
+    while (alive(marker) or drill_processes(temporary)) and time.monotonic() < killed + 2:
+        time.sleep(0.02)
+    assert alive(marker) == [] and drill_processes(temporary) == []
+    assert not (project / "data" / "drills.jsonl").exists()
+    # The next drill run removes what the killed one left, and says so.
+    again = drillbook("--no-record", cwd=project, env={**os.environ, "TMPDIR": str(temporary)})
+    assert again.stderr.splitlines()[0] in (
+        "removed 1 sandbox folder left by drill runs that were killed",
+        "removed 2 sandbox folders left by drill runs that were killed",
+    )
+    assert list(temporary.iterdir()) == []
+
+
+def test_two_runs_sharing_tmpdir_leave_each_others_folders_alone(tmp_path: Path) -> None:
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    slow = write_fixture_project(tmp_path / "slow", {"slow.md": "# Slow\n\n```bash drill\nsleep 3.4601\n```\n"})
+    quick = write_fixture_project(tmp_path / "quick", {"quick.md": "# Quick\n\n```bash drill\ntrue\n```\n"})
+    env = {**os.environ, "TMPDIR": str(temporary)}
+    first = subprocess.Popen([sys.executable, "-m", "drillbook.cli", "drill", "--no-record"], cwd=slow, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_for(lambda: alive("sleep 3.4601"))
+    second = drillbook("--no-record", cwd=quick, env=env)
+    assert (second.returncode, second.stderr) == (0, "")
+    out, err = first.communicate(timeout=120)
+    assert (first.returncode, err) == (0, ""), out
+    assert list(temporary.iterdir()) == []
+
+
+def test_many_interrupts_at_random_moments_leave_nothing(tmp_path: Path) -> None:
+    project = write_fixture_project(tmp_path / "p", {
+        "a.md": "# A\n\n```bash drill\nsleep 0.3\n```\n\n```bash drill\nsleep 0.3\n```\n",
+        "b.md": "# B\n\n```bash drill\nsleep 0.4\n```\n",
+    })
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    randomness = random.Random(18)
+    for _ in range(10):
+        process = subprocess.Popen([sys.executable, "-m", "drillbook.cli", "drill", "--no-record", "-j", "2"],
+                                   cwd=project, env={**os.environ, "TMPDIR": str(temporary)},
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(randomness.uniform(0.3, 2.5))
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=120) in (0, 130, -signal.SIGINT)  # the last: before Python could handle it
+        assert list(temporary.iterdir()) == [] and drill_processes(temporary) == []
+
+
+def test_a_stopped_kernel_fails_its_step_at_the_timeout_and_leaves_nothing(tmp_path: Path) -> None:
+    project = write_fixture_project(tmp_path / "p", {"stop.md": (
+        "# Stop\n\n## Wait\n\n```bash drill timeout=3s\nsleep 4701\n```\n"
+    )})
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    process = subprocess.Popen([sys.executable, "-m", "drillbook.cli", "drill", "--no-record"], cwd=project,
+                               env={**os.environ, "TMPDIR": str(temporary)}, stdout=subprocess.PIPE, text=True)
+    wait_for(lambda: alive("sleep 4701"))
+    (kernel,) = [int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit()
+                 and b"drillbook.drill.kernel" in _cmdline(entry) and str(temporary).encode() in _cmdline(entry)]
+    os.kill(kernel, signal.SIGSTOP)
+    out, _ = process.communicate(timeout=120)
+    assert process.returncode == 1
+    assert "  runbooks/stop.md:5: Wait: ran past its timeout of 3 s" in out.splitlines()
+    assert list(temporary.iterdir()) == [] and drill_processes(temporary) == []
+
+
+def _cmdline(entry: Path) -> bytes:
+    try:
+        return (entry / "cmdline").read_bytes()
+    except OSError:
+        return b""
 
 
 # -- output ----------------------------------------------------------------------------
@@ -422,12 +683,12 @@ def test_huge_output_is_fast_and_the_transcript_keeps_its_head_and_tail(tmp_path
     )})
     result = drillbook(cwd=project)
     assert result.returncode == 0, result.stdout
-    notebook = nbformat.read(project / "data" / "transcripts" / "runbooks__loud.ipynb", as_version=4)
-    loud, long_line = (cell.outputs[0].text for cell in notebook.cells)
+    texts = printed(project, "loud.md")
+    loud, long_line = texts
     head, marker, tail = loud.partition("\n[drill: 49,868,938 bytes of output left out]\n")
     assert marker and head == ("0123456789abcdef\n" * 4096)[:65536]
-    printed = ("0123456789abcdef\n" * (50_000_000 // 17 + 1))[:50_000_000] + "last line\n"
-    assert tail == printed[-65536:]
+    expected = ("0123456789abcdef\n" * (50_000_000 // 17 + 1))[:50_000_000] + "last line\n"
+    assert tail == expected[-65536:]
     assert long_line.startswith("x" * 65536 + "\n[drill: 868,929 bytes of output left out]\n")
     durations = [step["duration_s"] for step in json.loads(
         (project / "data" / "drills.jsonl").read_text().splitlines()[-1])["steps"]]

@@ -168,18 +168,27 @@ false
 }
 
 
-def write_fixture_project(directory: Path, runbooks: dict[str, str]) -> Path:
+def write_fixture_project(directory: Path, runbooks: dict[str, str], options: str = "") -> Path:
+    """A project with the tiny default scenario and ``runbooks``; ``options`` are more drillbook plugin options (YAML lines)."""
     (directory / "runbooks" / "scenarios" / "default").mkdir(parents=True)
     (directory / "runbooks" / "scenarios" / "default" / "setup.sh").write_text(TINY_SCENARIO)
     (directory / "mkdocs.yml").write_text(
         "site_name: fixture\nplugins:\n  - search\n  - drillbook:\n      drill_log: data/drills.jsonl\n"
-        "      transcripts_dir: data/transcripts\nmarkdown_extensions:\n  - pymdownx.superfences:\n"
+        "      transcripts_dir: data/transcripts\n" + "".join(f"      {line}\n" for line in options.splitlines())
+        + "markdown_extensions:\n  - pymdownx.superfences:\n"
         "      custom_fences:\n        - name: mermaid\n          class: mermaid\n"
         "          format: !!python/name:pymdownx.superfences.fence_code_format\n"
     )
     for name, text in runbooks.items():
         (directory / "runbooks" / name).write_text(text)
     return directory
+
+
+def printed(project: Path, runbook: str) -> list[str]:
+    """What each step of ``runbook`` printed, from its transcript ("" for a step that printed nothing)."""
+    notebook = nbformat.read(project / "data" / "transcripts" / f"runbooks__{runbook.removesuffix('.md')}.ipynb",
+                             as_version=4)
+    return [cell.outputs[0].text if cell.outputs else "" for cell in notebook.cells]
 
 
 def drillbook(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -10,7 +10,7 @@ import nbformat
 import pytest
 
 from drillbook.drill.log import transcript_name
-from drillbook.drill.sandbox import Sandbox
+from drillbook.drill.files import remove_tree
 from test_drill_run import drillbook, failure_report, write_fixture_project
 
 # A production with absolute paths in it: a clone whose origin is "$DRILL_SANDBOX/origin.git"
@@ -216,15 +216,15 @@ def test_a_drill_stopped_seconds_into_its_steps_prints_only_the_stop_line(tmp_pa
     import sys
     import time
 
-    slow = "# Slow\n\n```bash drill\ntouch \"$DRILL_SANDBOX/started-$RANDOM\"\nsleep 60\n```\n"
+    from test_drill_jail import alive, wait_for
+
+    slow = "# Slow\n\n```bash drill\nsleep 4801\n```\n"
     project = scenario_project(tmp_path / "p", {"a.md": slow, "b.md": slow})
     temporary = tmp_path / "tmp"
     temporary.mkdir()
     process = subprocess.Popen([sys.executable, "-m", "drillbook.cli", "drill", "-j", "2"], cwd=project, text=True,
                                env={**os.environ, "TMPDIR": str(temporary)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 120
-    while len(list(temporary.glob("drill-*/started-*"))) < 2 and time.monotonic() < deadline:
-        time.sleep(0.1)
+    wait_for(lambda: len(alive("sleep 4801")) == 2)
     time.sleep(2.5)  # long enough for nbclient to have checked the kernel is alive
     process.send_signal(signal.SIGTERM)
     out, err = process.communicate(timeout=120)
@@ -238,28 +238,30 @@ def _kept_sandbox(result: subprocess.CompletedProcess[str]) -> Path:
 
 
 @pytest.mark.skipif(not os.access("/dev/shm", os.W_OK | os.X_OK), reason="this machine has no writable /dev/shm")
-def test_sandboxes_live_in_memory_when_tmpdir_is_not_set(tmp_path: Path) -> None:
+def test_kept_sandboxes_live_in_memory_when_tmpdir_is_not_set(tmp_path: Path) -> None:
     project = write_fixture_project(tmp_path, {"where.md": "# Where\n\n```bash drill\ntouch work-was-here\n```\n"})
     env = {name: value for name, value in os.environ.items() if name != "TMPDIR"}
     result = drillbook("--no-record", "--keep-sandbox", cwd=project, env=env)
     kept = _kept_sandbox(result)
     try:
         assert result.returncode == 0, result.stdout + result.stderr
-        assert kept.parent == Path("/dev/shm") and kept.name.startswith("drill-")
+        assert kept.parent.parent == Path("/dev/shm") and kept.parent.name.startswith("drill-")
         assert (kept / "work" / "work-was-here").is_file()
     finally:
-        Sandbox(kept).remove()
+        assert remove_tree(kept.parent) == []
 
 
-def test_sandboxes_live_in_tmpdir_when_it_is_set(tmp_path: Path) -> None:
+def test_kept_sandboxes_live_in_tmpdir_when_it_is_set(tmp_path: Path) -> None:
     temporary = tmp_path / "tmp"
     temporary.mkdir()
     project = write_fixture_project(tmp_path / "p", {"where.md": "# Where\n\n```bash drill\ntouch work-was-here\n```\n"})
     result = drillbook("--no-record", "--keep-sandbox", cwd=project, env={**os.environ, "TMPDIR": str(temporary)})
     assert result.returncode == 0, result.stdout + result.stderr
     kept = _kept_sandbox(result)
-    assert kept.parent == temporary.resolve()
+    assert kept.parent.parent == temporary.resolve()
     assert (kept / "work" / "work-was-here").is_file()
+    assert [path.name for path in temporary.iterdir()] == [kept.parent.name]  # nothing else is left
+    assert sorted(path.name for path in kept.parent.iterdir()) == ["sandbox"]
 
 
 def test_a_small_memory_folder_is_not_used_for_sandboxes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -278,13 +280,28 @@ def test_a_snapshot_deleted_during_the_run_fails_the_drill_with_one_line(tmp_pat
     import asyncio
     from concurrent.futures import ThreadPoolExecutor
 
-    from drillbook.drill.sandbox import ScenarioFailed, copy_into
+    from drillbook.drill.executor import run_drill
+    from drillbook.drill.parsing import parse_runbook
+    from drillbook.drill.sandbox import ScenarioSnapshots
+    from drillbook.drill.scenario import find_scenario
 
-    gone = tmp_path / "drill-snapshot"
+    project = scenario_project(tmp_path, {"r.md": BUILD_ID})
+    scenario = find_scenario(project / "runbooks" / "scenarios", "default")
+    runbook = parse_runbook(BUILD_ID, "runbooks/r.md")
+
+    async def drill_from_a_deleted_snapshot() -> tuple[Path, str]:
+        snapshots = ScenarioSnapshots()
+        try:
+            snapshot = await snapshots.snapshot(scenario)
+            assert remove_tree(snapshot) == []
+            result = await run_drill(runbook, scenario, snapshots=snapshots)
+        finally:
+            await snapshots.close()
+        assert result.failure is not None
+        return snapshot, str(result.failure)
+
     # A thread of its own: the browser tests' Playwright keeps an event loop running in this one.
-    with ThreadPoolExecutor(1) as thread, pytest.raises(ScenarioFailed) as caught:
-        thread.submit(lambda: asyncio.run(copy_into(gone, tmp_path, "default"))).result()
-    assert str(caught.value) == (
-        f"scenario 'default': setup.sh built a snapshot that could not be read while the drills ran "
-        f"(No such file or directory): {gone}"
-    )
+    with ThreadPoolExecutor(1) as thread:
+        snapshot, failure = thread.submit(lambda: asyncio.run(drill_from_a_deleted_snapshot())).result()
+    assert failure == (f"runbooks/r.md: drill jail: the drill's jail ended: bwrap: Can't find source path "
+                       f"{snapshot}: No such file or directory")

@@ -52,3 +52,30 @@ def quote(value: object, limit: int = QUOTE_LIMIT) -> str:
     except (RecursionError, ValueError):  # e.g. an int too long to print
         return f"<{type(value).__name__}>"
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class JailUnavailable(DrillbookError):
+    """bubblewrap cannot run here and the drill was not told to go without it."""
+
+    PACKAGE = "bubblewrap"
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(
+            f"drills run in a bubblewrap jail, but {problem}. Install the '{self.PACKAGE}' package "
+            f"(Debian: apt-get install {self.PACKAGE}), or drill without the jail with --no-jail "
+            "(its steps can then change anything you can)"
+        )
+
+
+class ScenarioFailed(Exception):
+    """The scenario's setup.sh failed, ran too long, or left a sandbox that cannot be copied."""
+
+    def __init__(self, scenario: str, reason: str, output: str) -> None:
+        super().__init__(f"scenario '{scenario}': setup.sh {reason}")
+        self.scenario = scenario
+        self.reason = reason
+        self.output = output
+
+
+class JailFailed(Exception):
+    """The jail ended, or would not start, while drillbook still needed it; the message says what it said."""

@@ -20,6 +20,7 @@ import pytest
 from drillbook.drill.parsing import has_tagged_fence
 from drillbook.drill.settings import in_scenario_folder
 from drillbook.drill.shard import Shard, shard_argument
+from drillbook.drill.terminal import printable
 from drillbook.errors import DrillbookError
 
 
@@ -53,6 +54,12 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
         return None
     if not has_tagged_fence(text):
         return None
+    try:
+        shown = file_path.relative_to(parent.config.rootpath).as_posix()
+    except ValueError:
+        shown = str(file_path)
+    if printable(shown) != shown:  # a name with control characters: pytest prints node ids as they are
+        return RunbookFile.from_parent(parent, path=file_path, nodeid=printable(shown))
     return RunbookFile.from_parent(parent, path=file_path)
 
 
@@ -73,7 +80,7 @@ class RunbookFile(pytest.File):
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, DrillbookError):
-            return str(excinfo.value)
+            return printable(str(excinfo.value))
         return super().repr_failure(excinfo)
 
 
@@ -112,21 +119,23 @@ class RunbookDrill(pytest.Item):
     def runtest(self) -> None:
         from drillbook.drill.executor import run_drill, write_transcript
         from drillbook.drill.log import append_record
+        from drillbook.drill.settings import check_jail_options
 
+        check_jail_options(self.settings)
         record = self.config.getoption("drill_record")
         commit = _git_head(self.settings.root) if record else None
-        result = run_to_end(run_drill(self.runbook, self.scenario, commit=commit))
-        if record:
-            try:
-                append_record(self.settings.drill_log, result.record)
-            except OSError as error:
-                raise DrillbookError(f"cannot record the drill of {self.runbook.path}: {error.strerror}",
-                                     self.settings.shown(self.settings.drill_log)) from None
+        result = run_to_end(run_drill(self.runbook, self.scenario, commit=commit, options=self.settings.jail))
+        if record:  # the transcript first: a log record never names a transcript that is not there
             try:
                 write_transcript(self.settings.transcripts_dir, result)
             except OSError as error:
                 raise DrillbookError(f"cannot write the transcript of {self.runbook.path}: {error.strerror}",
                                      self.settings.shown(self.settings.transcripts_dir)) from None
+            try:
+                append_record(self.settings.drill_log, result.record)
+            except OSError as error:
+                raise DrillbookError(f"cannot record the drill of {self.runbook.path}: {error.strerror}",
+                                     self.settings.shown(self.settings.drill_log)) from None
         if result.failure is not None:
             raise DrillFailed(result.failure)
 
@@ -134,8 +143,8 @@ class RunbookDrill(pytest.Item):
         if isinstance(excinfo.value, DrillFailed):
             return "\n".join(excinfo.value.args[0].report())
         if isinstance(excinfo.value, DrillbookError):
-            return str(excinfo.value)
+            return printable(str(excinfo.value))
         return super().repr_failure(excinfo)
 
     def reportinfo(self) -> tuple[Path, int, str]:
-        return self.path, self.runbook.steps[0].line - 1, f"drill of {self.runbook.path}"
+        return self.path, self.runbook.steps[0].line - 1, printable(f"drill of {self.runbook.path}")

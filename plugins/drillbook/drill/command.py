@@ -1,9 +1,11 @@
 """``drillbook drill [PATH...]``: drill runbooks, show progress and results, record them.
 
 Exit codes: 0 when every drill passed, 1 when any failed, 2 on invalid input, an
-unwritable drill log or a jail that cannot run (then nothing runs), 130 on Ctrl-C and
-143 on SIGTERM (the running drills are stopped, their sandboxes removed, and nothing
-about them is recorded).
+unwritable drill log or a jail that cannot run (then nothing runs), 130 on Ctrl-C,
+143 on SIGTERM and 129 on SIGHUP (the running drills are stopped, their sandboxes
+removed, and nothing about them is recorded).
+
+Everything it prints about a drill goes through :func:`~drillbook.drill.terminal.printable`.
 """
 
 from __future__ import annotations
@@ -18,20 +20,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from drillbook.drill.log import append_record
+from drillbook.drill.log import append_record, transcript_name
 from drillbook.drill.models import Runbook, Step
 from drillbook.drill.parsing import parse_runbook
-from drillbook.drill.sandbox import JailUnavailable, jail_problem
 from drillbook.drill.scenario import Scenario, find_scenario
-from drillbook.drill.settings import DrillSettings, load_settings
+from drillbook.drill.settings import DrillSettings, check_jail_options, load_settings
 from drillbook.drill.shard import shard_argument
-from drillbook.errors import DrillbookError
+from drillbook.drill.terminal import printable
+from drillbook.errors import DrillbookError, JailUnavailable
 from drillbook.yaml_source import read_text
 
 if TYPE_CHECKING:  # the executor imports nbclient and friends: only when a drill runs
     from drillbook.drill.executor import DrillResult, StepResult
 
 EXIT_PASSED, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,8 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
                         help="run steps without the bubblewrap jail (unsafe: they can change anything you can)")
     parser.add_argument("--shard", type=shard_argument, metavar="K/N",
                         help="drill only part K of N: the runbooks sorted by path, dealt out in turn (for CI matrices)")
+    parser.add_argument("--show-jail", action="store_true",
+                        help="print what the jail shows of this machine, and each drill's limits, then exit")
     parser.set_defaults(handler=main)
 
 
@@ -75,24 +80,40 @@ def _positive(text: str) -> int:
 
 
 def main(args: argparse.Namespace) -> int:
+    try:
+        return _main(args)
+    except KeyboardInterrupt:  # before the drills' own handling is in place, or after it: nothing was recorded
+        print("\nSIGINT: the running drills were stopped and not recorded", file=sys.stderr)
+        return 128 + signal.SIGINT
+
+
+def _main(args: argparse.Namespace) -> int:
     out = sys.stdout
     try:
         settings = load_settings(args.config_file)
+        if args.show_jail:
+            return show_jail(settings, out)
+        check_jail_options(settings)
         drills = collect(settings, args.paths)
         if not args.no_record:
             check_writable(settings.drill_log, settings.shown(settings.drill_log))
             check_writable(settings.transcripts_dir, settings.shown(settings.transcripts_dir), folder=True)
-        if not args.no_jail and (problem := jail_problem()) is not None:
+        if not args.no_jail and (problem := _jail_problem()) is not None:
             raise JailUnavailable(problem)
     except DrillbookError as error:
-        print(error if error.path else error.message, file=sys.stderr)
+        print(printable(str(error) if error.path else error.message), file=sys.stderr)
         return EXIT_INVALID
+    _remove_left_overs()
     if args.shard is not None:
         found = len(drills)
         drills = args.shard.select(drills, lambda item: item.runbook.path)
         print(f"shard {args.shard}: {len(drills)} of {found} runbooks", file=out)
         if not drills:
             return EXIT_PASSED
+    from drillbook.drill.limits import unenforced
+
+    if (note := unenforced()) is not None:
+        print(f"note: {note}", file=sys.stderr)
     began = time.monotonic()
     progress = TerminalProgress(out, live=out.isatty(), verbose=args.verbose)
     stopped_by: list[int] = []
@@ -104,6 +125,9 @@ def main(args: argparse.Namespace) -> int:
         ))
     except (KeyboardInterrupt, asyncio.CancelledError):
         stopped_by = stopped_by or [signal.SIGINT]
+    except DrillbookError as error:  # a transcript or record that could not be written
+        print(printable(str(error)), file=sys.stderr)
+        return EXIT_INVALID
     if stopped_by:
         name = signal.Signals(stopped_by[0]).name
         print(f"\n{name}: the running drills were stopped and not recorded", file=sys.stderr)
@@ -112,12 +136,46 @@ def main(args: argparse.Namespace) -> int:
     summary = f"{len(results) - failed} passed, {failed} failed in {time.monotonic() - began:.1f} s"
     if not args.no_record:
         summary += f"; recorded in {settings.shown(settings.drill_log)}"
-    print(summary, file=out)
+    print(printable(summary), file=out)
     return EXIT_FAILED if failed else EXIT_PASSED
 
 
+def _jail_problem() -> str | None:
+    from drillbook.drill.sandbox import jail_problem
+
+    return jail_problem()
+
+
+def _remove_left_overs() -> None:
+    """Remove what drill runs that were killed left behind, and say so in one line."""
+    from drillbook.drill.sandbox import remove_left_overs
+
+    removed = remove_left_overs()
+    if removed:
+        print(f"removed {removed} sandbox folder{'s' if removed != 1 else ''} left by drill runs that were killed",
+              file=sys.stderr)
+
+
+def show_jail(settings: DrillSettings, out: TextIO) -> int:
+    """``--show-jail``: the jail's mounts, one per line, and each drill's limits."""
+    from drillbook.drill.jail import jail_mounts, view_text
+    from drillbook.drill.limits import unenforced
+    from drillbook.drill.sandbox import tools_folder
+
+    check_jail_options(settings)
+    mounts = jail_mounts(settings.jail, tools_folder(), status=Path("<the drill's status folder>"),
+                         scenario=Path("<the scenario's folder, for setup.sh>"),
+                         snapshot=Path("<the snapshot setup.sh built, when the scenario has one>"))
+    for line in view_text(mounts):
+        print(printable(line), file=out)
+    print(f"limits: {settings.jail.limits.describe()}", file=out)
+    if (note := unenforced()) is not None:
+        print(f"note: {note}", file=out)
+    return EXIT_PASSED
+
+
 async def _until_signalled(work: Any, stopped_by: list[int]) -> Any:
-    """Await ``work``; SIGINT or SIGTERM cancels it (its drills clean up) and is noted in ``stopped_by``."""
+    """Await ``work``; SIGINT, SIGTERM or SIGHUP cancels it (its drills clean up) and is noted in ``stopped_by``."""
     loop = asyncio.get_running_loop()
     task = asyncio.ensure_future(work)
 
@@ -126,13 +184,33 @@ async def _until_signalled(work: Any, stopped_by: list[int]) -> Any:
             stopped_by.append(signum)
             task.cancel()
 
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    for signum in STOP_SIGNALS:
         loop.add_signal_handler(signum, stop, signum)
     try:
         return await task
     finally:
-        for signum in (signal.SIGINT, signal.SIGTERM):
+        for signum in STOP_SIGNALS:
             loop.remove_signal_handler(signum)
+
+
+def record_drill(settings: DrillSettings, result: "DrillResult") -> None:
+    """Write the transcript, then append the log record: a record never names a transcript that is not there.
+
+    DrillbookError (``PATH: cannot …``) when either cannot be written.
+    """
+    from drillbook.drill.executor import write_transcript
+
+    runbook = result.record.runbook
+    try:
+        write_transcript(settings.transcripts_dir, result)
+    except OSError as error:
+        raise DrillbookError(f"cannot write the transcript of {runbook}: {error.strerror or error}",
+                             settings.shown(settings.transcripts_dir)) from None
+    try:
+        append_record(settings.drill_log, result.record)
+    except OSError as error:
+        raise DrillbookError(f"cannot record the drill of {runbook}: {error.strerror or error}",
+                             settings.shown(settings.drill_log)) from None
 
 
 def check_writable(path: Path, shown: str, *, folder: bool = False) -> None:
@@ -187,9 +265,21 @@ def collect(settings: DrillSettings, paths: list[Path]) -> list[Drill]:
     return drills
 
 
+# The longest file name most file systems take (ext4, xfs, btrfs, tmpfs): a transcript's name must fit.
+NAME_MAX = 255
+
+
 def load_runbook(path: Path, settings: DrillSettings) -> Runbook:
-    text = read_text(path, settings.shown(path))  # a clear "not UTF-8 (byte 0xe9 at line 3)", BOM dropped
-    return parse_runbook(text, settings.shown(path))
+    """The parsed runbook; DrillbookError for bad input, and for a path whose transcript name no file system takes."""
+    shown = settings.shown(path)
+    text = read_text(path, shown)  # a clear "not UTF-8 (byte 0xe9 at line 3)", BOM dropped
+    runbook = parse_runbook(text, shown)
+    name = transcript_name(shown)
+    if len(name.encode("utf-8", errors="surrogateescape")) > NAME_MAX:
+        raise DrillbookError(f"its transcript's file name would be {len(name.encode('utf-8', 'surrogateescape')):,} "
+                             f"bytes long, more than the {NAME_MAX} a file name may have: give the runbook a shorter path",
+                             shown)
+    return runbook
 
 
 def scenario_of(runbook: Runbook, settings: DrillSettings) -> Scenario:
@@ -215,23 +305,22 @@ async def drill_all(
     jail: bool = True,
 ) -> "list[DrillResult]":
     """Drill each runbook, ``jobs`` at a time; record each result as soon as it is known."""
-    from drillbook.drill.executor import git_head, run_drill, write_transcript
+    from drillbook.drill.executor import git_head, run_drill
     from drillbook.drill.sandbox import ScenarioSnapshots
 
     commit = git_head(settings.root)
     slots = asyncio.Semaphore(jobs)
-    snapshots = ScenarioSnapshots()
+    snapshots = ScenarioSnapshots(settings.jail)
 
     async def drill(item: Drill) -> "DrillResult":
         async with slots:
             if not jail:
-                print(f"warning: {item.runbook.path}: drilled without the jail (--no-jail): its steps can change "
-                      "and reach anything you can", file=sys.stderr, flush=True)
+                print(printable(f"warning: {item.runbook.path}: drilled without the jail (--no-jail): its steps can "
+                                "change and reach anything you can"), file=sys.stderr, flush=True)
             result = await run_drill(item.runbook, item.scenario, commit=commit, progress=progress,
-                                     keep_sandbox=keep_sandbox, jail=jail, snapshots=snapshots)
+                                     keep_sandbox=keep_sandbox, jail=jail, snapshots=snapshots, options=settings.jail)
         if record:
-            append_record(settings.drill_log, result.record)
-            write_transcript(settings.transcripts_dir, result)
+            record_drill(settings, result)
         if progress is not None:
             progress.drill_finished(result)
         return result
@@ -279,18 +368,19 @@ class TerminalProgress:
             lines += failure.report(indent="  ")
         if result.sandbox is not None:
             lines.append(f"  sandbox kept in {result.sandbox}")
+        lines += [f"  {note}" for note in result.kept_notes]
         self._print("\n".join(lines))
 
     def _print(self, text: str) -> None:
         self._clear_status()
-        print(text, file=self.out, flush=True)
+        print(printable(text), file=self.out, flush=True)
         self._draw_status()
 
     def _draw_status(self) -> None:
         if not self.live or not self.running:
             return
         self._clear_status()
-        text = "  ▸ " + " · ".join(self.running.values())
+        text = printable("  ▸ " + " · ".join(self.running.values()))
         self.out.write(text[:_terminal_width() - 1])
         self.out.flush()
         self.status_shown = True

@@ -5,17 +5,22 @@ builds the sandbox while the kernel starts; then each cell runs with its own
 timeout. The first step that fails ends the drill: the kernel is stopped and the
 remaining steps are reported as skipped. The executed notebook is the transcript.
 
-A drill that is cancelled (Ctrl-C, SIGTERM) stops its kernel, its jail and the
-scenario, removes its sandbox, and returns nothing: there is nothing to record.
+The drill's jail (:class:`~drillbook.drill.sandbox.Jail`) belongs to this process, not
+to the kernel: the executor starts it, has it build the sandbox while the kernel
+starts, then has it start the shell on pipes the kernel was given. While steps run, it
+watches the drill's limits; a step that runs into one fails with a reason naming it.
+
+A drill that is cancelled (Ctrl-C, SIGTERM, SIGHUP) stops its kernel, its jail and the
+scenario, removes its folder, and returns nothing: there is nothing to record.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import logging
 import os
-import signal
 import subprocess
 import tempfile
 import time
@@ -32,18 +37,35 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 
-from drillbook.drill.kernel import KERNEL_NAME
+from drillbook.drill.inert import make_inert
+from drillbook.drill.jail import JailOptions, host_tools
+from drillbook.drill.kernel import KERNEL_NAME, SHELL_ENV
 from drillbook.drill.kernel_spec import DrillKernelSpecManager, kernel_spec
+from drillbook.drill.limits import format_size
 from drillbook.drill.log import DrillRecord, StepOutcome, StepRecord, transcript_name
 from drillbook.drill.models import Runbook, Step
-from drillbook.drill.sandbox import JailUnavailable, Sandbox, ScenarioFailed, ScenarioSnapshots, jail_problem
+from drillbook.drill.sandbox import (
+    SYSTEM_PATH,
+    Jail,
+    Sandbox,
+    ScenarioSnapshots,
+    ShellPipes,
+    collected,
+    exited,
+    jail_problem,
+)
 from drillbook.drill.scenario import Scenario
+from drillbook.drill.terminal import printable
+from drillbook.errors import JailFailed, JailUnavailable, ScenarioFailed
 
 OUTPUT_TAIL_LINES = 40
+REPORT_LINE_CHARACTERS = 400  # a longer line of output is cut in a failure report (the transcript keeps it)
 RECONNECT_IVL_MS = 10
 IDLE_WAIT_S = 0.02  # how long to wait for a kernel_info request's idle status before asking again
 IDLE_WAIT_MAX_S = 0.5  # that wait doubles each time the status is missed, up to this
 KILL_WAIT_S = 5.0  # how long a killed kernel may take to exit before jupyter_client's shutdown takes over
+NO_KEYBOARD = ("; it was waiting for input on standard input, and a drill has no keyboard: pipe the input in "
+               "(printf 'yes\\n' | command)")
 # nbclient logs a step's timeout or failure as an error; the drill reports it itself.
 QUIET_LOG = logging.getLogger("drillbook.drill.nbclient")
 QUIET_LOG.addHandler(logging.NullHandler())
@@ -71,7 +93,7 @@ class DrillFailure:
     output: str
 
     def output_tail(self, lines: int = OUTPUT_TAIL_LINES) -> str:
-        return "\n".join(self.output.rstrip("\n").splitlines()[-lines:])
+        return "\n".join(self.output.rstrip("\n").split("\n")[-lines:])
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line is not None else self.path
@@ -81,15 +103,21 @@ class DrillFailure:
         """The lines every adapter shows: where and why, the command, the tail of its output.
 
         ``indent`` goes before the three headings; the command and output lines are always
-        indented four spaces.
+        indented four spaces. Control characters are shown escaped (:func:`printable`).
         """
         lines = [f"{indent}{self}"]
         if self.command is not None:
-            lines += [f"{indent}command:"] + [f"    {line}" for line in self.command.rstrip("\n").splitlines()]
+            lines += [f"{indent}command:"] + [f"    {line}" for line in self.command.rstrip("\n").split("\n")]
         tail = self.output_tail()
         if tail:
-            lines += [f"{indent}last output:"] + [f"    {line}" for line in tail.splitlines()]
-        return lines
+            lines += [f"{indent}last output:"] + [f"    {_cut(line)}" for line in tail.split("\n")]
+        return [printable(line) for line in lines]
+
+
+def _cut(line: str) -> str:
+    if len(line) <= REPORT_LINE_CHARACTERS:
+        return line
+    return f"{line[:REPORT_LINE_CHARACTERS]}… ({len(line):,} characters)"
 
 
 @dataclass
@@ -102,6 +130,7 @@ class DrillResult:
     sandbox: Path | None = None  # kept for inspection, when asked to
     kernel_start_s: float | None = None  # time from launching the kernel to its first reply
     setup_s: float | None = None  # time the scenario's setup.sh took (the kernel starts meanwhile)
+    kept_notes: list[str] = field(default_factory=list)  # what was made inert in it, and what could not be kept
 
     @property
     def passed(self) -> bool:
@@ -147,9 +176,12 @@ def utc_now() -> str:
 
 
 def git_head(root: Path) -> str | None:
-    """The commit checked out in ``root``, or None outside a git repository."""
+    """The commit checked out in ``root``, or None outside a git repository (or without git)."""
+    git = host_tools().git
+    if git is None:
+        return None
     try:
-        result = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10)
+        result = subprocess.run([git, "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10)
     except (OSError, subprocess.SubprocessError):
         return None
     return result.stdout.strip() or None if result.returncode == 0 else None
@@ -187,6 +219,7 @@ async def run_drill(
     sandbox_parent: Path | None = None,
     jail: bool = True,
     snapshots: ScenarioSnapshots | None = None,
+    options: JailOptions = JailOptions(),
 ) -> DrillResult:
     """Drill ``runbook`` in a fresh sandbox built by ``scenario``; never raises for a failing step.
 
@@ -203,13 +236,14 @@ async def run_drill(
         run.failure = DrillFailure(runbook.path, None, "drill jail", None, JailUnavailable(problem).message, "")
         return _finish(run, started_at, clock, commit, None, None)
     sandbox = Sandbox.create(sandbox_parent, jailed=jail)
-    kernel_log = (sandbox.private / "kernel.log").open("wb")
+    pipes = ShellPipes()
+    kernel_log = (sandbox.kernel / "kernel.log").open("wb")
     manager = AsyncKernelManager(
         kernel_name=KERNEL_NAME,
         kernel_spec_manager=DrillKernelSpecManager(),
-        connection_file=str(sandbox.private / "kernel.json"),
+        connection_file=str(sandbox.kernel / "kernel.json"),
         transport="ipc",
-        ip=str(sandbox.private / "kernel"),
+        ip=str(sandbox.sockets / "kernel"),
     )
 
     def note_failed_line(cell: NotebookNode, cell_index: int, execute_reply: dict[str, Any]) -> None:
@@ -218,17 +252,59 @@ async def run_drill(
     client = NotebookClient(run.notebook, km=manager, kernel_name=KERNEL_NAME, record_timing=False, log=QUIET_LOG,
                             on_cell_error=note_failed_line)
     kernel_start_s: float | None = None
+    jails: list[Jail] = []
+    kept: Path | None = None
+    kept_notes: list[str] = []
     try:
-        kernel_start_s = await _prepare(run, client, sandbox, scenario, kernel_log, snapshots)
+        kernel_start_s = await _prepare(run, client, sandbox, scenario, kernel_log, snapshots, pipes, options, jails)
         if run.failure is None:
-            await _run_steps(run, client, progress)
+            await _run_steps(run, client, progress, jails[0])
+        if keep_sandbox:
+            kept, kept_notes = await _keep(sandbox, jails[0] if jails else None)
     finally:
-        await _stop_kernel(client, manager)
+        # First what no cancellation may cut short: every process ends, the folder goes.
+        pipes.close_all()
+        for each in jails:
+            each.kill()
+        _kill_now(getattr(manager.provisioner, "process", None) if manager.has_kernel else None)
         kernel_log.close()
-        if not keep_sandbox:
+        if kept is None:
             sandbox.remove()
+        else:
+            sandbox.release()
+        await asyncio.shield(_close(client, manager, jails))
     _raise_if_cancelled()  # nbclient may report a cancelled step as a dead kernel: it was neither
-    return _finish(run, started_at, clock, commit, sandbox.root if keep_sandbox else None, kernel_start_s)
+    result = _finish(run, started_at, clock, commit, kept, kernel_start_s)
+    result.kept_notes = kept_notes
+    return result
+
+
+async def _close(client: NotebookClient, manager: AsyncKernelManager, jails: list[Jail]) -> None:
+    await _stop_kernel(client, manager)
+    for each in jails:
+        await each.close()
+
+
+async def _keep(sandbox: Sandbox, jail: Jail | None) -> tuple[Path | None, list[str]]:
+    """Copy the sandbox out of the jail (without it, it is on the host already) and make it inert for host git."""
+    notes: list[str] = []
+    if sandbox.jailed:
+        if jail is None:
+            return None, []
+        try:
+            notes += [f"not kept: {problem}" for problem in await jail.export(sandbox.folder)]
+        except JailFailed as error:
+            return None, [f"the sandbox could not be kept: {error}"]
+    notes += make_inert(sandbox.folder, str(sandbox.seen))
+    return sandbox.folder, notes
+
+
+def _kill_now(process: Any) -> None:
+    if isinstance(process, subprocess.Popen) and process.returncode is None:
+        try:
+            process.kill()
+        except ProcessLookupError:
+            pass
 
 
 def _finish(run: _Run, started_at: str, clock: float, commit: str | None, kept: Path | None,
@@ -240,15 +316,52 @@ def _finish(run: _Run, started_at: str, clock: float, commit: str | None, kept: 
     return DrillResult(run.runbook, record, run.results, run.notebook, run.failure, kept, kernel_start_s, run.setup_s)
 
 
+def script_name(path: str) -> str:
+    """How bash names the drill's script in its messages: the runbook's path when it is a plain relative one."""
+    parts = Path(path).parts
+    if not path.strip() or Path(path).is_absolute() or ".." in parts or "\n" in path or len(path.encode()) > 1000:
+        return "drill"
+    return path
+
+
+def kernel_environment(sandbox: Sandbox, pipes: ShellPipes, runbook: Runbook) -> dict[str, str]:
+    """The kernel's environment: its Jupyter folders (in the drill's private folder) and its shell's pipes."""
+    jupyter = sandbox.kernel / "jupyter"
+    env = {
+        "PATH": SYSTEM_PATH,
+        "LANG": "C.UTF-8",
+        "JUPYTER_PLATFORM_DIRS": "1",
+        "JUPYTER_CONFIG_DIR": str(jupyter / "config"),
+        "JUPYTER_DATA_DIR": str(jupyter / "data"),
+        "JUPYTER_RUNTIME_DIR": str(jupyter / "runtime"),
+        "IPYTHONDIR": str(jupyter / "ipython"),
+        SHELL_ENV: json.dumps({
+            "fds": list(pipes.kernel_ends),
+            "status": str(sandbox.status),
+            "seen_status": str(sandbox.seen_status),
+            "cwd": str(sandbox.seen / "work"),
+            "script_name": script_name(runbook.path),
+            "step_lines": [step.line for step in runbook.steps],
+        }),
+    }
+    if os.environ.get("PYTHONPATH"):
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]  # so the kernel imports the same drillbook
+    return env
+
+
 async def _prepare(run: _Run, client: NotebookClient, sandbox: Sandbox, scenario: Scenario, kernel_log: IO[bytes],
-                   snapshots: ScenarioSnapshots | None) -> float | None:
-    """Build the sandbox and start the kernel at the same time; returns the kernel's start time."""
+                   snapshots: ScenarioSnapshots | None, pipes: ShellPipes, options: JailOptions,
+                   jails: list[Jail]) -> float | None:
+    """Build the sandbox in the jail while the kernel starts, then start the shell; returns the kernel's start time."""
 
     async def start_kernel() -> float:
         began = time.monotonic()
-        env = sandbox.kernel_environment(run.runbook.path, tuple(step.line for step in run.runbook.steps))
-        await client.async_start_new_kernel(env=env, cwd=str(sandbox.work),
-                                            stdout=kernel_log, stderr=kernel_log)
+        env = kernel_environment(sandbox, pipes, run.runbook)
+        try:
+            await client.async_start_new_kernel(env=env, cwd=str(sandbox.kernel), stdout=kernel_log,
+                                                stderr=kernel_log, pass_fds=pipes.kernel_ends)
+        finally:
+            pipes.close(pipes.kernel_ends)  # the kernel has its own copies
         assert client.km is not None
         kernel_client = client.km.client()
         # The client connects as the kernel starts, before the kernel has bound its sockets; ZeroMQ
@@ -262,21 +375,34 @@ async def _prepare(run: _Run, client: NotebookClient, sandbox: Sandbox, scenario
 
     async def set_up() -> None:
         began = time.monotonic()
-        if snapshots is not None and snapshots.serves(scenario, sandbox):
-            await snapshots.fill(sandbox, scenario)
+        output = collected()
+        snapshot = None
+        if snapshots is not None and snapshots.serves(scenario, sandbox.jailed):
+            snapshot = await snapshots.snapshot(scenario)
+        jail = await Jail.start(sandbox, options, scenario=None if snapshot else scenario.directory.resolve(),
+                                snapshot=snapshot)
+        jails.append(jail)
+        if snapshot is not None:
+            await jail.copy_snapshot(scenario)
         else:
-            await sandbox.run_scenario(scenario)
+            await jail.build(scenario, output)
+        await jail.start_shell(pipes, script_name(run.runbook.path))
         run.setup_s = time.monotonic() - began
 
     setup, kernel = await asyncio.gather(set_up(), start_kernel(), return_exceptions=True)
     if isinstance(setup, ScenarioFailed):
-        run.failure = DrillFailure(run.runbook.path, None, f"scenario '{scenario.name}'", None, setup.reason, setup.output)
+        run.failure = DrillFailure(run.runbook.path, None, f"scenario '{scenario.name}'", None, setup.reason,
+                                   setup.output)
+    elif isinstance(setup, JailFailed):
+        run.failure = DrillFailure(run.runbook.path, None, "drill jail", None, str(setup), "")
     elif isinstance(setup, BaseException):
         raise setup
     if isinstance(kernel, BaseException):
+        if isinstance(kernel, asyncio.CancelledError):
+            raise kernel
         if run.failure is None:
             kernel_log.flush()
-            output = (sandbox.private / "kernel.log").read_text(encoding="utf-8", errors="replace")
+            output = (sandbox.kernel / "kernel.log").read_text(encoding="utf-8", errors="replace")
             run.failure = DrillFailure(run.runbook.path, None, "drill kernel", None, f"the kernel did not start: {kernel}", output)
         return None
     return kernel
@@ -325,33 +451,65 @@ async def _idle(kernel_client: Any, request: str, wait_s: float) -> bool:
         return False
 
 
-async def _run_steps(run: _Run, client: NotebookClient, progress: DrillProgress) -> None:
+async def _run_steps(run: _Run, client: NotebookClient, progress: DrillProgress, jail: Jail) -> None:
     for index, step in enumerate(run.runbook.steps):
-        cell = run.notebook.cells[index]
-        progress.step_started(run.runbook, index, step)
-        client.timeout_func = lambda _cell, seconds=step.timeout_s: seconds
-        began = time.monotonic()
-        reason: str | None = None
-        run.failed_line = None
-        try:
-            await client.async_execute_cell(cell, index)
-        except CellTimeoutError:
-            reason = f"ran past its timeout of {step.timeout_s:g} s"
-        except CellExecutionError as error:
-            reason = error.evalue or error.ename
-        except DeadKernelError:
-            reason = "the drill kernel died"
-        duration = time.monotonic() - began
-        _raise_if_cancelled()
-        output = _merge_outputs(cell, reason)
-        result = StepResult(step, "failed" if reason else "passed", duration, output, reason)
-        cell.metadata["drillbook"].update(outcome=result.outcome, duration_s=round(duration, 3))
-        run.results.append(result)
-        progress.step_finished(run.runbook, index, result)
-        if reason:
-            run.failure = DrillFailure(run.runbook.path, failing_line(step, run.failed_line), step.title, step.command,
-                                       reason, output)
+        if not await _run_step(run, client, progress, jail, index, step):
             return
+
+
+async def _run_step(run: _Run, client: NotebookClient, progress: DrillProgress, jail: Jail, index: int,
+                    step: Step) -> bool:
+    """Run one step; False when it failed (the drill ends there)."""
+    cell = run.notebook.cells[index]
+    progress.step_started(run.runbook, index, step)
+    client.timeout_func = lambda _cell, seconds=step.timeout_s: seconds
+    began = time.monotonic()
+    reason: str | None = None
+    run.failed_line = None
+    try:
+        await client.async_execute_cell(cell, index)
+    except CellTimeoutError:
+        reason = f"ran past its timeout of {step.timeout_s:g} s"
+        if await _quietly(jail.reading_input(), False):
+            reason += NO_KEYBOARD
+    except CellExecutionError as error:
+        reason = error.evalue or error.ename
+    except DeadKernelError:
+        reason = "the drill kernel died"
+    duration = time.monotonic() - began
+    _raise_if_cancelled()
+    if reason:
+        reason = jail.limit_hit() or await _sandbox_full(jail) or reason
+    output = _merge_outputs(cell, reason)
+    result = StepResult(step, "failed" if reason else "passed", duration, output, reason)
+    cell.metadata["drillbook"].update(outcome=result.outcome, duration_s=round(duration, 3))
+    run.results.append(result)
+    progress.step_finished(run.runbook, index, result)
+    if reason:
+        run.failure = DrillFailure(run.runbook.path, failing_line(step, run.failed_line), step.title, step.command,
+                                   reason, output)
+        return False
+    return True
+
+
+async def _sandbox_full(jail: Jail) -> str | None:
+    """The reason a step failed when the sandbox, or the jail's /tmp or /dev/shm, is full (less than 1 % free)."""
+    if not jail.sandbox.jailed:  # without the jail the sandbox is a host folder: no size limit
+        return None
+    size = format_size(jail.group.limits.sandbox)
+    for path, total, free in await _quietly(jail.usage(), []):
+        if free * 100 < total:
+            what = "the sandbox" if path == str(jail.sandbox.seen) else f"the jail's {path}"
+            return f"{what} reached its size limit of {size} (jail_sandbox_size)"
+    return None
+
+
+async def _quietly(request: Any, default: Any) -> Any:
+    """A jail request's answer, or ``default`` when the jail has ended."""
+    try:
+        return await request
+    except (JailFailed, asyncio.TimeoutError, OSError):
+        return default
 
 
 def _raise_if_cancelled() -> None:
@@ -395,28 +553,14 @@ async def _stop_kernel(client: NotebookClient, manager: AsyncKernelManager) -> N
 
 
 async def _kill_and_await_exit(process: Any) -> None:
-    """SIGKILL the kernel and wait until it has exited, leaving jupyter_client to reap it.
-
-    jupyter_client's own wait polls every 0.1 s, a tenth of a second per drill that a
-    pidfd saves; the process stays a zombie until reaped, so its pid is never reused meanwhile.
-    """
+    """SIGKILL the kernel and wait until it has exited (a pidfd: jupyter_client's own wait polls every 0.1 s)."""
     if not isinstance(process, subprocess.Popen) or process.returncode is not None:
         return
     try:
-        pidfd = os.pidfd_open(process.pid)
-    except OSError:  # already reaped
-        return
-    loop = asyncio.get_running_loop()
-    exited = loop.create_future()
-    loop.add_reader(pidfd, lambda: exited.done() or exited.set_result(None))
-    try:
-        os.kill(process.pid, signal.SIGKILL)
-        await asyncio.wait_for(asyncio.shield(exited), KILL_WAIT_S)
+        process.kill()
+        await exited(process, KILL_WAIT_S)
     except (OSError, asyncio.TimeoutError):
         pass  # jupyter_client's shutdown tries again
-    finally:
-        loop.remove_reader(pidfd)
-        os.close(pidfd)
 
 
 def _record(run: _Run, started_at: str, duration_s: float, commit: str | None) -> DrillRecord:

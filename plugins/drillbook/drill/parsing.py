@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import shlex
 from typing import Any, Callable
 
 from drillbook.drill.models import (
@@ -50,11 +51,17 @@ def parse_timeout(value: str) -> float:
     return float(match.group(1)) * (60 if match.group(2) == "m" else 1)
 
 
+# The longest step title: it names the step in the log, the CLI, pytest and the site.
+TITLE_LIMIT = 200
+
+
 def parse_title(value: str) -> str:
     if not value.strip():
         raise ValueError("title must not be empty")
     if '"' in value:
         raise ValueError("title must not contain a double quote")
+    if len(value.strip()) > TITLE_LIMIT:
+        raise ValueError(f"title is {len(value.strip()):,} characters long; at most {TITLE_LIMIT} are allowed")
     return value.strip()
 
 
@@ -191,6 +198,12 @@ def _read_block(
         raise DrillbookError(f"this {tag} block is never closed by {token.markup}", line=line)
     source = token.content
     title = options.title or heading or _first_line(source)
+    if tag is not None and len(title) > TITLE_LIMIT:
+        raise DrillbookError(
+            f"the step's title (the heading above the block) is {len(title):,} characters long; at most "
+            f"{TITLE_LIMIT} are allowed: shorten the heading or give the block a title=\"…\"",
+            line=line,
+        )
     return CodeBlock(
         line=line,
         end_line=end + offset,
@@ -203,6 +216,67 @@ def _read_block(
         title=title,
         source=source,
     )
+
+
+# Shell features a step may not use: each would let a step change how the drill's own lines
+# around it run (see drill/shell.py). Checked on the words of the step as written.
+REFUSED_TRAPS = {"DEBUG", "RETURN"}
+SEPARATORS = {";", "&", "|", "&&", "||", ";;", "(", ")", "{", "}", "!", "then", "do", "else", "elif", "if", "while",
+              "until", "time"}
+
+
+def refused_construct(source: str) -> tuple[int, str] | None:
+    """``(line in the block, message)`` for a step that sets a DEBUG or RETURN trap, turns on extdebug or runs enable."""
+    lines = source.split("\n")
+    first = 0
+    while first < len(lines):
+        last = first
+        while True:  # a quote open at the end of a line goes on to the next
+            try:
+                words = _words("\n".join(lines[first:last + 1]))
+                break
+            except ValueError:
+                if last + 1 >= len(lines):
+                    return None  # never closed: bash refuses the step itself
+                last += 1
+        command: list[str] = []
+        for word in [*words, ";"]:
+            if word in SEPARATORS:
+                found = _refused(command)
+                if found:
+                    return first + 1, found
+                command = []
+            else:
+                command.append(word)
+        first = last + 1
+    return None
+
+
+def _words(text: str) -> list[str]:
+    lexer = shlex.shlex(text, posix=True, punctuation_chars=";&|()")
+    lexer.whitespace_split = True
+    lexer.commenters = "#"
+    return list(lexer)
+
+
+def _refused(command: list[str]) -> str | None:
+    while command and command[0] in ("builtin", "command", "exec", "eval", "sudo"):
+        command = command[1:]
+    if not command:
+        return None
+    name, args = command[0], command[1:]
+    if name == "enable":
+        return ("a drill step may not run 'enable': the drill's shell has it turned off, so that no step can "
+                "turn off a builtin the drill's own lines use")
+    if name == "shopt" and "extdebug" in args:
+        return ("a drill step may not turn on extdebug: with it, a DEBUG trap can skip the drill's own lines "
+                "that check how the step ended")
+    if name == "trap":
+        words = [arg for arg in args if arg not in ("--", "-p", "-l")]
+        if words and words[0] != "-" and any(word.upper() in REFUSED_TRAPS for word in words[1:]):
+            return ("a drill step may not set a DEBUG or RETURN trap: it would run before the drill's own lines "
+                    "that check how the step ended")
+    return None
 
 
 def _closes(line: str, markup: str) -> bool:
@@ -400,7 +474,11 @@ def bind_placeholders(blocks: list[CodeBlock], spec: DrillSpec) -> list[Step]:
                 used.update(pattern.findall(text))
                 text = pattern.sub(lambda match: spec.vars[match.group()], text)
             lines.append(text)
-        steps.append(Step(block, "".join(lines)))
+        command = "".join(lines)
+        refused = refused_construct(command)
+        if refused is not None:
+            raise DrillbookError(refused[1], line=min(block.line + refused[0], block.end_line - 1))
+        steps.append(Step(block, command))
     for key in spec.vars:
         if key not in used and key not in spec.shared:
             raise DrillbookError(f"drill.vars: '{key}' appears in no drilled block", line=spec.var_lines.get(key, spec.line))

@@ -1,42 +1,61 @@
-"""The sandbox production a drill runs against: a fresh directory, its environment and its scenario.
+"""The sandbox production a drill runs against, the jail it runs in, and the folders drillbook keeps on the host.
 
-Everything a drill touches lives under one temporary directory, ``DRILL_SANDBOX``:
+The sandbox, ``DRILL_SANDBOX``, is a tmpfs of limited size inside the drill's jail:
 
 - ``home/``: ``HOME``, with a git identity in ``home/.gitconfig``;
 - ``work/``: the working directory of every step (empty until the scenario fills it);
 - ``bin/``: first on ``PATH``; scenarios put their simulators (``gh``, ``dep``…) here;
-- ``tmp/``: ``TMPDIR``;
-- ``.drill/``: the drill's own files: the kernel's connection and log, a ``python3``,
-  stubs that refuse tools which would reach real infrastructure, and ``status/``,
-  where the kernel learns how each step ended.
+- ``tmp/``: ``TMPDIR``.
+
+On the host each drill has a folder of its own (:class:`Sandbox`, mode 0700, marked
+with its owner): ``status/``, which the jail shows read-only as the shell's status
+channel; ``kernel/``, the kernel's connection file, key and log, never shown to the
+jail; and ``sandbox/``, where a kept sandbox is copied (or, without the jail, the
+sandbox itself).
+
+A :class:`Jail` is one bubblewrap jail with a supervisor as its first process
+(:mod:`drillbook.drill.supervisor`). It builds the sandbox (the scenario's setup.sh,
+or a copy of the scenario's snapshot), starts the drill's shell, and can copy the
+sandbox out; every process in it ends when the jail does, and the jail ends with
+drillbook, whatever kills it. A jail can start more than one shell in turn, over the
+same sandbox.
 
 The environment is built from nothing rather than inherited, so no ``GIT_DIR``,
 credentials or proxy of the person running the drill leaks into it.
-
-The scenario's setup.sh and the drill's shell each run in a bubblewrap jail
-(:meth:`Sandbox.jail`): the host's filesystem read-only, only the sandbox
-writable, a private ``/tmp``, no network (a network namespace of its own, not even
-the host's loopback), no capabilities, and a PID namespace of its own, so every
-process started in it is killed when its shell ends. Inside the jail the sandbox is
-always mounted at one fixed path, :data:`JAIL_SANDBOX` (:attr:`Sandbox.seen`), so a
-scenario built once (a :class:`ScenarioSnapshots` snapshot, holding absolute paths
-such as a clone's ``origin`` remote) is valid in every copy of it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import atexit
+import functools
 import json
 import os
-import shutil
-import sys
-import tempfile
+import socket
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from drillbook.drill.files import iter_owned, mark_owner, owner_gone, remove_tree
+from drillbook.drill.jail import (
+    JAIL_SCENARIO,
+    JAIL_SNAPSHOT,
+    JAIL_STATUS,
+    JAIL_SUPERVISOR,
+    JAIL_TOOLS,
+    SUPERVISOR_SOURCE,
+    JailOptions,
+    Mount,
+    host_tools,
+    jail_argv,
+    jail_mounts,
+    jail_sandbox,
+)
+from drillbook.drill.limits import LimitGroup, remove_left_over_groups
 from drillbook.drill.scenario import Scenario
-from drillbook.errors import DrillbookError
+from drillbook.drill.shell import SCRIPT_FD, StepOutput
+from drillbook.errors import JailFailed, ScenarioFailed
 
 # Tools that would reach a network or real infrastructure: a step that calls one
 # fails with "NAME: not available in the drill sandbox" unless its scenario simulates it.
@@ -48,15 +67,19 @@ BLOCKED_TOOLS = (
 SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 UNREACHABLE_PROXY = "http://127.0.0.1:9"  # the discard port: any HTTP client fails at once
 SETUP_TIMEOUT_S = 120.0
-JAIL_PROGRAM = "bwrap"
-# Host folders every jail must see: the drillbook package and the running Python environment.
-HOST_PATHS = (Path(__file__).resolve().parent.parent, Path(sys.prefix).resolve())
-JAIL_PACKAGE = "bubblewrap"
-# Where every jailed drill and scenario sees its sandbox: inside the jail's private /tmp.
-JAIL_SANDBOX = Path("/tmp/drill-sandbox")
-# Where sandboxes go unless TMPDIR names a folder: a drill creates, copies and deletes
-# hundreds of small files (git objects, release folders), which a memory filesystem does
-# many times faster than a disk.
+# A jail answers a request (not a program it runs) within this, or it is taken for dead.
+JAIL_REPLY_S = 60.0
+LIMIT_WATCH_S = 0.25  # how often a jail's process limit is checked
+OUTPUT_DRAIN_S = 2.0
+SANDBOX_FOLDERS = ("home", "work", "bin", "tmp")
+PREFIX = "drill-"
+TOOLS_PREFIX = "drill-tools-"
+# A Unix socket's path fits in 108 bytes; ZeroMQ's ipc names add "-PORT" to the one they are given.
+SOCKET_PATH_MAX = 100
+SHORT_FOLDER = Path("/tmp")
+# Where sandboxes go unless TMPDIR names a folder: snapshots and kept sandboxes hold
+# hundreds of small files (git objects, release folders), which a memory filesystem
+# copies many times faster than a disk.
 MEMORY_FOLDER = Path("/dev/shm")
 # A memory folder smaller than this (a container's 64 MB /dev/shm) is not used: sandboxes go to disk.
 MEMORY_FOLDER_MIN_FREE = 1 << 30
@@ -88,58 +111,6 @@ exit 127
 """
 
 
-class ScenarioFailed(Exception):
-    """The scenario's setup.sh exited non-zero or ran too long."""
-
-    def __init__(self, scenario: str, reason: str, output: str) -> None:
-        super().__init__(f"scenario '{scenario}': setup.sh {reason}")
-        self.scenario = scenario
-        self.reason = reason
-        self.output = output
-
-
-def jail_argv(writable: Path, cwd: Path, read_only: tuple[Path, ...] = (), seen_at: Path | None = None) -> list[str]:
-    """The bwrap command line that runs a program jailed, ``writable`` the only folder it may change.
-
-    ``writable`` is mounted at ``seen_at`` (default: its own path); ``cwd`` is a path inside the jail.
-    """
-    argv = [JAIL_PROGRAM, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
-    # The private /tmp hides whatever the host keeps there: the package (the kernel's rc file) and
-    # the Python environment may live under /tmp (a CI checkout), so they are mounted back, read-only.
-    for path in (*HOST_PATHS, *read_only):
-        argv += ["--ro-bind", str(path), str(path)]
-    argv += ["--bind", str(writable), str(seen_at or writable), "--unshare-all", "--die-with-parent",
-             "--cap-drop", "ALL", "--chdir", str(cwd), "--"]
-    return argv
-
-
-def jail_problem() -> str | None:
-    """Why the drill jail cannot run on this machine, or None when it can."""
-    with tempfile.TemporaryDirectory(prefix="drill-jail-check-") as folder:
-        argv = jail_argv(Path(folder), Path(folder)) + ["/bin/sh", "-c", "touch ok"]
-        try:
-            result = subprocess.run(argv, capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
-        except FileNotFoundError:
-            return f"{JAIL_PROGRAM} is not installed"
-        except (OSError, subprocess.SubprocessError) as error:
-            return f"{JAIL_PROGRAM} cannot run: {error}"
-        if result.returncode or not (Path(folder) / "ok").exists():
-            said = (result.stderr.strip().splitlines() or [f"exit status {result.returncode}"])[-1]
-            return f"{JAIL_PROGRAM} cannot run: {said}"
-    return None
-
-
-class JailUnavailable(DrillbookError):
-    """bubblewrap cannot run here and the drill was not told to go without it."""
-
-    def __init__(self, problem: str) -> None:
-        super().__init__(
-            f"drills run in a bubblewrap jail, but {problem}. Install the '{JAIL_PACKAGE}' package "
-            f"(Debian: apt-get install {JAIL_PACKAGE}), or drill without the jail with --no-jail "
-            "(its steps can then change anything you can)"
-        )
-
-
 def sandboxes_folder() -> Path | None:
     """Where new sandboxes go: None (the system's temporary folder) when TMPDIR is set, else
     :data:`MEMORY_FOLDER` when it is a folder this user can write with at least
@@ -155,85 +126,100 @@ def sandboxes_folder() -> Path | None:
     return MEMORY_FOLDER if free.f_bavail * free.f_frsize >= MEMORY_FOLDER_MIN_FREE else None
 
 
+def _folder(parent: Path | None) -> Path:
+    return Path(parent or sandboxes_folder() or tempfile.gettempdir()).resolve()
+
+
+@functools.cache
+def tools_folder() -> Path:
+    """This process's tools, shown read-only in every jail: ``python3``, the blocked-tool stubs, an empty folder."""
+    root = Path(tempfile.mkdtemp(prefix=TOOLS_PREFIX, dir=_folder(None)))
+    atexit.register(remove_tree, root)
+    mark_owner(root)
+    for folder in ("bin", "blocked", "empty"):
+        (root / folder).mkdir()
+    python = root / "bin" / "python3"
+    python.write_text(f"#!/bin/sh\nexec '{host_tools().python}' \"$@\"\n", encoding="utf-8")
+    python.chmod(0o755)
+    stub = root / "blocked-tool"
+    stub.write_text(BLOCKED_STUB, encoding="utf-8")
+    stub.chmod(0o755)
+    for tool in BLOCKED_TOOLS:
+        (root / "blocked" / tool).symlink_to(Path("..") / stub.name)  # valid wherever it is mounted
+    root.chmod(0o755)
+    return root
+
+
 @dataclass(frozen=True)
 class Sandbox:
-    root: Path  # where the sandbox is on the host
+    """A drill's folder on the host, and where its sandbox is as the drill sees it."""
+
+    root: Path  # drill-XXXX: the owner mark, status/, kernel/ and sandbox/
     jailed: bool = True
 
     @property
     def seen(self) -> Path:
-        """The sandbox's path as its scenario and steps see it: ``DRILL_SANDBOX``."""
-        return JAIL_SANDBOX if self.jailed else self.root
-
-    def inside(self, path: Path) -> Path:
-        """``path``, a host path in the sandbox, as the jail sees it."""
-        return self.seen / path.relative_to(self.root)
+        """The sandbox's path as the scenario and steps see it: ``DRILL_SANDBOX``."""
+        return Path(jail_sandbox()) if self.jailed else self.folder
 
     @property
-    def home(self) -> Path:
-        return self.root / "home"
-
-    @property
-    def work(self) -> Path:
-        return self.root / "work"
-
-    @property
-    def bin(self) -> Path:
-        return self.root / "bin"
-
-    @property
-    def private(self) -> Path:
-        """The drill's own files, out of the way of the scenario."""
-        return self.root / ".drill"
+    def folder(self) -> Path:
+        """The sandbox's folder on the host: the sandbox itself without the jail, a kept copy with it."""
+        return self.root / "sandbox"
 
     @property
     def status(self) -> Path:
-        """Where the shell signals each step's end; steps may create files here but not list it."""
-        return self.private / "status"
+        """The shell's status channel: steps may open FIFOs here but neither list nor change it."""
+        return self.root / "status"
 
-    def jail(self, cwd: Path, read_only: tuple[Path, ...] = ()) -> list[str]:
-        """The command prefix that jails a program of this drill (empty without the jail).
+    @property
+    def kernel(self) -> Path:
+        """The kernel's connection file, key, sockets and log: never shown to a jail."""
+        return self.root / "kernel"
 
-        ``cwd`` is a host path in the sandbox; the program starts at it as the jail sees it.
-        """
-        return jail_argv(self.root, self.inside(cwd), read_only, self.seen) if self.jailed else []
+    @property
+    def sockets(self) -> Path:
+        """Where the kernel's sockets go: its private folder, or a short one of its own when that path is too long."""
+        link = self.root / "sockets"
+        return Path(os.readlink(link)) if link.is_symlink() else self.kernel
+
+    @property
+    def seen_status(self) -> Path:
+        return Path(JAIL_STATUS) if self.jailed else self.status
+
+    @property
+    def seen_tools(self) -> Path:
+        return Path(JAIL_TOOLS) if self.jailed else tools_folder()
 
     @classmethod
     def create(cls, parent: Path | None = None, *, jailed: bool = True) -> "Sandbox":
-        """A fresh sandbox in a new temporary directory (under ``parent`` if given, else :func:`sandboxes_folder`)."""
-        root = Path(tempfile.mkdtemp(prefix="drill-", dir=parent or sandboxes_folder())).resolve()
+        """A fresh, owner-marked folder in ``parent`` (default: :func:`sandboxes_folder`)."""
+        tools_folder()
+        root = Path(tempfile.mkdtemp(prefix=PREFIX, dir=_folder(parent)))
+        mark_owner(root)
         sandbox = cls(root, jailed)
-        for folder in (sandbox.home, sandbox.work, sandbox.bin, root / "tmp", sandbox.private / "bin",
-                       sandbox.private / "blocked", sandbox.private / "jupyter"):
-            folder.mkdir(parents=True, exist_ok=True)
-        (sandbox.home / ".gitconfig").write_text(GITCONFIG, encoding="utf-8")
-        python = sandbox.private / "bin" / "python3"
-        python.write_text(f"#!/bin/sh\nexec '{sys.executable}' \"$@\"\n", encoding="utf-8")
-        python.chmod(0o755)
-        stub = sandbox.private / "blocked-tool"
-        stub.write_text(BLOCKED_STUB, encoding="utf-8")
-        stub.chmod(0o755)
-        for tool in BLOCKED_TOOLS:
-            (sandbox.private / "blocked" / tool).symlink_to(Path("..") / stub.name)  # valid wherever it is mounted
-        sandbox.status.mkdir(mode=0o300)
-        sandbox.status.chmod(0o300)  # whatever the umask: names in it cannot be listed
+        sandbox.kernel.mkdir(mode=0o700)
+        sandbox.status.mkdir(mode=0o700)
+        (sandbox.status / "script").mkdir()
+        sandbox.status.chmod(0o311)  # whatever the umask: names in it cannot be listed
+        if not jailed:
+            sandbox.folder.mkdir()
+        if len(str(sandbox.kernel / "kernel-65535").encode()) > SOCKET_PATH_MAX:
+            short = Path(tempfile.mkdtemp(prefix=PREFIX, dir=SHORT_FOLDER))
+            mark_owner(short)
+            (root / "sockets").symlink_to(short)
         return sandbox
 
     def environment(self) -> dict[str, str]:
-        """The whole environment of the scenario script, the kernel and every step.
-
-        Paths are as the jail sees them, except the Jupyter folders, which only the
-        kernel (outside the jail) uses.
-        """
-        jupyter = self.private / "jupyter"
-        seen, private = self.seen, self.inside(self.private)
+        """The whole environment of the scenario script and of every step, paths as the jail sees them."""
+        seen, tools = self.seen, self.seen_tools
         env = {
             "DRILL_SANDBOX": str(seen),
             "HOME": str(seen / "home"),
-            "PATH": f"{seen / 'bin'}:{private / 'bin'}:{private / 'blocked'}:{SYSTEM_PATH}",
+            "PATH": f"{seen / 'bin'}:{tools / 'bin'}:{tools / 'blocked'}:{SYSTEM_PATH}",
             "USER": "drill",
             "LOGNAME": "drill",
-            "SHELL": shutil.which("bash") or "/bin/bash",
+            "SHELL": host_tools().bash,
             "LANG": "C.UTF-8",
             "LC_ALL": "C.UTF-8",
             "TZ": "UTC",
@@ -248,72 +234,309 @@ class Sandbox:
             "GIT_CONFIG_NOSYSTEM": "1",
             "GIT_ALLOW_PROTOCOL": "file",
             "GIT_TERMINAL_PROMPT": "0",
-            "JUPYTER_PLATFORM_DIRS": "1",
-            "JUPYTER_CONFIG_DIR": str(jupyter / "config"),
-            "JUPYTER_DATA_DIR": str(jupyter / "data"),
-            "JUPYTER_RUNTIME_DIR": str(jupyter / "runtime"),
-            "IPYTHONDIR": str(jupyter / "ipython"),
         }
         for name in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
             env[name] = UNREACHABLE_PROXY
-        if os.environ.get("PYTHONPATH"):
-            env["PYTHONPATH"] = os.environ["PYTHONPATH"]  # so the kernel imports the same drillbook
         return env
 
-    def kernel_environment(self, runbook: str = "drill", step_lines: tuple[int, ...] = ()) -> dict[str, str]:
-        """The kernel's environment: the steps' one, its jail, and the runbook's name and step lines."""
-        from drillbook.drill.kernel import JAIL_ENV, SCRIPT_NAME_ENV, SHELL_ROOT_ENV, STATUS_DIR_ENV, STEP_LINES_ENV
+    def release(self) -> None:
+        """Forget the owner, status and kernel files, keeping ``sandbox/`` (a kept sandbox)."""
+        self._remove_sockets()
+        for name in ("status", "kernel", "sockets"):
+            remove_tree(self.root / name)
+        (self.root / "owner").unlink(missing_ok=True)
 
-        return {
-            **self.environment(),
-            JAIL_ENV: json.dumps(self.jail(self.private / "script")),
-            STATUS_DIR_ENV: str(self.status),
-            SHELL_ROOT_ENV: json.dumps([str(self.root), str(self.seen)]),
-            SCRIPT_NAME_ENV: runbook,
-            STEP_LINES_ENV: ",".join(str(line) for line in step_lines),
-        }
+    def remove(self) -> list[str]:
+        """Delete the drill's folder, whatever a step left in it; returns what could not be removed."""
+        return self._remove_sockets() + remove_tree(self.root)
 
-    async def run_scenario(self, scenario: Scenario, timeout_s: float = SETUP_TIMEOUT_S) -> None:
-        """Run the scenario's setup.sh in the sandbox; ScenarioFailed with its output if it fails."""
-        directory = scenario.directory.resolve()
-        env = {**self.environment(), "DRILL_SCENARIO_DIR": str(directory)}
-        process = await asyncio.create_subprocess_exec(
-            *self.jail(self.root, read_only=(directory,)), "bash", str(scenario.setup_script.resolve()),
-            cwd=self.root, env=env,
-            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-            start_new_session=True,
-        )
+    def _remove_sockets(self) -> list[str]:
+        if self.sockets == self.kernel:
+            return []
+        return remove_tree(self.sockets)
+
+
+def remove_left_overs(parent: Path | None = None) -> int:
+    """Remove the folders (and control groups) of drillbook runs that were killed; returns how many folders went."""
+    removed = 0
+    for folder in dict.fromkeys((_folder(parent), SHORT_FOLDER.resolve())):
+        for path in iter_owned(folder, PREFIX):  # drill folders and snapshots; tools and socket folders too
+            if owner_gone(path):
+                drill = (path / "status").is_dir()  # counted: the rest belong to one
+                if not remove_tree(path):
+                    removed += drill
+    remove_left_over_groups()
+    return removed
+
+
+class ShellPipes:
+    """The pipes of one drill shell: the kernel keeps one end of each, the jail's supervisor the other.
+
+    Each end is closed once, by this object: a file descriptor number closed twice may
+    meanwhile belong to something else (ZeroMQ's, say).
+    """
+
+    def __init__(self) -> None:
+        self.script = os.pipe()  # bash reads, the kernel writes
+        self.output = os.pipe()  # the kernel reads, bash writes
+        self.end = os.pipe()  # the kernel reads, the supervisor writes how the shell ended
+        self.open = {*self.script, *self.output, *self.end}
+
+    @property
+    def kernel_ends(self) -> tuple[int, int, int]:
+        return self.script[1], self.output[0], self.end[0]
+
+    @property
+    def shell_ends(self) -> tuple[int, int, int]:
+        return self.script[0], self.output[1], self.end[1]
+
+    def close(self, fds: tuple[int, ...]) -> None:
+        for fd in fds:
+            if fd in self.open:
+                self.open.discard(fd)
+                os.close(fd)
+
+    def close_all(self) -> None:
+        self.close(tuple(self.open))
+
+
+class Jail:
+    """One running jail over one sandbox, driven through its supervisor."""
+
+    def __init__(self, sandbox: Sandbox, process: subprocess.Popen[bytes], channel: socket.socket,
+                 group: LimitGroup) -> None:
+        self.sandbox = sandbox
+        self.process = process
+        self.channel = channel
+        self.group = group
+        self.lock = asyncio.Lock()
+        self.watcher = asyncio.ensure_future(self._watch_processes())
+
+    async def _watch_processes(self) -> None:
+        """End the jail as soon as it runs into the process limit: a fork bomb fails at once, not at a timeout."""
+        while self.process.poll() is None:
+            await asyncio.sleep(LIMIT_WATCH_S)
+            if self.group.process_limit_hit():
+                self.kill()
+                return
+
+    @classmethod
+    async def start(cls, sandbox: Sandbox, options: JailOptions, scenario: Path | None = None,
+                    snapshot: Path | None = None) -> "Jail":
+        """Start the jail; ``scenario`` and ``snapshot`` are host folders it shows read-only."""
+        tools = host_tools()
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        ours.setblocking(False)
+        if sandbox.jailed:
+            mounts = jail_mounts(options, tools_folder(), sandbox.status, scenario, snapshot)
+            argv = [*jail_argv(mounts), tools.python, "-I", "-S", str(JAIL_SUPERVISOR), str(theirs.fileno()),
+                    str(sandbox.seen), "jailed"]
+        else:
+            argv = [tools.python, "-I", "-S", str(SUPERVISOR_SOURCE), str(theirs.fileno()), str(sandbox.folder), "host"]
+        group = LimitGroup(options.limits)
         try:
-            output, _ = await asyncio.wait_for(process.communicate(), timeout_s)
-        except asyncio.TimeoutError:
-            _kill_group(process.pid)
-            await process.wait()
-            raise ScenarioFailed(scenario.name, f"ran past {timeout_s:g} s", "") from None
-        except BaseException:  # cancelled (Ctrl-C, SIGTERM): setup.sh and all it started end now
-            _kill_group(process.pid)
-            await asyncio.shield(process.wait())
+            # A plain Popen, awaited through a pidfd (exited()): no child-watcher thread races to reap it.
+            process = subprocess.Popen(
+                group.enter(argv, tools.sh), pass_fds=(theirs.fileno(),), env={}, cwd=sandbox.root,
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                start_new_session=True,  # a Ctrl-C meant for drillbook does not reach the steps
+            )
+        except BaseException:
+            group.close()
+            ours.close()
             raise
-        text = output.decode("utf-8", errors="replace")
-        if process.returncode:
-            raise ScenarioFailed(scenario.name, f"exited with status {process.returncode}", text)
+        finally:
+            theirs.close()
+        return cls(sandbox, process, ours, group)
 
-    def remove(self) -> None:
-        """Delete the sandbox, including folders a step left unreadable."""
+    async def request(self, message: dict, fds: tuple[int, ...] = (), timeout: float | None = JAIL_REPLY_S) -> dict:
+        """Send one request to the supervisor and wait for its answer.
 
-        def allow_and_retry(function, path, _error):  # type: ignore[no-untyped-def]
+        JailFailed if the jail has ended; asyncio.TimeoutError (the jail killed) past ``timeout``.
+        """
+        loop = asyncio.get_running_loop()
+        async with self.lock:
             try:
-                os.chmod(os.path.dirname(path), 0o700)
-                if os.path.isdir(path) and not os.path.islink(path):
-                    os.chmod(path, 0o700)
-                    shutil.rmtree(path, ignore_errors=True)
-                else:
-                    function(path)
+                socket.send_fds(self.channel, [json.dumps(message).encode("utf-8")], list(fds))
+                data = await asyncio.wait_for(loop.sock_recv(self.channel, 1 << 20), timeout)
+            except asyncio.TimeoutError:
+                self.kill()
+                raise
             except OSError:
+                data = b""
+        if not data:
+            raise JailFailed(await self._last_words())
+        reply = json.loads(data)
+        if "error" in reply:
+            raise JailFailed(f"the jail's supervisor failed: {reply['error']}")
+        return reply
+
+    async def _last_words(self) -> str:
+        """Why the jail is gone: what bwrap or the supervisor said, else that it ended."""
+        self.kill()
+        await exited(self.process)
+        stderr = self.process.stderr.read(4096) if self.process.stderr is not None else b""
+        said = stderr.decode("utf-8", errors="replace").strip().splitlines()
+        return f"the drill's jail ended: {said[-1]}" if said else "the drill's jail ended"
+
+    async def run(self, argv: list[str], env: dict[str, str], cwd: str, output: StepOutput,
+                  timeout: float | None) -> str:
+        """Run a program in the jail to its end; its output goes to ``output``. Returns ``exit N`` or ``signal N``."""
+        reader, writer = os.pipe()
+        collecting = asyncio.ensure_future(_collect(reader, output))
+        try:
+            reply = await self.request({"op": "run", "argv": argv, "env": env, "cwd": cwd}, (writer,), timeout)
+        except BaseException:
+            collecting.cancel()
+            raise
+        finally:
+            os.close(writer)
+        await self.request({"op": "quiet"})  # what it left running ends: its output ends with it
+        try:
+            await asyncio.wait_for(asyncio.shield(collecting), OUTPUT_DRAIN_S)
+        except asyncio.TimeoutError:
+            collecting.cancel()
+        output.finish()
+        return reply["ended"]
+
+    async def build(self, scenario: Scenario, output: StepOutput, timeout: float = SETUP_TIMEOUT_S) -> None:
+        """The sandbox's own folders, then the scenario's setup.sh; ScenarioFailed if it fails."""
+        await self.request({"op": "skeleton", "dirs": list(SANDBOX_FOLDERS), "files": {"home/.gitconfig": GITCONFIG}})
+        scenario_dir = Path(JAIL_SCENARIO) if self.sandbox.jailed else scenario.directory.resolve()
+        env = {**self.sandbox.environment(), "DRILL_SCENARIO_DIR": str(scenario_dir)}
+        try:
+            ended = await self.run([host_tools().bash, str(scenario_dir / scenario.setup_script.name)], env,
+                                   str(self.sandbox.seen), output, timeout)
+        except asyncio.TimeoutError:
+            output.finish()
+            raise ScenarioFailed(scenario.name, self.limit_hit("setup.sh") or f"ran past {timeout:g} s",
+                                 _text(output)) from None
+        except JailFailed:  # killed at its limit, or ended otherwise
+            output.finish()
+            if (limit := self.limit_hit("setup.sh")) is None:
+                raise
+            raise ScenarioFailed(scenario.name, limit, _text(output)) from None
+        if ended != "exit 0":
+            raise ScenarioFailed(scenario.name, self.limit_hit("setup.sh") or _ended_phrase(ended), _text(output))
+
+    async def copy_snapshot(self, scenario: Scenario) -> None:
+        """Fill the sandbox with a copy of the snapshot this jail shows at /run/drill/snapshot (any depth, no link followed)."""
+        problems = (await self.request({"op": "fill", "source": str(JAIL_SNAPSHOT)}, timeout=SETUP_TIMEOUT_S))["problems"]
+        if problems:
+            raise ScenarioFailed(scenario.name, "left a sandbox that cannot be copied", "\n".join(problems))
+
+    async def start_shell(self, pipes: ShellPipes, script_name: str) -> None:
+        """Start the drill's shell on ``pipes``; ``script_name`` (a runbook path) is how bash names its script."""
+        link = self.sandbox.status / "script" / script_name
+        link.parent.mkdir(parents=True, exist_ok=True)
+        if not link.is_symlink():  # a later shell of the same name (a second kernel in this jail) finds it there
+            link.symlink_to(f"/dev/fd/{SCRIPT_FD}")
+        script_folder = self.sandbox.seen_status / "script"
+        try:
+            await self.request({"op": "shell", "argv": [host_tools().bash, "--noprofile", "--norc", script_name],
+                                "env": self.sandbox.environment(), "cwd": str(script_folder),
+                                "script_fd": SCRIPT_FD}, pipes.shell_ends)
+        finally:
+            pipes.close(pipes.shell_ends)
+
+    async def usage(self) -> list[tuple[str, int, int]]:
+        """Each writable folder of the jail (the sandbox first, then /tmp and /dev/shm): its path, size and free bytes."""
+        return [(path, size, free) for path, size, free in (await self.request({"op": "usage"}))["usage"]]
+
+    async def reading_input(self) -> bool:
+        """Whether a process of the jail waits for input on the shell's standard input."""
+        return bool((await self.request({"op": "reading_input"}))["reading"])
+
+    async def export(self, target: Path) -> list[str]:
+        """End every process of the jail, then copy the sandbox into ``target`` (a new host folder)."""
+        target.mkdir(mode=0o700)
+        fd = os.open(target, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        try:
+            reply = await self.request({"op": "export"}, (fd,), timeout=None)
+        finally:
+            os.close(fd)
+        return list(reply["problems"])
+
+    def limit_hit(self, who: str = "the step") -> str | None:
+        """Which of the drill's limits the jail ran into, as the reason ``who`` failed; None if none."""
+        return self.group.hit(who)
+
+    def kill(self) -> None:
+        """End the jail now, and every process in it."""
+        if self.process.returncode is None:
+            try:
+                self.process.kill()
+            except ProcessLookupError:
                 pass
 
-        if self.status.is_dir():
-            self.status.chmod(0o700)
-        shutil.rmtree(self.root, onerror=allow_and_retry)
+    async def close(self) -> None:
+        self.watcher.cancel()
+        self.kill()
+        self.channel.close()
+        await asyncio.shield(exited(self.process))
+        if self.process.stderr is not None:
+            self.process.stderr.close()
+        self.group.close()
+
+
+async def exited(process: subprocess.Popen[bytes], timeout: float | None = None) -> None:
+    """Wait until ``process`` has ended, and reap it; without a thread, through a pidfd."""
+    if process.poll() is not None:
+        return
+    loop = asyncio.get_running_loop()
+    pidfd = os.pidfd_open(process.pid)
+    ended = loop.create_future()
+    loop.add_reader(pidfd, lambda: ended.done() or ended.set_result(None))
+    try:
+        await asyncio.wait_for(asyncio.shield(ended), timeout)
+    finally:
+        loop.remove_reader(pidfd)
+        os.close(pidfd)
+    process.wait()
+
+
+def _ended_phrase(ended: str) -> str:
+    kind, _, number = ended.partition(" ")
+    if kind == "signal":
+        from drillbook.drill.shell import signal_name
+
+        return f"was killed by signal {signal_name(int(number))}"
+    return f"exited with status {number}"
+
+
+def _text(output: StepOutput) -> str:
+    return "".join(getattr(output, "texts", []))
+
+
+def collected() -> StepOutput:
+    """A StepOutput that keeps its texts (head, then what finish() adds) in ``.texts``."""
+    texts: list[str] = []
+    output = StepOutput(texts.append)
+    output.texts = texts  # type: ignore[attr-defined]
+    return output
+
+
+async def _collect(fd: int, output: StepOutput) -> None:
+    """Read ``fd`` to its end into ``output``."""
+    loop = asyncio.get_running_loop()
+    os.set_blocking(fd, False)
+    readable = asyncio.Event()
+    loop.add_reader(fd, readable.set)
+    try:
+        while True:
+            await readable.wait()
+            readable.clear()
+            while True:
+                try:
+                    data = os.read(fd, 1 << 20)
+                except BlockingIOError:
+                    break
+                if not data:
+                    return
+                output.add(data)
+    finally:
+        loop.remove_reader(fd)
+        os.close(fd)
 
 
 class ScenarioSnapshots:
@@ -321,36 +544,44 @@ class ScenarioSnapshots:
 
     A scenario's setup.sh sees the sandbox's environment only, never a runbook's
     ``drill.vars``, so one build per scenario serves every runbook that names it. The
-    build runs jailed with the sandbox at :data:`JAIL_SANDBOX`, where every copy is
-    mounted too, so absolute paths it wrote (a clone's ``origin``, a symlink) stay
-    valid. Scenarios with ``snapshot: false``, and drills without the jail (whose
-    sandboxes each have a path of their own), run setup.sh for every drill.
+    build runs in a jail of its own, whose sandbox is then copied out to a host
+    folder; each drill's jail shows that folder read-only and copies it into its own
+    sandbox. Both are at the same path inside their jails, so absolute paths setup.sh
+    wrote (a clone's ``origin``, a symlink) stay valid. Scenarios with ``snapshot:
+    false``, and drills without the jail, run setup.sh for every drill.
     """
 
-    def __init__(self, parent: Path | None = None) -> None:
+    def __init__(self, options: JailOptions = JailOptions(), parent: Path | None = None) -> None:
+        self.options = options
         self.parent = parent
         self.builds: dict[Path, asyncio.Future[Sandbox]] = {}
 
     @staticmethod
-    def serves(scenario: Scenario, sandbox: Sandbox) -> bool:
-        return scenario.snapshot and sandbox.jailed
+    def serves(scenario: Scenario, jailed: bool) -> bool:
+        return scenario.snapshot and jailed
 
-    async def fill(self, sandbox: Sandbox, scenario: Scenario) -> None:
-        """Copy the scenario's build into ``sandbox``, building it first if no drill of this run has."""
+    async def snapshot(self, scenario: Scenario) -> Path:
+        """The host folder holding the scenario's build, built first if no drill of this run has."""
         key = scenario.directory.resolve()
         if key not in self.builds:
             self.builds[key] = asyncio.ensure_future(self._build(scenario))
-        snapshot = await asyncio.shield(self.builds[key])
-        await copy_into(snapshot.root, sandbox.root, scenario.name)
+        return (await asyncio.shield(self.builds[key])).folder
 
     async def _build(self, scenario: Scenario) -> Sandbox:
-        snapshot = Sandbox.create(self.parent, jailed=True)
+        sandbox = Sandbox.create(self.parent)
         try:
-            await snapshot.run_scenario(scenario)
+            jail = await Jail.start(sandbox, self.options, scenario=scenario.directory.resolve())
+            try:
+                await jail.build(scenario, collected())
+                problems = await jail.export(sandbox.folder)
+            finally:
+                await jail.close()
+            if problems:
+                raise ScenarioFailed(scenario.name, "left a sandbox that cannot be copied", "\n".join(problems))
         except BaseException:
-            snapshot.remove()
+            sandbox.remove()
             raise
-        return snapshot
+        return sandbox
 
     async def close(self) -> None:
         """Stop builds still running and delete every snapshot."""
@@ -365,37 +596,18 @@ class ScenarioSnapshots:
         self.builds.clear()
 
 
-async def copy_into(snapshot: Path, root: Path, scenario: str) -> None:
-    """Copy what the scenario built (not the drill's own ``.drill/``) into the sandbox at ``root``.
-
-    Copy-on-write where the filesystem can (``cp --reflink=auto``); hard links and
-    symlinks are kept as they are.
-    """
+def jail_problem() -> str | None:
+    """Why the drill jail cannot run on this machine, or None when it can."""
+    tools = host_tools()
+    if tools.bwrap is None:
+        return "bwrap is not installed"
+    mounts: list[Mount] = jail_mounts(JailOptions(), tools_folder())
+    argv = jail_argv(mounts) + ["/bin/sh", "-c", f"touch {jail_sandbox()}/ok && test -e /proc/self/status"]
     try:
-        entries = sorted(str(path) for path in snapshot.iterdir() if path.name != ".drill")
-    except OSError as error:  # something outside drillbook deleted the snapshot mid-run
-        raise ScenarioFailed(
-            scenario, f"built a snapshot that could not be read while the drills ran ({error.strerror}): {snapshot}", "",
-        ) from None
-    if not entries:
-        return
-    process = await asyncio.create_subprocess_exec(
-        "cp", "-a", "--reflink=auto", "-t", str(root), "--", *entries,
-        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-    )
-    try:
-        output, _ = await process.communicate()
-    except BaseException:
-        if process.returncode is None:
-            process.kill()
-        await asyncio.shield(process.wait())
-        raise
-    if process.returncode:
-        raise ScenarioFailed(scenario, "left a sandbox that cannot be copied", output.decode("utf-8", errors="replace"))
-
-
-def _kill_group(pid: int) -> None:
-    try:
-        os.killpg(pid, 9)
-    except ProcessLookupError:
-        pass
+        result = subprocess.run(argv, capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL, env={})
+    except (OSError, subprocess.SubprocessError) as error:
+        return f"bwrap cannot run: {error}"
+    if result.returncode:
+        said = (result.stderr.strip().splitlines() or [f"exit status {result.returncode}"])[-1]
+        return f"bwrap cannot run: {said}"
+    return None

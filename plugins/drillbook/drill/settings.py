@@ -16,6 +16,8 @@ from typing import Any, Sequence
 
 import yaml
 
+from drillbook.drill.jail import JailOptions
+from drillbook.drill.limits import Limits
 from drillbook.errors import DrillbookError
 
 CONFIG_NAMES = ("mkdocs.yml", "mkdocs.yaml")
@@ -80,6 +82,8 @@ class DrillSettings:
     transcripts_dir: Path
     runbooks_include: tuple[str, ...] = DEFAULT_INCLUDE
     runbooks_exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    jail: JailOptions = JailOptions()
+    config_file: str | None = None  # as messages name it
 
     def runbooks_in(self, folder: Path) -> list[Path]:
         """The runbooks under ``folder``, chosen by the site's include and exclude globs."""
@@ -194,4 +198,15 @@ def load_settings(config_file: Path | None = None, start: Path | None = None) ->
         transcripts_dir=root / config.transcripts_dir,
         runbooks_include=tuple(config.runbooks_include),
         runbooks_exclude=tuple(config.runbooks_exclude),
+        jail=JailOptions(Limits(config.jail_memory, config.jail_processes, config.jail_sandbox_size),
+                         tuple(config.jail_read_only)),
+        config_file=str(config_file) if config_file else None,
     )
+
+
+def check_jail_options(settings: DrillSettings) -> None:
+    """DrillbookError unless every ``jail_read_only`` path exists on this machine (bwrap would refuse it)."""
+    for path in settings.jail.read_only:
+        if not Path(path).exists():
+            raise DrillbookError(f"plugins.{PLUGIN_NAME}.jail_read_only: {path} does not exist on this machine",
+                                 settings.config_file)  # named as every other option's error names it

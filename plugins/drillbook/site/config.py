@@ -23,6 +23,35 @@ class AtLeastOne(opt.Type):
             raise ValidationError(f"expected a whole number, 1 or more, got {quote(value)}")
         return value
 
+class Size(opt.Type):
+    """A size such as 512MiB or 2GiB (a whole number of bytes is accepted too), at least 1MiB."""
+
+    def __init__(self, default: str) -> None:
+        super().__init__((str, int), default=default)
+
+    def run_validation(self, value: object) -> int:
+        from drillbook.drill.limits import parse_size
+
+        try:
+            return parse_size(value)  # type: ignore[arg-type]
+        except (ValueError, TypeError) as error:
+            raise ValidationError(str(error)) from None
+
+
+class AbsolutePaths(opt.ListOfItems):
+    """Absolute paths on the host (the drill checks they exist, when it runs)."""
+
+    def __init__(self) -> None:
+        super().__init__(opt.Type(str), default=[])
+
+    def run_validation(self, value: object) -> list[str]:
+        paths = super().run_validation(value)
+        for path in paths:
+            if not path.startswith("/"):
+                raise ValidationError(f"expected absolute paths, got {quote(path)}")
+        return paths
+
+
 MERMAID_MODES = ("auto", "all", "off")
 LINT_LEVELS = ("warning", "error", "off")
 
@@ -68,3 +97,8 @@ class DrillbookConfig(Config):
     lint = LintLevel()
     # Findings not reported on this site: CODE, or PATH-GLOB:CODE[,CODE] (SC2016, docs/old/*.md:DB104).
     lint_ignore = opt.ListOfItems(opt.Type(str), default=[])
+    # The drill's jail: more host folders to show read-only, and each drill's limits.
+    jail_read_only = AbsolutePaths()
+    jail_memory = Size(default="2GiB")
+    jail_processes = AtLeastOne(default=512)
+    jail_sandbox_size = Size(default="1GiB")
