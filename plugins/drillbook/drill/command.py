@@ -55,7 +55,7 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     parser.add_argument("paths", nargs="*", type=Path, metavar="PATH",
                         help="runbook files or folders (default: every runbook with drilled blocks under runbooks/)")
     parser.add_argument("--no-record", action="store_true", help="drill without writing the drill log or transcripts")
-    parser.add_argument("-j", "--jobs", type=_positive, default=1, metavar="N", help="run N drills in parallel (default: 1)")
+    parser.add_argument("-j", "--jobs", type=positive_number, default=1, metavar="N", help="run N drills in parallel (default: 1)")
     parser.add_argument("-v", "--verbose", action="store_true", help="print every step's result, not only failures")
     parser.add_argument("-f", "--config-file", type=Path, metavar="FILE",
                         help="mkdocs.yml holding the drillbook plugin options (default: the nearest one)")
@@ -69,7 +69,7 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     parser.set_defaults(handler=main)
 
 
-def _positive(text: str) -> int:
+def positive_number(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
@@ -103,7 +103,7 @@ def _main(args: argparse.Namespace) -> int:
     except DrillbookError as error:
         print(printable(str(error) if error.path else error.message), file=sys.stderr)
         return EXIT_INVALID
-    _remove_left_overs()
+    remove_left_overs_noted()
     if args.shard is not None:
         found = len(drills)
         drills = args.shard.select(drills, lambda item: item.runbook.path)
@@ -118,7 +118,7 @@ def _main(args: argparse.Namespace) -> int:
     progress = TerminalProgress(out, live=out.isatty(), verbose=args.verbose)
     stopped_by: list[int] = []
     try:
-        results = asyncio.run(_until_signalled(
+        results = asyncio.run(until_signalled(
             drill_all(drills, settings, jobs=args.jobs, record=not args.no_record, keep_sandbox=args.keep_sandbox,
                       progress=progress, jail=not args.no_jail),
             stopped_by,
@@ -146,7 +146,7 @@ def _jail_problem() -> str | None:
     return jail_problem()
 
 
-def _remove_left_overs() -> None:
+def remove_left_overs_noted() -> None:
     """Remove what drill runs that were killed left behind, and say so in one line."""
     from drillbook.drill.sandbox import remove_left_overs
 
@@ -174,7 +174,7 @@ def show_jail(settings: DrillSettings, out: TextIO) -> int:
     return EXIT_PASSED
 
 
-async def _until_signalled(work: Any, stopped_by: list[int]) -> Any:
+async def until_signalled(work: Any, stopped_by: list[int]) -> Any:
     """Await ``work``; SIGINT, SIGTERM or SIGHUP cancels it (its drills clean up) and is noted in ``stopped_by``."""
     loop = asyncio.get_running_loop()
     task = asyncio.ensure_future(work)

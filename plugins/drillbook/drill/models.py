@@ -18,6 +18,7 @@ class BlockOptions:
 
     timeout_s: float = 60.0
     title: str | None = None
+    in_gameday: bool = True  # False (gameday=skip): a game day skips the block, as the runbook it stands in for ran
 
 
 @dataclass(frozen=True, slots=True)

@@ -66,9 +66,20 @@ def parse_title(value: str) -> str:
 
 
 # Every option a tag may carry: name -> (default, validator). Validated here and nowhere else.
+GAMEDAY_CHOICES = ("run", "skip")
+
+
+def parse_gameday_choice(text: str) -> bool:
+    """``gameday=skip``: the block stands in for another runbook's work, so a game day, which runs that runbook, skips it."""
+    if text not in GAMEDAY_CHOICES:
+        raise ValueError(f"expected {' or '.join(GAMEDAY_CHOICES)}, got '{text}'")
+    return text == "run"
+
+
 OPTIONS: dict[str, tuple[Any, Callable[[str], Any]]] = {
     "timeout": (60.0, parse_timeout),
     "title": (None, parse_title),
+    "gameday": (True, parse_gameday_choice),
 }
 KNOWN_TAGS = ", ".join(TAGS)
 KNOWN_OPTIONS = ", ".join(OPTIONS)
@@ -383,7 +394,7 @@ def _validate_options(values: dict[str, str], line: int) -> BlockOptions:
             parsed[name] = validator(values[name])
         except ValueError as error:
             raise DrillbookError(f"drill option {name}: {error}", line=line) from None
-    return BlockOptions(timeout_s=parsed["timeout"], title=parsed["title"])
+    return BlockOptions(timeout_s=parsed["timeout"], title=parsed["title"], in_gameday=parsed["gameday"])
 
 
 # -- runbooks -------------------------------------------------------------------

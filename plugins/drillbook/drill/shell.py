@@ -236,6 +236,10 @@ class DrillShell:
         for fd in (script, output, end):
             os.set_blocking(fd, False)
         lines = status_dir / "lines"
+        try:
+            os.unlink(lines)  # an earlier shell's, in a game day (unlink follows no link)
+        except FileNotFoundError:
+            pass
         os.mkfifo(lines, 0o600)
         self.lines = os.open(lines, os.O_RDWR | os.O_NONBLOCK)  # a writer of its own: never a hang-up
         self.reports = LineReports(self.lines)

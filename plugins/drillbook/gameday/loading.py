@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
 from drillbook.drill.models import Runbook
@@ -74,7 +75,16 @@ def load_gameday_runbook(name: str, values: dict[str, str], settings: DrillSetti
         glob_pattern(glob).match(posix) for glob in settings.runbooks_exclude
     ):
         raise DrillbookError(f"{shown} is not a runbook of this site (see runbooks_include and runbooks_exclude)")
-    return parse_runbook(read_text(path, shown), shown, values)
+    return in_gameday(parse_runbook(read_text(path, shown), shown, values))
+
+
+def in_gameday(runbook: Runbook) -> Runbook:
+    """The runbook as a game day drills it: without the blocks marked ``gameday=skip``.
+
+    Such a block stands in for what another runbook does (a hidden hotfix before a
+    backport); in a game day, that runbook has run before it.
+    """
+    return replace(runbook, steps=tuple(step for step in runbook.steps if step.block.options.in_gameday))
 
 
 def _shown_unresolved(settings: DrillSettings, path: Path) -> str:

@@ -19,12 +19,26 @@ DEFAULT_EVENT_TIMEOUT_S = 60.0
 
 @dataclass(frozen=True, slots=True)
 class Event:
-    """A ``run:`` step: one shell command, run jailed in a fresh shell like a drilled block."""
+    """A ``run:`` step: one shell command, run jailed in a fresh shell like a drilled block.
+
+    ``step`` is the command as a drilled block of the game day file, its values bound the
+    way a runbook's are: its lines are the file's, so a failure names the file's line.
+    """
 
     line: int  # of the ``run:`` key in the game day file
-    command: str
-    title: str
-    timeout_s: float = DEFAULT_EVENT_TIMEOUT_S
+    step: Step
+
+    @property
+    def command(self) -> str:
+        return self.step.command.removesuffix("\n")
+
+    @property
+    def title(self) -> str:
+        return self.step.title
+
+    @property
+    def timeout_s(self) -> float:
+        return self.step.timeout_s
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,8 +15,8 @@ from typing import Any, Callable
 
 import yaml
 
-from drillbook.drill.models import Runbook
-from drillbook.drill.parsing import SCENARIO_NAME, UPPER_PLACEHOLDER, VAR_KEY, parse_timeout
+from drillbook.drill.models import BlockOptions, CodeBlock, DrillSpec, Runbook
+from drillbook.drill.parsing import SCENARIO_NAME, UPPER_PLACEHOLDER, VAR_KEY, bind_placeholders, parse_timeout
 from drillbook.errors import DrillbookError, quote
 from drillbook.gameday.model import DEFAULT_EVENT_TIMEOUT_S, BreakPoint, Event, GameDay, GameDayStep, RunbookStep
 from drillbook.yaml_source import compose, line_of, load_mapping
@@ -176,7 +176,18 @@ class _GameDayReader:
                 raise DrillbookError(f"{_where((*loc, 'timeout'))}: {error}", line=self.line(*loc, "timeout")) from None
         title = self._title(item, loc, default=_first_line(command))
         self.used.update(key for key in self.vars if key in command)
-        return Event(line, bind_values(command, self.vars), title, timeout)
+        code_line = self._code_line((*loc, "run"))
+        source = command if command.endswith("\n") else command + "\n"
+        block = CodeBlock(line=code_line - 1, end_line=code_line + source.count("\n"), indent="", fence="", info="",
+                          language="bash", tag="drill", options=BlockOptions(timeout, title), title=title, source=source)
+        [step] = bind_placeholders([block], DrillSpec(vars=self.vars, shared=frozenset(self.vars)))
+        return Event(line, step)
+
+    def _code_line(self, loc: tuple[str | int, ...]) -> int:
+        """The file's line of a command's first line: the key's own line, or the next for a ``|`` or ``>`` block."""
+        node = _node_at(compose(self.text), loc)
+        first = node.start_mark.line + 1 if node is not None else self.line(*loc)
+        return first + 1 if isinstance(node, yaml.ScalarNode) and node.style in ("|", ">") else first
 
     def _as_written(self, value: Any, loc: tuple[str | int, ...]) -> Any:
         """A plain scalar as the author typed it: ``run: true`` is the command true, not a boolean."""
@@ -231,14 +242,6 @@ def _events(steps: tuple[GameDayStep, ...]) -> list[Event]:
         else:
             found += _events(step.recover)
     return found
-
-
-def bind_values(command: str, values: dict[str, str]) -> str:
-    """``command`` with each placeholder replaced by its value, in one pass."""
-    if not values:
-        return command
-    pattern = re.compile("|".join(re.escape(key) for key in sorted(values, key=len, reverse=True)))
-    return pattern.sub(lambda match: values[match.group()], command)
 
 
 def find_break(gameday: GameDay, where: str) -> BreakPoint:

@@ -1,0 +1,220 @@
+"""``drillbook gameday [NAME...]``: play game days against a sandbox production, show and record them.
+
+The flags and exit codes are ``drillbook drill``'s: 0 when every game day passed, 1 when
+any failed, 2 on invalid input (nothing runs), 130/143/129 when interrupted (the running
+game days are stopped, their sandboxes removed, and nothing about them is recorded).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from drillbook.drill.command import (
+    EXIT_FAILED,
+    EXIT_INVALID,
+    EXIT_PASSED,
+    TerminalProgress,
+    check_writable,
+    positive_number,
+    record_drill,
+    remove_left_overs_noted,
+    until_signalled,
+)
+from drillbook.drill.scenario import Scenario, find_scenario
+from drillbook.drill.settings import DrillSettings, check_jail_options, load_settings
+from drillbook.drill.shard import shard_argument
+from drillbook.drill.terminal import printable
+from drillbook.errors import DrillbookError, JailUnavailable
+from drillbook.gameday.loading import find_gameday, gameday_files, load_gameday
+from drillbook.gameday.model import GameDay
+from drillbook.gameday.parsing import find_break
+
+if TYPE_CHECKING:
+    from drillbook.gameday.executor import GameDayResult
+
+
+@dataclass(frozen=True)
+class Play:
+    """A game day ready to run: parsed and checked, with its scenario found."""
+
+    gameday: GameDay
+    scenario: Scenario
+
+
+def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    parser = commands.add_parser(
+        "gameday",
+        help="play scripted incidents: runbooks drilled in sequence against one sandbox production",
+        description="Run each game day's steps in order against one sandbox, and record the result in the drill log.",
+    )
+    parser.add_argument("names", nargs="*", metavar="NAME",
+                        help="game days, by name (cve-hotfix) or file (default: every runbooks/gamedays/*.yml)")
+    parser.add_argument("--break", dest="break_at", metavar="RUNBOOK:STEP",
+                        help="fail this step on purpose (a line of the runbook, or words of its title), so the "
+                             "story's recover: path is drilled; needs exactly one NAME")
+    parser.add_argument("--no-record", action="store_true", help="play without writing the drill log or transcripts")
+    parser.add_argument("-j", "--jobs", type=positive_number, default=1, metavar="N", help="play N game days in parallel (default: 1)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="print every step's result, not only failures")
+    parser.add_argument("-f", "--config-file", type=Path, metavar="FILE",
+                        help="mkdocs.yml holding the drillbook plugin options (default: the nearest one)")
+    parser.add_argument("--keep-sandbox", action="store_true", help="keep each sandbox and print where it is")
+    parser.add_argument("--no-jail", action="store_true",
+                        help="run steps without the bubblewrap jail (unsafe: they can change anything you can)")
+    parser.add_argument("--shard", type=shard_argument, metavar="K/N",
+                        help="play only part K of N: the game days sorted by path, dealt out in turn (for CI matrices)")
+    parser.set_defaults(handler=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    try:
+        return _main(args)
+    except KeyboardInterrupt:
+        print("\nSIGINT: the running game days were stopped and not recorded", file=sys.stderr)
+        return 128 + signal.SIGINT
+
+
+def _main(args: argparse.Namespace) -> int:
+    out = sys.stdout
+    try:
+        settings = load_settings(args.config_file)
+        check_jail_options(settings)
+        plays = collect(settings, args.names, args.break_at)
+        if not args.no_record:
+            check_writable(settings.drill_log, settings.shown(settings.drill_log))
+            check_writable(settings.transcripts_dir, settings.shown(settings.transcripts_dir), folder=True)
+        if not args.no_jail:
+            from drillbook.drill.sandbox import jail_problem
+
+            if (problem := jail_problem()) is not None:
+                raise JailUnavailable(problem)
+    except DrillbookError as error:
+        print(printable(str(error) if error.path else error.message), file=sys.stderr)
+        return EXIT_INVALID
+    remove_left_overs_noted()
+    if args.shard is not None:
+        found = len(plays)
+        plays = args.shard.select(plays, lambda item: item.gameday.path)
+        print(f"shard {args.shard}: {len(plays)} of {found} game days", file=out)
+        if not plays:
+            return EXIT_PASSED
+    began = time.monotonic()
+    progress = GameDayProgress(out, live=out.isatty(), verbose=args.verbose)
+    stopped_by: list[int] = []
+    try:
+        results = asyncio.run(until_signalled(
+            play_all(plays, settings, jobs=args.jobs, record=not args.no_record, keep_sandbox=args.keep_sandbox,
+                     progress=progress, jail=not args.no_jail),
+            stopped_by,
+        ))
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        stopped_by = stopped_by or [signal.SIGINT]
+    except DrillbookError as error:
+        print(printable(str(error)), file=sys.stderr)
+        return EXIT_INVALID
+    if stopped_by:
+        name = signal.Signals(stopped_by[0]).name
+        print(f"\n{name}: the running game days were stopped and not recorded", file=sys.stderr)
+        return 128 + stopped_by[0]
+    failed = sum(not result.passed for result in results)
+    summary = f"{len(results) - failed} game days passed, {failed} failed in {time.monotonic() - began:.1f} s"
+    if not args.no_record:
+        summary += f"; recorded in {settings.shown(settings.drill_log)}"
+    print(printable(summary), file=out)
+    return EXIT_FAILED if failed else EXIT_PASSED
+
+
+def collect(settings: DrillSettings, names: list[str], break_at: str | None) -> list[Play]:
+    """The game days to play, each checked before any runs; DrillbookError on any invalid one."""
+    files = [find_gameday(settings, name) for name in names] if names else gameday_files(settings)
+    if not files:
+        raise DrillbookError(f"no game day in {settings.shown(settings.runbooks_dir)}/gamedays/: "
+                             "write one as runbooks/gamedays/NAME.yml (see the drills guide)")
+    if break_at is not None and len(files) != 1:
+        raise DrillbookError("--break: name exactly one game day, the one whose step it breaks")
+    plays = []
+    for path in dict.fromkeys(files):
+        gameday = load_gameday(path, settings)
+        if break_at is not None:
+            try:
+                gameday = gameday.with_break(find_break(gameday, break_at))
+            except DrillbookError as error:
+                raise DrillbookError(f"--break: {error.message}", gameday.path) from None
+        plays.append(Play(gameday, scenario_for(gameday, settings)))
+    return plays
+
+
+def scenario_for(gameday: GameDay, settings: DrillSettings) -> Scenario:
+    try:
+        return find_scenario(settings.scenarios_dir, gameday.scenario)
+    except DrillbookError as error:
+        if error.path is not None:
+            raise DrillbookError(error.message, settings.shown(Path(error.path)), error.line) from None
+        raise DrillbookError(error.message, gameday.path, 1) from None
+
+
+async def play_all(plays: list[Play], settings: DrillSettings, *, jobs: int = 1, record: bool = True,
+                   keep_sandbox: bool = False, progress: "GameDayProgress | None" = None,
+                   jail: bool = True) -> "list[GameDayResult]":
+    """Play each game day, ``jobs`` at a time; record each result as soon as it is known."""
+    from drillbook.gameday.executor import git_head, run_gameday
+
+    commit = git_head(settings.root)
+    slots = asyncio.Semaphore(jobs)
+
+    async def play(item: Play) -> "GameDayResult":
+        async with slots:
+            if not jail:
+                print(printable(f"warning: {item.gameday.path}: played without the jail (--no-jail): its steps can "
+                                "change and reach anything you can"), file=sys.stderr, flush=True)
+            result = await run_gameday(item.gameday, item.scenario, commit=commit, progress=progress,
+                                       keep_sandbox=keep_sandbox, jail=jail, options=settings.jail)
+        if record:
+            record_drill(settings, result)
+        if progress is not None:
+            progress.gameday_finished(result)
+        return result
+
+    results = await asyncio.gather(*(play(item) for item in plays), return_exceptions=True)
+    for outcome in results:
+        if isinstance(outcome, BaseException):
+            raise outcome
+    return list(results)  # type: ignore[arg-type]
+
+
+class GameDayProgress(TerminalProgress):
+    """The drill's live progress, then one block per game day: each step's result, the failure in detail."""
+
+    def gameday_finished(self, result: "GameDayResult") -> None:
+        self.running.clear()
+        self._print("\n".join(gameday_report(result)))
+
+
+def gameday_report(result: "GameDayResult") -> list[str]:
+    """What the command (and pytest) show of a game day: its verdict, each step, the failure in detail."""
+    verdict = "passed" if result.passed else "FAILED"
+    record = result.record
+    lines = [f"{verdict}  {record.runbook}  in {record.duration_s:.1f} s ({len(result.parts)} steps): {result.gameday.title}"]
+    for part in result.parts:
+        what = f"runbook {part.runbook.path}" if part.runbook.path != record.runbook else f"run: {part.steps[0].step.title}"
+        mark = {"passed": "ok  ", "failed": "FAIL", "skipped": "skip"}[part.outcome]
+        if part.broken:
+            mark = "BRK "
+        prefix = "  recover: " if part.recovery else "  "
+        lines.append(f"{prefix}{mark} line {part.step.line}: {what} ({part.duration_s:.1f} s)")
+    if record.broken_at:
+        recovered = "and its recover: path passed" if result.passed else "and nothing recovered it"
+        lines.append(f"  broken on purpose at {record.broken_at}, {recovered}")
+    if result.failure is not None:
+        lines += result.failure.report(indent="  ")
+    if result.sandbox is not None:
+        lines.append(f"  sandbox kept in {result.sandbox}")
+    lines += [f"  {note}" for note in result.kept_notes]
+    return [printable(line) for line in lines]
+
