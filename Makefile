@@ -48,6 +48,7 @@ fuzz: setup
 
 drill: setup
 	$(BIN)/drillbook drill
+	$(BIN)/drillbook gameday
 
 # COPIES: how many copies of the shipped runbooks the batch drills, JOBS at a time.
 COPIES ?= 100
