@@ -46,9 +46,11 @@ test: setup
 fuzz: setup
 	DRILLBOOK_FUZZ=long $(BIN)/pytest tests/test_fuzz.py
 
+# Every runbook, then every game day (even when a runbook failed); stopped by Ctrl-C, nothing more runs.
 drill: setup
-	$(BIN)/drillbook drill
-	$(BIN)/drillbook gameday
+	@status=0; $(BIN)/drillbook drill || status=$$?; \
+	if [ $$status -le 1 ]; then $(BIN)/drillbook gameday || { code=$$?; [ $$code -gt $$status ] && status=$$code; }; fi; \
+	exit $$status
 
 # COPIES: how many copies of the shipped runbooks the batch drills, JOBS at a time.
 COPIES ?= 100
