@@ -12,9 +12,9 @@ import asyncio
 import signal
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from drillbook.drill.command import (
     EXIT_FAILED,
@@ -27,6 +27,7 @@ from drillbook.drill.command import (
     remove_left_overs_noted,
     until_signalled,
 )
+from drillbook.drill.models import Runbook, Step
 from drillbook.drill.scenario import Scenario, find_scenario
 from drillbook.drill.settings import DrillSettings, check_jail_options, load_settings
 from drillbook.drill.shard import shard_argument
@@ -37,6 +38,7 @@ from drillbook.gameday.model import GameDay
 from drillbook.gameday.parsing import find_break
 
 if TYPE_CHECKING:
+    from drillbook.drill.executor import StepResult
     from drillbook.gameday.executor import GameDayResult
 
 
@@ -105,7 +107,7 @@ def _main(args: argparse.Namespace) -> int:
         if not plays:
             return EXIT_PASSED
     began = time.monotonic()
-    progress = GameDayProgress(out, live=out.isatty(), verbose=args.verbose)
+    progress = GameDayProgress(out, live=out.isatty(), verbose=args.verbose, plays=plays)
     stopped_by: list[int] = []
     try:
         results = asyncio.run(until_signalled(
@@ -189,7 +191,25 @@ async def play_all(plays: list[Play], settings: DrillSettings, *, jobs: int = 1,
 
 
 class GameDayProgress(TerminalProgress):
-    """The drill's live progress, then one block per game day: each step's result, the failure in detail."""
+    """The drill's live progress, then one block per game day: each step's result, the failure in detail.
+
+    A run: is shown at the line of its ``run:`` key (its block has no fence line of its own).
+    """
+
+    def __init__(self, out: TextIO, *, live: bool, verbose: bool = False, plays: list[Play] = ()) -> None:  # type: ignore[assignment]
+        super().__init__(out, live=live, verbose=verbose)
+        self.run_lines = {(play.gameday.path, event.step.line): event.line
+                          for play in plays for event in play.gameday.events()}
+
+    def _shown(self, runbook: Runbook, step: Step) -> Step:
+        line = self.run_lines.get((runbook.path, step.line))
+        return step if line is None else replace(step, block=replace(step.block, line=line))
+
+    def step_started(self, runbook: Runbook, index: int, step: Step) -> None:
+        super().step_started(runbook, index, self._shown(runbook, step))
+
+    def step_finished(self, runbook: Runbook, index: int, result: "StepResult") -> None:
+        super().step_finished(runbook, index, replace(result, step=self._shown(runbook, result.step)))
 
     def gameday_finished(self, result: "GameDayResult") -> None:
         self.running.clear()

@@ -13,7 +13,7 @@ passes when the recovery does. The executed cells of every step make one transcr
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import nbformat
@@ -168,6 +168,9 @@ async def _play(gameday: GameDay, sandbox: Sandbox, jail: Jail, progress: DrillP
         began = time.monotonic()
         await run_session(drill, sandbox, jail, progress, f"kernel-{next(sessions)}")
         mark_skipped(drill)
+        if isinstance(step, Event) and drill.failure is not None and drill.failure.line is not None:
+            # A run: has no fence line: a failure of the whole command is the run: key's line.
+            drill.failure = replace(drill.failure, line=max(drill.failure.line, step.line))
         broken = drill.failure is not None and point is not None and drill.failure.reason == broken_reason(point)
         part = PartResult(step, runbook, drill.results, drill.notebook, drill.failure, time.monotonic() - began,
                           recovery, broken)
@@ -233,6 +236,8 @@ def _transcript(gameday: GameDay, parts: list[PartResult], record: DrillRecord) 
             cell = nbformat.from_dict(cell)
             cell["id"] = f"part-{number}-{cell['id']}"
             cell.metadata["drillbook"]["file"] = part.runbook.path
+            if isinstance(part.step, Event):
+                cell.metadata["drillbook"]["line"] = part.step.line
             cell.metadata["drillbook"]["part"] = number
             notebook.cells.append(cell)
     notebook.metadata["drillbook"] = record.to_data()

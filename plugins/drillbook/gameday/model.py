@@ -92,5 +92,19 @@ class GameDay:
         walk(self.steps)
         return found
 
+    def events(self) -> list[Event]:
+        """Every run: step, recovery paths included, in file order."""
+        found: list[Event] = []
+
+        def walk(steps: tuple[GameDayStep, ...]) -> None:
+            for step in steps:
+                if isinstance(step, Event):
+                    found.append(step)
+                else:
+                    walk(step.recover)
+
+        walk(self.steps)
+        return found
+
     def with_break(self, point: BreakPoint | None) -> "GameDay":
         return GameDay(self.path, self.name, self.title, self.scenario, self.vars, self.steps, point)

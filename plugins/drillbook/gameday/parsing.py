@@ -9,7 +9,6 @@ Each problem is a :class:`~drillbook.errors.DrillbookError` naming the file and 
 
 from __future__ import annotations
 
-import re
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable
 
@@ -232,16 +231,6 @@ def _node_at(node: Any, loc: tuple[str | int, ...]) -> Any:
         else:
             return None
     return node
-
-
-def _events(steps: tuple[GameDayStep, ...]) -> list[Event]:
-    found: list[Event] = []
-    for step in steps:
-        if isinstance(step, Event):
-            found.append(step)
-        else:
-            found += _events(step.recover)
-    return found
 
 
 def find_break(gameday: GameDay, where: str) -> BreakPoint:

@@ -17,7 +17,7 @@ from drillbook.content_cache import ContentCache
 from drillbook.drill.log import read_log, transcript_name
 from drillbook.drill.parsing import parse_runbook
 from drillbook.drill.scenario import find_scenario
-from drillbook.drill.settings import SCENARIOS, DrillSettings
+from drillbook.drill.settings import DrillSettings
 from drillbook.gameday.loading import gameday_files, load_gameday
 from drillbook.gameday.model import GameDay
 from drillbook.yaml_source import read_text
