@@ -439,19 +439,31 @@ async def _start_kernel(client: NotebookClient, sandbox: Sandbox, pipes: ShellPi
     return time.monotonic() - began
 
 
-async def run_session(run: DrillRun, sandbox: Sandbox, jail: Jail, progress: DrillProgress, name: str) -> None:
-    """Run ``run``'s steps in a new kernel and shell of ``jail``, as a responder opening a new terminal would.
+class Session:
+    """A new kernel and shell of a running jail, for one drill's steps: a responder's new terminal.
 
     Files, the git origin and the simulated tools in the sandbox carry over from what ran
-    before; shell variables do not. ``name`` names the kernel's files in the sandbox.
+    before; shell variables do not. A session may be started while another runs its
+    steps (a game day readies its next terminal so): ``name`` keeps its files apart.
     """
-    pipes = ShellPipes()
-    kernel_log = (sandbox.kernel / f"{name}.log").open("wb")
-    manager, client = _kernel_client(run, sandbox, name)
-    try:
-        kernel, shell = await asyncio.gather(_start_kernel(client, sandbox, pipes, run.runbook, kernel_log),
-                                             jail.start_shell(pipes, script_name(run.runbook.path)),
-                                             return_exceptions=True)
+
+    def __init__(self, run: DrillRun, sandbox: Sandbox, jail: Jail, name: str) -> None:
+        self.run = run
+        self.sandbox = sandbox
+        self.jail = jail
+        self.name = name
+        self.pipes = ShellPipes()
+        self.kernel_log = (sandbox.kernel / f"{name}.log").open("wb")
+        self.manager, self.client = _kernel_client(run, sandbox, name)
+        self.closed = False
+
+    async def start(self) -> None:
+        """Start the kernel and the shell; a failure to start becomes the run's failure."""
+        run = self.run
+        kernel, shell = await asyncio.gather(
+            _start_kernel(self.client, self.sandbox, self.pipes, run.runbook, self.kernel_log),
+            self.jail.start_shell(self.pipes, script_name(run.runbook.path)),
+            return_exceptions=True)
         for problem in (shell, kernel):
             if isinstance(problem, asyncio.CancelledError):
                 raise problem
@@ -460,18 +472,28 @@ async def run_session(run: DrillRun, sandbox: Sandbox, jail: Jail, progress: Dri
         elif isinstance(shell, BaseException):
             raise shell
         elif isinstance(kernel, BaseException):
-            kernel_log.flush()
-            output = (sandbox.kernel / f"{name}.log").read_text(encoding="utf-8", errors="replace")
+            self.kernel_log.flush()
+            output = (self.sandbox.kernel / f"{self.name}.log").read_text(encoding="utf-8", errors="replace")
             run.failure = DrillFailure(run.runbook.path, None, "drill kernel", None, f"the kernel did not start: {kernel}",
                                        output)
-        else:
-            await _run_steps(run, client, progress, jail)
-    finally:
-        pipes.close_all()
-        _kill_now(getattr(manager.provisioner, "process", None) if manager.has_kernel else None)
-        kernel_log.close()
-        await asyncio.shield(_stop_kernel(client, manager))
-    _raise_if_cancelled()
+
+    async def run_steps(self, progress: DrillProgress) -> None:
+        if self.run.failure is None:
+            await _run_steps(self.run, self.client, progress, self.jail)
+        _raise_if_cancelled()
+
+    def kill(self) -> None:
+        """What no cancellation may cut short: the kernel ends, the pipes close."""
+        self.pipes.close_all()
+        _kill_now(getattr(self.manager.provisioner, "process", None) if self.manager.has_kernel else None)
+        self.kernel_log.close()
+
+    async def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        self.kill()
+        await asyncio.shield(_stop_kernel(self.client, self.manager))
 
 
 async def wait_until_ready(manager: AsyncKernelManager, kernel_client: Any, timeout: float) -> None:

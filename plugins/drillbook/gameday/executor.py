@@ -12,6 +12,8 @@ passes when the recovery does. The executed cells of every step make one transcr
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -30,7 +32,7 @@ from drillbook.drill.executor import (
     keep_folder,
     mark_skipped,
     new_notebook,
-    run_session,
+    Session,
     setup_failure,
     start_jail,
     utc_now,
@@ -156,39 +158,69 @@ async def run_gameday(
 
 async def _play(gameday: GameDay, sandbox: Sandbox, jail: Jail, progress: DrillProgress,
                 parts: list[PartResult]) -> DrillFailure | None:
-    """Run the steps in order; the failure that ended the game day, or None."""
-    sessions = iter(range(1, 1_000_000))
+    """Run the steps in order; the failure that ended the game day, or None.
 
-    async def run(step: GameDayStep, recovery: bool) -> PartResult:
+    While a step runs, the next one's kernel and shell start, as a responder readies the
+    next terminal: a game day costs little more than its runbooks.
+    """
+    numbers = itertools.count(1)
+    opened: list[tuple[Session, asyncio.Future[None]]] = []
+    point = gameday.breaks
+
+    def open_session(step: GameDayStep, recovery: bool) -> tuple[Session, asyncio.Future[None]]:
         runbook = part_runbook(step, gameday)
         drill = DrillRun(runbook, new_notebook(runbook))
-        point = gameday.breaks
         if point is not None and not recovery:
             drill.broken = lambda each: broken_reason(point) if point.matches(each, runbook) else None
+        session = Session(drill, sandbox, jail, f"kernel-{next(numbers)}")
+        started = asyncio.ensure_future(session.start())
+        opened.append((session, started))
+        return session, started
+
+    async def play(step: GameDayStep, ready: tuple[Session, asyncio.Future[None]], recovery: bool) -> PartResult:
+        session, started = ready
         began = time.monotonic()
-        await run_session(drill, sandbox, jail, progress, f"kernel-{next(sessions)}")
+        await started
+        try:
+            await session.run_steps(progress)
+        finally:
+            await session.close()
+        drill = session.run
         mark_skipped(drill)
         if isinstance(step, Event) and drill.failure is not None and drill.failure.line is not None:
             # A run: has no fence line: a failure of the whole command is the run: key's line.
             drill.failure = replace(drill.failure, line=max(drill.failure.line, step.line))
         broken = drill.failure is not None and point is not None and drill.failure.reason == broken_reason(point)
-        part = PartResult(step, runbook, drill.results, drill.notebook, drill.failure, time.monotonic() - began,
+        part = PartResult(step, drill.runbook, drill.results, drill.notebook, drill.failure, time.monotonic() - began,
                           recovery, broken)
         parts.append(part)
         return part
 
-    for step in gameday.steps:
-        part = await run(step, recovery=False)
-        if part.failure is None:
-            continue
-        if not part.broken or not isinstance(step, RunbookStep) or not step.recover:
-            return part.failure
-        for recovery in step.recover:
-            recovered = await run(recovery, recovery=True)
-            if recovered.failure is not None:
-                return recovered.failure
-        return None  # the story ends with its recovery
-    return None
+    try:
+        steps = gameday.steps
+        ahead = open_session(steps[0], recovery=False)
+        for index, step in enumerate(steps):
+            ready = ahead
+            if index + 1 < len(steps):
+                ahead = open_session(steps[index + 1], recovery=False)
+            part = await play(step, ready, recovery=False)
+            if part.failure is None:
+                continue
+            if not part.broken or not isinstance(step, RunbookStep) or not step.recover:
+                return part.failure
+            for recovery in step.recover:
+                recovered = await play(recovery, open_session(recovery, recovery=True), recovery=True)
+                if recovered.failure is not None:
+                    return recovered.failure
+            return None  # the story ends with its recovery
+        return None
+    finally:
+        for session, started in opened:
+            started.cancel()
+            session.kill()
+        for session, started in opened:
+            await asyncio.gather(started, return_exceptions=True)
+            await session.close()
 
 
 def _finish(gameday: GameDay, parts: list[PartResult], failure: DrillFailure | None, started_at: str, clock: float,
