@@ -104,6 +104,10 @@ steps:
     assert isinstance(check, Event) and check.title == "The fix is live"
 
 
+REFUSED_ENABLE = ("a drill step may not run 'enable': the drill's shell has it turned off, so that no step can turn off a "
+                  "builtin the drill's own lines use")
+
+
 @pytest.mark.parametrize(("text", "message"), [
     ("title: x\nsteps:\n  - run: true\ncolour: red\n", "runbooks/gamedays/cve.yml:4: unknown key 'colour' (known: title, scenario, vars, steps, break)"),
     ("title: x\nsteps: []\n", "runbooks/gamedays/cve.yml:2: steps: expected a list of steps, like '- run: …' or '- runbook: NAME', got []"),
@@ -125,6 +129,9 @@ steps:
     ("title: x\nsteps:\n  - run: echo\n    title: \"a\\x1b[2Jb\"\n", "runbooks/gamedays/cve.yml:4: steps[0].title: expected one line of at most 200 characters, without control characters"),
     ("- run: echo\n", "runbooks/gamedays/cve.yml:1: game day: expected a YAML mapping, got list"),
     ("title: x\ntitle: y\nsteps:\n  - run: echo\n", "runbooks/gamedays/cve.yml:2: game day: YAML does not parse: duplicate key 'title'"),
+    ("title: x\nsteps:\n  - run: trap 'echo x' DEBUG\n", "runbooks/gamedays/cve.yml:3: a drill step may not set a DEBUG or RETURN "
+     "trap: it would run before the drill's own lines that check how the step ended"),
+    ("title: x\nsteps:\n  - run: |\n      true\n      enable -n set\n", "runbooks/gamedays/cve.yml:5: " + REFUSED_ENABLE),
 ])
 def test_a_bad_game_day_is_refused_with_its_line(site: DrillSettings, text: str, message: str) -> None:
     assert error_of(site, text) == message

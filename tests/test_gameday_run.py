@@ -28,6 +28,7 @@ title: Writer
 ```bash drill
 echo written > "$DRILL_SANDBOX/work/note"
 export ONLY_IN_THIS_SHELL=yes
+cd sub
 ```
 
 ```bash drill-hidden gameday=skip
@@ -51,6 +52,7 @@ cat "$DRILL_SANDBOX/work/note"
 
 ```bash drill-check
 test -z "${ONLY_IN_THIS_SHELL:-}"
+test "$PWD" = "$DRILL_SANDBOX/work"
 test ! -e "$DRILL_SANDBOX/work/alone"
 grep -q written "$DRILL_SANDBOX/work/note"
 grep -q nothing "$DRILL_SANDBOX/work/note"
@@ -105,10 +107,10 @@ def test_a_game_day_failing_in_its_second_runbook_names_that_runbooks_line(story
         "  skip line 6: run: echo never reached",
     ]
     assert lines[5:9] == [
-        "  runbooks/reader.md:18: The variable is not: the command exited with status 1",
+        "  runbooks/reader.md:19: The variable is not: the command exited with status 1",
         "  command:",
         '    test -z "${ONLY_IN_THIS_SHELL:-}"',
-        '    test ! -e "$DRILL_SANDBOX/work/alone"',
+        '    test "$PWD" = "$DRILL_SANDBOX/work"',
     ]
 
 
@@ -130,7 +132,7 @@ def test_the_game_day_is_one_log_record_with_each_runbooks_result(story) -> None
     assert (record["outcome"], record["failed_line"]) == ("failed", 5)
     assert [(part["line"], part["runbook"], part["outcome"], part["failed_line"]) for part in record["gameday"]] == [
         (3, None, "passed", None), (4, "runbooks/writer.md", "passed", None),
-        (5, "runbooks/reader.md", "failed", 18), (6, None, "skipped", None)]
+        (5, "runbooks/reader.md", "failed", 19), (6, None, "skipped", None)]
     assert [step["title"] for step in record["steps"]] == ["echo the incident starts", "Writer", "Reader", "echo never reached"]
 
 
@@ -202,6 +204,15 @@ def test_break_fails_the_step_on_purpose_and_runs_the_recover_path(tmp_path: Pat
     assert [part["recovery"] for part in record["gameday"]] == [False, True, False]
 
 
+def test_break_on_the_command_line_replaces_the_files_own(tmp_path: Path) -> None:
+    story = ("title: T\nbreak: reader:8\nsteps:\n  - runbook: writer\n    recover:\n      - run: echo recovering\n"
+             "  - runbook: reader\n")
+    project = write_project(tmp_path, {"story.yml": story})
+    result = gameday("story", "--no-record", "--break", "writer:9", cwd=project)
+    assert result.returncode == 0, result.stdout
+    assert "  broken on purpose at runbooks/writer.md:8, and its recover: path passed" in result.stdout.splitlines()
+
+
 def test_a_break_without_a_recover_path_fails_the_game_day(tmp_path: Path) -> None:
     project = write_project(tmp_path, {"story.yml": "title: T\nbreak: writer:8\nsteps:\n  - runbook: writer\n"})
     result = gameday("story", "--no-record", cwd=project)
@@ -270,4 +281,4 @@ def test_pytest_collects_each_game_day_as_one_item_and_reports_the_line(tmp_path
     assert result.returncode == 1, result.stdout
     assert "runbooks/gamedays/story.yml::gameday FAILED" in result.stdout or \
         "FAILED runbooks/gamedays/story.yml::gameday" in result.stdout
-    assert "  runbooks/reader.md:18: The variable is not: the command exited with status 1" in result.stdout.splitlines()
+    assert "  runbooks/reader.md:19: The variable is not: the command exited with status 1" in result.stdout.splitlines()
