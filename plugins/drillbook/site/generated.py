@@ -7,6 +7,7 @@ knows to its pages; :data:`GENERATED_PAGES` lists them, in the order they are ma
 
 from __future__ import annotations
 
+import posixpath
 from dataclasses import dataclass
 from typing import Callable
 
@@ -29,7 +30,8 @@ def health_page(results: DrillResults, use_directory_urls: bool) -> list[Generat
     markdown = health_markdown(
         list(results.results.values()), results.health_page, results.today, results.stale_after_days,
         href=lambda path: relative_url(page_url(path, use_directory_urls), here),
-        gamedays=results.gamedays, gamedays_link=relative_url(page_url(results.gamedays_page, use_directory_urls), here),
+        gamedays=results.gamedays,
+        gamedays_link=posixpath.relpath(results.gamedays_page, posixpath.dirname(results.health_page)),
     )
     return [GeneratedPage(
         results.health_page, markdown, "drillbook's generated runbook health page",
@@ -53,12 +55,13 @@ def gamedays_page(results: DrillResults, use_directory_urls: bool) -> list[Gener
     """The "Game days" page: each story, its steps and how its last run went; none without game days."""
     if not results.gamedays:
         return []
-    here = page_url(results.gamedays_page, use_directory_urls)
+    folder = posixpath.dirname(results.gamedays_page)
     published = {item.runbook: item.published for item in results.results.values()}
 
     def href(runbook: str) -> str | None:
+        """A Markdown link to the runbook's page, as an author writes one: every engine resolves and checks it."""
         page = published.get(runbook)
-        return relative_url(page_url(page, use_directory_urls), here) if page else None
+        return posixpath.relpath(page, folder) if page else None
 
     return [GeneratedPage(
         results.gamedays_page, gamedays_markdown(results.gamedays, results.today, href),
