@@ -225,11 +225,14 @@ def test_a_break_without_a_recover_path_fails_the_game_day(tmp_path: Path) -> No
     (["--break", "writer:8"], "--break: name exactly one game day, the one whose step it breaks"),
     (["one", "--break", "reader:99"], "runbooks/gamedays/one.yml: --break: no drilled block of runbooks/reader.md matches "
                                       "'99' (its blocks: 8: The file is there; 14: The variable is not)"),
-    (["nope"], "no game day 'nope' in runbooks/gamedays/ (known: one, two)"),
+    (["nope"], "no game day 'nope' in runbooks/gamedays/ (known: one, three, two)"),
+    (["three", "--break", "reader:8"], "runbooks/gamedays/three.yml: --break: 'reader' runs only on a recover: path, "
+                                       "which nothing breaks on purpose; break a runbook of the story itself"),
 ])
 def test_bad_command_lines_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
     story = "title: T\nsteps:\n  - runbook: writer\n  - runbook: reader\n"
-    project = write_project(tmp_path, {"one.yml": story, "two.yml": story})
+    recovering = "title: T\nsteps:\n  - runbook: writer\n    recover:\n      - runbook: reader\n"
+    project = write_project(tmp_path, {"one.yml": story, "two.yml": story, "three.yml": recovering})
     result = gameday(*args, cwd=project)
     assert (result.returncode, result.stdout, result.stderr) == (2, "", message + "\n")
 

@@ -121,3 +121,18 @@ def test_a_site_without_game_days_has_no_game_days_page(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert not (tmp_path / "site" / "runbooks" / "game-days").exists()
     assert "Game days" not in article(tmp_path / "site", "runbooks/health").text
+
+
+def test_titles_in_a_game_day_are_shown_as_text_never_markup(tmp_path: Path) -> None:
+    hostile = ("title: '<img src=x onerror=alert(1)> [link](javascript:alert(1)) | *bold*'\nsteps:\n"
+               "  - run: echo\n    title: '<script>alert(2)</script> | `code`'\n  - runbook: writer\n")
+    result = site(tmp_path, [], {"story.yml": hostile})
+    assert result.returncode == 0, result.stderr
+    page = article(tmp_path / "site", "runbooks/game-days")
+    assert page.find("h2").text.removesuffix("¶") == "<img src=x onerror=alert(1)> [link](javascript:alert(1)) | *bold*"
+    assert table_rows(page.find("table"))[0] == ["1", "Run: <script>alert(2)</script> | `code`", "Not played yet"]
+    hostile_parts = [page.find("h2"), page.find("table")]
+    assert not [element for part in hostile_parts for element in part.iter() if element.tag in ("img", "script", "em", "code")
+                or element.attrs.get("href", "").startswith("javascript")]
+    writer = article(tmp_path / "site", "runbooks/writer")
+    assert writer.find(class_="drill-gamedays").find("li").text.startswith("<img src=x onerror=alert(1)> [link]")

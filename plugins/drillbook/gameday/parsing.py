@@ -239,9 +239,13 @@ def find_break(gameday: GameDay, where: str) -> BreakPoint:
     if not separator or not name.strip() or not which.strip():
         raise DrillbookError(f"expected RUNBOOK:STEP, like 'hotfix-lane:Deploy' or 'hotfix-lane:120', got {quote(where)}")
     name, which = name.strip(), which.strip()
-    candidates = [step for step in gameday.runbooks() if _same_runbook(step, name)]
+    main = [step for step in gameday.steps if isinstance(step, RunbookStep)]
+    candidates = [step for step in main if _same_runbook(step, name)]
     if not candidates:
-        known = ", ".join(dict.fromkeys(step.name for step in gameday.runbooks())) or "none"
+        if any(_same_runbook(step, name) for step in gameday.runbooks()):
+            raise DrillbookError(f"'{name}' runs only on a recover: path, which nothing breaks on purpose; "
+                                 "break a runbook of the story itself")
+        known = ", ".join(dict.fromkeys(step.name for step in main)) or "none"
         raise DrillbookError(f"no runbook '{name}' in this game day (its runbooks: {known})")
     runbook = candidates[0].runbook
     if which.isdigit():
