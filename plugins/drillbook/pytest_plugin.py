@@ -116,36 +116,57 @@ def _git_head(root: Path) -> str | None:
 
 
 class DrillFailed(Exception):
-    """A drill that failed; carries the executor's failure for the report."""
+    """A drill or game day that failed; carries the lines of its report."""
 
 
-class RunbookDrill(pytest.Item):
-    def __init__(self, *, runbook: Any, scenario: Any, settings: Any, **kwargs: Any) -> None:
+class DrillItem(pytest.Item):
+    """A drill of a runbook, or a game day: run it, record it with --drill-record, report its failure's lines."""
+
+    def __init__(self, *, scenario: Any, settings: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.runbook = runbook
         self.scenario = scenario
         self.settings = settings
 
+    def play(self, commit: str | None) -> Any:
+        """Run the drill; returns its result (a DrillResult or a GameDayResult)."""
+        raise NotImplementedError
+
+    def failure_lines(self, result: Any) -> list[str] | None:
+        raise NotImplementedError
+
     def runtest(self) -> None:
         from drillbook.drill.command import record_drill
-        from drillbook.drill.executor import run_drill
         from drillbook.drill.settings import check_jail_options
 
         check_jail_options(self.settings)
         record = self.config.getoption("drill_record")
-        commit = _git_head(self.settings.root) if record else None
-        result = run_to_end(run_drill(self.runbook, self.scenario, commit=commit, options=self.settings.jail))
+        result = run_to_end(self.play(_git_head(self.settings.root) if record else None))
         if record:
             record_drill(self.settings, result)
-        if result.failure is not None:
-            raise DrillFailed(result.failure)
+        lines = self.failure_lines(result)
+        if lines is not None:
+            raise DrillFailed(lines)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, DrillFailed):
-            return "\n".join(excinfo.value.args[0].report())
+            return "\n".join(excinfo.value.args[0])
         if isinstance(excinfo.value, DrillbookError):
             return printable(str(excinfo.value))
         return super().repr_failure(excinfo)
+
+
+class RunbookDrill(DrillItem):
+    def __init__(self, *, runbook: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.runbook = runbook
+
+    def play(self, commit: str | None) -> Any:
+        from drillbook.drill.executor import run_drill
+
+        return run_drill(self.runbook, self.scenario, commit=commit, options=self.settings.jail)
+
+    def failure_lines(self, result: Any) -> list[str] | None:
+        return None if result.failure is None else result.failure.report()
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, self.runbook.steps[0].line - 1, printable(f"drill of {self.runbook.path}")
@@ -173,38 +194,20 @@ class GameDayFile(pytest.File):
         return super().repr_failure(excinfo)
 
 
-class GameDayFailed(Exception):
-    """A game day that failed; carries the lines of its report."""
-
-
-class GameDay(pytest.Item):
-    def __init__(self, *, gameday: Any, scenario: Any, settings: Any, **kwargs: Any) -> None:
+class GameDay(DrillItem):
+    def __init__(self, *, gameday: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.gameday = gameday
-        self.scenario = scenario
-        self.settings = settings
 
-    def runtest(self) -> None:
-        from drillbook.drill.command import record_drill
-        from drillbook.drill.settings import check_jail_options
-        from drillbook.gameday.command import gameday_report
+    def play(self, commit: str | None) -> Any:
         from drillbook.gameday.executor import run_gameday
 
-        check_jail_options(self.settings)
-        record = self.config.getoption("drill_record")
-        commit = _git_head(self.settings.root) if record else None
-        result = run_to_end(run_gameday(self.gameday, self.scenario, commit=commit, options=self.settings.jail))
-        if record:
-            record_drill(self.settings, result)
-        if not result.passed:
-            raise GameDayFailed(gameday_report(result))
+        return run_gameday(self.gameday, self.scenario, commit=commit, options=self.settings.jail)
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
-        if isinstance(excinfo.value, GameDayFailed):
-            return "\n".join(excinfo.value.args[0])
-        if isinstance(excinfo.value, DrillbookError):
-            return printable(str(excinfo.value))
-        return super().repr_failure(excinfo)
+    def failure_lines(self, result: Any) -> list[str] | None:
+        from drillbook.gameday.command import gameday_report
+
+        return None if result.passed else gameday_report(result)
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, 0, printable(f"game day {self.gameday.path}")
