@@ -117,6 +117,29 @@ CORPUS: dict[str, tuple[str, str]] = {
     "and-last-on-two-lines": (steps("echo start\nfalse &&\n  true  # fails here"), EXITED.format(1)),
     "killed-command": (steps("sleep 100 &\nkill -9 $!\nwait $!  # fails here"),
                        "the command was killed by signal SIGKILL (status 137)"),
+    # -- more of the shell's state, file descriptors and limits (beyond the first red-team list) -----
+    "closes-every-fd": (steps("for fd in $(seq 0 255); do eval \"exec $fd>&-\"; done\nfalse  # fails here"),
+                        EXITED.format(1)),
+    "redirects-every-fd": (steps("for fd in $(seq 0 254); do eval \"exec $fd>/dev/null\"; done", "false  # fails here"),
+                           EXITED.format(1)),
+    "few-open-files": (steps("ulimit -n 6", "false  # fails here"), EXITED.format(1)),
+    "no-file-size": (steps("ulimit -f 0", "false  # fails here"), EXITED.format(1)),
+    "cpu-limit": (steps("ulimit -t 1\nwhile :; do :; done", timeout="10s"),
+                  "the drill's shell was killed by signal SIGKILL"),
+    "umask-all": (steps("umask 0777", "false  # fails here"), EXITED.format(1)),
+    "one-command": (steps("set -t"), ENDED.format(0)),
+    "glob-and-job-options": (steps("shopt -s failglob nullglob nocasematch extglob dotglob globstar lastpipe\n"
+                                   "set -f -m -b -H -P", "false  # fails here"), EXITED.format(1)),
+    "special-builtin-functions": (steps(":() { return 0; }\nexit() { return 0; }\ntrap() { :; }", "false  # fails here"),
+                                  EXITED.format(1)),
+    "readonly-shopt-function": (steps("shopt() { :; }\nreadonly -f shopt"), EXITED.format(1)),
+    "readonly-drill-variables": (steps("readonly __drill_line=1 __drill_posix=y", "false  # fails here"),
+                                 EXITED.format(1)),
+    "nameref-drill-variable": (steps("declare -n __drill_line=SHELLOPTS", "false  # fails here"), EXITED.format(1)),
+    "works-in-the-status-folder": (steps("cd /run/drill/status", "false  # fails here"), EXITED.format(1)),
+    "read-timeout": (steps("TMOUT=1", "sleep 2\nfalse  # fails here"), EXITED.format(1)),
+    "kills-the-shell-later": (steps("(sleep 0.5; kill -9 $$) &", "sleep 2"),
+                              "the drill's shell was killed by signal SIGKILL"),
 }
 
 

@@ -196,3 +196,53 @@ def test_left_over_folders_are_judged_by_their_owner_mark(tmp_path: Path) -> Non
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     (mine / "owner").write_text(f"{dead.stdout.strip()}-0\n")
     assert owner_gone(mine)
+
+
+ROOM_HOG = textwrap.dedent("""\
+    set -e
+    cd "$1"
+    truncate -s 3G sparse                       # 3 GiB long, nothing in it but 1 MiB at 1 GiB
+    head -c 1048576 /dev/urandom | dd of=sparse bs=1M seek=1024 conv=notrunc status=none
+    head -c 1048576 /dev/urandom > linked
+    mkdir links && for i in $(seq 500); do ln linked "links/$i"; done   # 500 names of one 1 MiB file
+    """)
+
+
+def allocated(root: Path) -> int:
+    """Bytes ``root`` takes on its file system, each file counted once."""
+    seen, total = set(), 0
+    for folder, _, names in os.walk(root):
+        for name in names:
+            info = os.lstat(os.path.join(folder, name))
+            if (info.st_dev, info.st_ino) not in seen:
+                seen.add((info.st_dev, info.st_ino))
+                total += info.st_blocks * 512
+    return total
+
+
+@pytest.mark.parametrize("where", ["setup.sh", "step"])
+def test_sparse_files_and_hard_links_take_no_more_room_on_the_host_than_in_the_jail(tmp_path: Path, where: str) -> None:
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    check = ("test \"$(stat -c %s sparse)\" = 3221225472 && test \"$(stat -c %h linked)\" = 501\n"
+             "cmp -s linked links/500 && test \"$(du -sk . | cut -f1)\" -lt 4096\n")
+    step = check if where == "setup.sh" else f"bash \"$DRILL_SANDBOX/bin/hog.sh\" \"$PWD\"\n{check}"
+    project = write_fixture_project(tmp_path / "p", {"hog.md": f"# Hog\n\n```bash drill\n{step}```\n"})
+    scenario = project / "runbooks" / "scenarios" / "default"
+    (scenario / "hog.sh").write_text(ROOM_HOG)
+    (scenario / "setup.sh").write_text('mkdir -p work bin && cp "$DRILL_SCENARIO_DIR/hog.sh" bin/\n' + (
+        'bash bin/hog.sh "$DRILL_SANDBOX/work"\n' if where == "setup.sh" else ""))
+    result = drillbook("--no-record", "--keep-sandbox", cwd=project, env={**os.environ, "TMPDIR": str(temporary)})
+    assert result.returncode == 0, result.stdout + result.stderr
+    kept = Path(next(line for line in result.stdout.splitlines()
+                     if line.startswith("  sandbox kept in ")).removeprefix("  sandbox kept in "))
+    try:
+        work = kept / "work"
+        assert (work / "sparse").stat().st_size == 3 << 30
+        with open(work / "sparse", "rb") as stream:
+            stream.seek(1 << 30)
+            assert len(stream.read(1 << 20).strip(b"\0")) > 0
+        assert (work / "linked").stat().st_nlink == 501
+        assert allocated(kept) < 4 << 20
+    finally:
+        assert remove_tree(kept.parent) == []

@@ -395,6 +395,37 @@ def test_a_jail_read_only_path_that_does_not_exist_is_refused_before_any_drill(t
                              "exist on this machine\n")
 
 
+@pytest.mark.parametrize(("shown", "problem"), [
+    ("/", "/ would show the host's /run: its sockets, devices or processes"),
+    ("/run/user", "/run/user would show the host's /run: its sockets, devices or processes"),
+    ("/dev/shm", "/dev/shm would show the host's /dev: its sockets, devices or processes"),
+    ("/proc", "/proc would show the host's /proc: its sockets, devices or processes"),
+    ("{tmpdir}", "{tmpdir} would show {tmpdir}, where each drill keeps its kernel's key and its status channel"),
+    ("{parent}", "{parent} would show {tmpdir}, where each drill keeps its kernel's key and its status channel"),
+    ("{tmpdir}/drill-other", "{tmpdir}/drill-other would show {tmpdir}, where each drill keeps its kernel's key and "
+                             "its status channel"),
+])
+def test_jail_read_only_cannot_show_host_sockets_or_other_drills_folders(tmp_path: Path, shown: str,
+                                                                         problem: str) -> None:
+    temporary = tmp_path / "parent" / "tmp"
+    (temporary / "drill-other" / "kernel").mkdir(parents=True)
+    (temporary / "drill-other" / "kernel" / "kernel.json").write_text('{"key": "another drill\'s key"}\n')
+    (temporary / "tool").mkdir()
+    names = {"tmpdir": str(temporary), "parent": str(temporary.parent)}
+    project = write_fixture_project(tmp_path / "p", {"x.md": "# X\n\n```bash drill\ntrue\n```\n"},
+                                    options=f"jail_read_only: [{shown.format(**names)}]")
+    env = {**os.environ, "TMPDIR": str(temporary)}
+    for args in [(), ("--show-jail",)]:
+        result = drillbook(*args, cwd=project, env=env)
+        assert (result.returncode, result.stdout) == (2, "")
+        assert result.stderr == f"{project / 'mkdocs.yml'}: plugins.drillbook.jail_read_only: {problem.format(**names)}\n"
+    beside = write_fixture_project(tmp_path / "q", {"x.md": f"# X\n\n```bash drill\nls -A {temporary}\n```\n"},
+                                   options=f"jail_read_only: [{temporary}/tool]")
+    result = drillbook(cwd=beside, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert printed(beside, "x.md") == ["tool\n"]  # a folder beside the drills' folders: it alone
+
+
 def test_show_jail_prints_the_mounts_and_the_limits(tmp_path: Path) -> None:
     project = write_fixture_project(tmp_path, {"x.md": "# X\n\n```bash drill\ntrue\n```\n"})
     result = drillbook("--show-jail", cwd=project)
@@ -482,6 +513,20 @@ def test_processes_the_scenario_leaves_running_end_before_the_first_step(tmp_pat
     process.kill()
     process.wait()
     assert running == []
+
+
+def test_no_step_can_write_the_hosts_kernel_settings_even_as_root(tmp_path: Path) -> None:
+    # As root, a step is the host's uid 0 (without capabilities): a writable /proc/sys would let it
+    # set kernel.core_pattern, a program the host runs as root. The value written back is the same.
+    project = write_fixture_project(tmp_path, {"sysctl.md": (
+        "# Sysctl\n\n## Write\n\n```bash drill\nvalue=$(cat /proc/sys/kernel/core_uses_pid)\n"
+        "echo \"$value\" > /proc/sys/kernel/core_uses_pid\n```\n"
+    )})
+    result = drillbook("--no-record", cwd=project)
+    assert failure_report(result, "sysctl.md")[-2:] == [
+        "    runbooks/sysctl.md: line 7: /proc/sys/kernel/core_uses_pid: Read-only file system",
+        "    drill: the command exited with status 1",
+    ]
 
 
 def test_the_jail_has_a_private_tmp_and_no_capabilities(tmp_path: Path) -> None:

@@ -83,3 +83,48 @@ def test_host_git_in_a_kept_sandbox_runs_nothing_a_step_planted(tmp_path: Path, 
         assert sorted(path.name for path in markers.iterdir()) == []
     finally:
         assert remove_tree(kept.parent) == []
+
+
+def test_links_and_fifos_a_step_puts_where_git_reads_are_disabled(tmp_path: Path) -> None:
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    jail_path = tmp_path / "jail" / "drill-sandbox"  # as seen in the jail; on the host anyone could plant it
+    evil = jail_path / "evil.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(evil)], check=True)
+    subprocess.run(["git", "config", "--file", str(evil / "config"), "core.fsmonitor", f"touch {markers}/planted-repo"],
+                   check=True)
+    project = write_fixture_project(tmp_path / "p", {"links.md": f"""# Links
+
+```bash drill
+git init -q linked-repo && rm -rf linked-repo/.git && ln -s "$DRILL_SANDBOX/evil.git" linked-repo/.git
+git init -q config-link && cd config-link
+printf '[core]\\n\\tfsmonitor = touch {markers}/config-link\\n' > "$DRILL_SANDBOX/config"
+mv .git/config .git/config.real && ln -s "$DRILL_SANDBOX/config" .git/config
+printf '#!/bin/sh\\ntouch {markers}/hook\\n' > .git/hooks/post-checkout && chmod +x .git/hooks/post-checkout
+echo planted > .git/hooks.disabled-by-drillbook
+cd .. && git init -q fifo-config && rm fifo-config/.git/config && mkfifo fifo-config/.git/config
+rm "$HOME/.gitconfig" && mkfifo "$HOME/.gitconfig"
+```
+"""})
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    result = drillbook("--no-record", "--keep-sandbox", cwd=project,
+                       env={**os.environ, "TMPDIR": str(temporary), "DRILLBOOK_JAIL_SANDBOX": str(jail_path)})
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    kept = Path(next(line for line in lines if line.startswith("  sandbox kept in ")).removeprefix("  sandbox kept in "))
+    try:
+        assert lines[lines.index(f"  sandbox kept in {kept}") + 1:-1] == [
+            "  home/.gitconfig: disabled (a special file)",
+            "  work/config-link/.git: hooks disabled (post-checkout)",
+            "  work/config-link/.git/config: disabled (a symlink, which git would follow)",
+            "  work/fifo-config/.git/config: disabled (a special file, which git would follow)",
+            "  work/linked-repo/.git: disabled (a symlink, which git would follow)",
+        ]
+        assert (kept / "work" / "config-link" / ".git" / "hooks.disabled-by-drillbook").read_text() == "planted\n"
+        for folder in ("linked-repo", "config-link", "fifo-config"):
+            host_git("status", cwd=kept / "work" / folder)
+            host_git("checkout", "-q", "-b", "x", cwd=kept / "work" / folder)
+        assert sorted(path.name for path in markers.iterdir()) == []
+    finally:
+        assert remove_tree(kept.parent) == []

@@ -374,6 +374,25 @@ def test_an_unknown_scenario_is_invalid_input(tmp_path: Path) -> None:
     assert result.stderr == f"runbooks/x.md:3: drill.scenario: no scenario 'staging': {setup} does not exist (known: default)\n"
 
 
+def test_a_scenario_that_links_out_of_the_scenarios_folder_is_invalid_input(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "setup.sh").write_text("cp -r \"$DRILL_SCENARIO_DIR\" work/\n")
+    (outside / "secret").write_text("not for a jail\n")
+    project = write_fixture_project(tmp_path / "p", {
+        "x.md": "---\ndrill:\n  scenario: elsewhere\n---\n```bash drill\ncat work/*/secret\n```\n",
+        "y.md": "---\ndrill:\n  scenario: alias\n---\n```bash drill\ntrue\n```\n",
+    })
+    scenarios = project.resolve() / "runbooks" / "scenarios"
+    (scenarios / "elsewhere").symlink_to(outside)
+    (scenarios / "alias").symlink_to("default")  # a link to a scenario of the folder is fine
+    result = drillbook("runbooks/x.md", cwd=project)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (f"runbooks/x.md:3: drill.scenario: the scenario 'elsewhere' is a link out of {scenarios} "
+                             f"(to {outside.resolve()}): a drill's jail shows only a scenario that is in that folder\n")
+    assert drillbook("--no-record", "runbooks/y.md", cwd=project).returncode == 0
+
+
 def test_a_failing_scenario_fails_the_drill_before_any_step(tmp_path: Path) -> None:
     project = write_fixture_project(tmp_path, {"x.md": "# X\n\n```bash drill\ntrue\n```\n"})
     (project / "runbooks" / "scenarios" / "default" / "setup.sh").write_text("echo 'no database today'\nexit 4\n")

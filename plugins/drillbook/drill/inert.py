@@ -12,15 +12,22 @@ worktrees' folders):
   name and e-mail…); every other key is removed;
 - ``gitdir``, ``commondir`` and ``.git`` files, and ``objects/info/alternates``,
   that point into the jail's sandbox path are pointed at the kept copy; a link that
-  would still leave the kept folder is renamed ``….disabled-by-drillbook``.
+  would still leave the kept folder is renamed ``….disabled-by-drillbook``;
+- a ``.git``, ``config``, ``config.worktree``, ``gitdir``, ``commondir`` or
+  ``alternates`` that is a symlink, a FIFO or anything but a plain file (or, for
+  ``.git``, a folder) is renamed away too: host git would follow the link, to a
+  file the step chose or to ``/tmp/drill-sandbox`` on the host, where anyone may
+  plant one.
 
-``home/.gitconfig`` gets the same treatment. Each change is listed.
+``home/.gitconfig`` gets the same treatment. Each change is listed; a repository
+that could not be made inert is listed as such, with the reason.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import secrets
 import stat
 import subprocess
 from pathlib import Path
@@ -58,22 +65,51 @@ def make_inert(kept: Path, jail_sandbox: str) -> list[str]:
 
     def visit(relative: str, folder: int, names: list[str]) -> None:
         here = relative or "."
-        if is_git_dir(names):
-            _inert_git_dir(folder, names, here, kept, jail_sandbox, changes)
-        if ".git" in names and _is_file(folder, ".git"):
-            _relink(folder, ".git", f"{here}/.git", kept, jail_sandbox, changes, prefix="gitdir: ")
-        if relative == "home" and ".gitconfig" in names:
-            _sanitize_config(folder, ".gitconfig", "home/.gitconfig", changes)
+        try:
+            if is_git_dir(names):
+                _inert_git_dir(folder, names, here, kept, jail_sandbox, changes)
+            if ".git" in names:
+                kind = _kind(folder, ".git")
+                if kind == "file":
+                    _relink(folder, ".git", f"{here}/.git", kept, jail_sandbox, changes, prefix="gitdir: ")
+                elif kind != "folder":
+                    _disable(folder, ".git", names, f"{here}/.git", f"disabled (a {kind}, which git would follow)",
+                             changes)
+            if relative == "home" and ".gitconfig" in names:
+                if (kind := _kind(folder, ".gitconfig")) == "file":
+                    _sanitize_config(folder, ".gitconfig", "home/.gitconfig", changes)
+                else:
+                    _disable(folder, ".gitconfig", names, "home/.gitconfig", f"disabled (a {kind})", changes)
+        except OSError as error:
+            changes.append(f"{here}: NOT made inert ({error.strerror or error}): run no git command in it")
 
     problems = walk_folders(kept, visit)
     return changes + [f"{problem} (not checked)" for problem in problems]
 
 
-def _is_file(folder: int, name: str) -> bool:
-    try:
-        return stat.S_ISREG(os.stat(name, dir_fd=folder, follow_symlinks=False).st_mode)
-    except OSError:
-        return False
+def _kind(folder: int, name: str) -> str:
+    """``file``, ``folder``, ``symlink`` or ``special file`` (FIFO, socket, device): what ``name`` is, not following it."""
+    mode = os.stat(name, dir_fd=folder, follow_symlinks=False).st_mode
+    if stat.S_ISREG(mode):
+        return "file"
+    if stat.S_ISDIR(mode):
+        return "folder"
+    return "symlink" if stat.S_ISLNK(mode) else "special file"
+
+
+def _disable(folder: int, name: str, names: list[str], shown: str, why: str, changes: list[str]) -> None:
+    """Rename ``name`` out of git's way (``name.disabled-by-drillbook``, or a free variant of it) and list it."""
+    target = name + DISABLED
+    while True:
+        try:
+            os.stat(target, dir_fd=folder, follow_symlinks=False)
+        except FileNotFoundError:
+            break
+        target = f"{name}{DISABLED}-{secrets.token_hex(4)}"  # a step planted that name: never overwrite it
+    os.rename(name, target, src_dir_fd=folder, dst_dir_fd=folder)
+    if name in names:
+        names.remove(name)
+    changes.append(f"{shown}: {why}")
 
 
 def _inert_git_dir(folder: int, names: list[str], here: str, kept: Path, jail_sandbox: str, changes: list[str]) -> None:
@@ -86,15 +122,19 @@ def _inert_git_dir(folder: int, names: list[str], here: str, kept: Path, jail_sa
                 os.close(hooks_fd)
         except OSError:
             hooks = ["hooks"]  # not a folder: a symlink, say
-        os.rename("hooks", "hooks" + DISABLED, src_dir_fd=folder, dst_dir_fd=folder)
-        names.remove("hooks")
         if hooks:
-            changes.append(f"{here}: hooks disabled ({', '.join(hooks)})")
-    for name in ("config", "config.worktree"):
-        if name in names and _is_file(folder, name):
+            _disable(folder, "hooks", names, here, f"hooks disabled ({', '.join(hooks)})", changes)
+        else:
+            _disable(folder, "hooks", names, here, "", [])
+    for name in ("config", "config.worktree", "gitdir", "commondir"):
+        if name not in names:
+            continue
+        kind = _kind(folder, name)
+        if kind != "file":
+            _disable(folder, name, names, f"{here}/{name}", f"disabled (a {kind}, which git would follow)", changes)
+        elif name.startswith("config"):
             _sanitize_config(folder, name, f"{here}/{name}", changes)
-    for name in ("gitdir", "commondir"):
-        if name in names and _is_file(folder, name):
+        else:
             _relink(folder, name, f"{here}/{name}", kept, jail_sandbox, changes)
     try:
         objects = os.open("objects", os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=folder)
@@ -106,8 +146,12 @@ def _inert_git_dir(folder: int, names: list[str], here: str, kept: Path, jail_sa
         os.close(objects)
         return
     try:
-        if _is_file(info, "alternates"):
-            _relink(info, "alternates", f"{here}/objects/info/alternates", kept, jail_sandbox, changes)
+        shown = f"{here}/objects/info/alternates"
+        kind = _kind(info, "alternates") if "alternates" in os.listdir(info) else None
+        if kind == "file":
+            _relink(info, "alternates", shown, kept, jail_sandbox, changes)
+        elif kind is not None:
+            _disable(info, "alternates", [], shown, f"disabled (a {kind}, which git would follow)", changes)
     finally:
         os.close(info)
         os.close(objects)
@@ -120,7 +164,7 @@ def _read(folder: int, name: str) -> str:
 
 
 def _write(folder: int, name: str, text: str) -> None:
-    temporary = name + ".drillbook-new"
+    temporary = f"{name}.drillbook-new-{secrets.token_hex(8)}"  # never a name a step could have planted
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600, dir_fd=folder)
     with os.fdopen(fd, "wb") as stream:
         stream.write(text.encode("utf-8", errors="surrogateescape"))
@@ -143,8 +187,7 @@ def _relink(folder: int, name: str, shown: str, kept: Path, jail_sandbox: str, c
         lines.append((prefix + value) if prefix else value)
     new = "\n".join(lines) + "\n"
     if escapes:
-        os.rename(name, name + DISABLED, src_dir_fd=folder, dst_dir_fd=folder)
-        changes.append(f"{shown}: disabled (it points out of the kept sandbox)")
+        _disable(folder, name, [], shown, "disabled (it points out of the kept sandbox)", changes)
     elif new != text and new.rstrip("\n") != text.rstrip("\n"):
         _write(folder, name, new)
         changes.append(f"{shown}: now points at the kept copy")
@@ -154,8 +197,7 @@ def _sanitize_config(folder: int, name: str, shown: str, changes: list[str]) -> 
     """Keep only :data:`SAFE_KEYS` of a git config file; list the keys removed."""
     entries = _config_entries(folder, name)
     if entries is None:
-        os.rename(name, name + DISABLED, src_dir_fd=folder, dst_dir_fd=folder)
-        changes.append(f"{shown}: disabled (git could not read it)")
+        _disable(folder, name, [], shown, "disabled (git could not read it)", changes)
         return
     kept = [(key, value) for key, value in entries if safe(key, value)]
     removed = sorted({key for key, value in entries if not safe(key, value)})

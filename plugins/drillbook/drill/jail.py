@@ -42,6 +42,8 @@ SUPERVISOR_SOURCE = Path(__file__).with_name("supervisor.py")
 JAIL_PROGRAM = "bwrap"
 # System folders, bound read-only when the host has them (a symlink such as /bin -> usr/bin stays one).
 SYSTEM_FOLDERS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+# Host folders no jail shows, nor any folder holding one: live sockets, devices, every process, the kernel's settings.
+NEVER_SHOWN = ("/run", "/var/run", "/proc", "/sys", "/dev")
 # Hidden in /etc whatever their mode: what a host keeps secret there.
 ETC_SECRETS = ("shadow", "shadow-", "gshadow", "gshadow-", "sudoers", "sudoers.d", "ssl/private",
                "security/opasswd", "ssh/ssh_host_dsa_key", "ssh/ssh_host_ecdsa_key", "ssh/ssh_host_ed25519_key",
@@ -121,6 +123,27 @@ def _inside(path: str, folders: list[str]) -> bool:
     return any(path == folder or path.startswith(folder.rstrip("/") + "/") for folder in folders)
 
 
+def read_only_problem(path: str, private: list[str]) -> str | None:
+    """Why ``jail_read_only`` may not show ``path``, or None; ``private`` holds the folders drills keep their files in.
+
+    A path that is, holds or lies in one of :data:`NEVER_SHOWN` would show the host's
+    sockets or devices; one that holds a ``private`` folder, or lies in a drill's folder
+    there, would show other drills' kernel keys and status channels.
+    """
+    real = os.path.realpath(path)
+    for folder in NEVER_SHOWN:
+        host = os.path.realpath(folder)
+        if _inside(real, [host]) or _inside(host, [real]):
+            return f"{path} would show the host's {folder}: its sockets, devices or processes"
+    for folder in private:
+        host = os.path.realpath(folder)
+        inside_a_drill = _inside(real, [host]) and real != host and \
+            PurePosixPath(real).relative_to(host).parts[0].startswith("drill-")
+        if _inside(host, [real]) or inside_a_drill:
+            return f"{path} would show {host}, where each drill keeps its kernel's key and its status channel"
+    return None
+
+
 def etc_hidden(empty_folder: str, etc: str = "/etc") -> list[Mount]:
     """Entries of /etc a step must not see: the named secrets, and anything not every user may read.
 
@@ -185,7 +208,7 @@ def host_view(read_only: tuple[str, ...], empty_folder: str) -> tuple[tuple[Moun
     system.append(Mount("read-only", "/etc", "/etc", "system settings"))
     system += etc_hidden(empty_folder)
     system += [Mount("dev", "/dev", why="read-only, its own null, zero, full, random, urandom, tty and pts only"),
-               Mount("proc", "/proc", why="the jail's own processes only")]
+               Mount("proc", "/proc", why="read-only, the jail's own processes only")]
     folders: list[Mount] = []
     tools = host_tools()
     for path, why in [*((folder, "the Python that runs the drill") for folder in python_folders()),
@@ -237,8 +260,11 @@ def jail_argv(mounts: list[Mount]) -> list[str]:
             "--new-session", "--cap-drop", "ALL", "--as-pid-1"]
     for mount in mounts:
         argv += mount.bwrap_args()
-    # Nothing else is writable: not the jail's root, not /dev (its devices still open for writing).
-    return [*argv, "--remount-ro", "/dev", "--remount-ro", "/", "--chdir", str(jail_sandbox()), "--"]
+    # Nothing else is writable: not the jail's root, not /dev (its devices still open for writing), not /proc:
+    # run as root, a step is the host's uid 0 without capabilities, which may still write the host's
+    # sysctls (kernel.core_pattern names a program the host runs as root) through a writable /proc/sys.
+    return [*argv, "--remount-ro", "/dev", "--remount-ro", "/proc", "--remount-ro", "/", "--chdir",
+            str(jail_sandbox()), "--"]
 
 
 def view_text(mounts: list[Mount]) -> list[str]:

@@ -31,6 +31,7 @@ import atexit
 import functools
 import json
 import os
+import shlex
 import socket
 import subprocess
 import tempfile
@@ -130,6 +131,12 @@ def _folder(parent: Path | None) -> Path:
     return Path(parent or sandboxes_folder() or tempfile.gettempdir()).resolve()
 
 
+def private_folders() -> list[str]:
+    """Every folder this process may keep drill folders in (each drill's kernel key, status channel, kept sandbox)."""
+    return list(dict.fromkeys(str(path) for path in (_folder(None), Path(tempfile.gettempdir()).resolve(),
+                                                      SHORT_FOLDER.resolve(), MEMORY_FOLDER.resolve())))
+
+
 @functools.cache
 def tools_folder() -> Path:
     """This process's tools, shown read-only in every jail: ``python3``, the blocked-tool stubs, an empty folder."""
@@ -139,7 +146,7 @@ def tools_folder() -> Path:
     for folder in ("bin", "blocked", "empty"):
         (root / folder).mkdir()
     python = root / "bin" / "python3"
-    python.write_text(f"#!/bin/sh\nexec '{host_tools().python}' \"$@\"\n", encoding="utf-8")
+    python.write_text(f"#!/bin/sh\nexec {shlex.quote(host_tools().python)} \"$@\"\n", encoding="utf-8")
     python.chmod(0o755)
     stub = root / "blocked-tool"
     stub.write_text(BLOCKED_STUB, encoding="utf-8")

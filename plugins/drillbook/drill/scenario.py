@@ -51,6 +51,10 @@ def find_scenario(scenarios_dir: Path, name: str) -> Scenario:
     if not scenario.setup_script.is_file():
         known = ", ".join(known_scenarios(scenarios_dir)) or "none"
         raise DrillbookError(f"drill.scenario: no scenario '{name}': {scenario.setup_script} does not exist (known: {known})")
+    real, folder = scenario.directory.resolve(), scenarios_dir.resolve()
+    if folder not in real.parents:  # the jail shows the scenario's folder: a link could show it any host folder
+        raise DrillbookError(f"drill.scenario: the scenario '{name}' is a link out of {scenarios_dir} (to {real}): "
+                             "a drill's jail shows only a scenario that is in that folder")
     if scenario.settings_file.exists():
         return Scenario(name, scenario.directory, **read_scenario_settings(scenario.settings_file))
     return scenario

@@ -205,8 +205,13 @@ def load_settings(config_file: Path | None = None, start: Path | None = None) ->
 
 
 def check_jail_options(settings: DrillSettings) -> None:
-    """DrillbookError unless every ``jail_read_only`` path exists on this machine (bwrap would refuse it)."""
+    """DrillbookError unless every ``jail_read_only`` path exists on this machine (bwrap would refuse it) and
+    shows nothing a jail must not (:func:`~drillbook.drill.jail.read_only_problem`)."""
+    from drillbook.drill.jail import read_only_problem
+    from drillbook.drill.sandbox import private_folders
+
     for path in settings.jail.read_only:
-        if not Path(path).exists():
-            raise DrillbookError(f"plugins.{PLUGIN_NAME}.jail_read_only: {path} does not exist on this machine",
-                                 settings.config_file)  # named as every other option's error names it
+        problem = None if Path(path).exists() else f"{path} does not exist on this machine"
+        problem = problem or read_only_problem(path, private_folders())
+        if problem is not None:  # named as every other option's error names it
+            raise DrillbookError(f"plugins.{PLUGIN_NAME}.jail_read_only: {problem}", settings.config_file)

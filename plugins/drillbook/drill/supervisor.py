@@ -14,6 +14,7 @@ through ``/proc`` or trace it. As process 1 it reaps every orphan of the jail.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
@@ -263,6 +264,10 @@ def copy_tree(source: str, target_fd: int) -> list[str]:
     read and write, so the copy can always be removed) and modification times. Depth is
     unlimited: the walk holds one folder open on each side and climbs back with ``..``.
     Sockets and devices are left out and named in the returned problems.
+
+    The copy takes no more room than the original: holes in a file stay holes, and
+    hard links stay hard links. (A 1 TB sparse file, or one file linked 10,000 times,
+    fits a sandbox of 1 GiB; copied naively, either would fill the machine.)
     """
     problems: list[str] = []
     flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
@@ -273,6 +278,7 @@ def copy_tree(source: str, target_fd: int) -> list[str]:
     stack: list[tuple[list[str], os.stat_result, tuple[int, int], tuple[int, int]]] = []
     names = sorted(os.listdir(src), reverse=True)
     info = root_info
+    linked: dict[tuple[int, int], str] = {}  # a hard-linked file's identity -> where its first copy is
     while True:
         if names:
             name = names.pop()
@@ -293,7 +299,13 @@ def copy_tree(source: str, target_fd: int) -> list[str]:
                     path.append(name)
                     names = sorted(os.listdir(src), reverse=True)
                 elif stat.S_ISREG(mode):
-                    _copy_file(name, src, dst, entry)
+                    first = linked.get((entry.st_dev, entry.st_ino)) if entry.st_nlink > 1 else None
+                    if first is not None:
+                        os.link(first, name, src_dir_fd=target_fd, dst_dir_fd=dst, follow_symlinks=False)
+                    else:
+                        _copy_file(name, src, dst, entry)
+                        if entry.st_nlink > 1:
+                            linked[(entry.st_dev, entry.st_ino)] = where
                 elif stat.S_ISLNK(mode):
                     os.symlink(os.readlink(name, dir_fd=src), name, dir_fd=dst)
                     os.utime(name, ns=(entry.st_atime_ns, entry.st_mtime_ns), dir_fd=dst, follow_symlinks=False)
@@ -334,14 +346,38 @@ def _copy_file(name: str, src: int, dst: int, entry: os.stat_result) -> None:
     try:
         writer = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600, dir_fd=dst)
         try:
-            while chunk := os.read(reader, COPY_CHUNK):
-                write_all(writer, chunk)
+            for start, end in _data_ranges(reader, entry.st_size):
+                os.lseek(reader, start, os.SEEK_SET)
+                os.lseek(writer, start, os.SEEK_SET)
+                while start < end and (chunk := os.read(reader, min(COPY_CHUNK, end - start))):
+                    write_all(writer, chunk)
+                    start += len(chunk)
+            os.ftruncate(writer, entry.st_size)  # a hole at the end stays one
             os.fchmod(writer, stat.S_IMODE(entry.st_mode) | 0o600)
             os.utime(writer, ns=(entry.st_atime_ns, entry.st_mtime_ns))
         finally:
             os.close(writer)
     finally:
         os.close(reader)
+
+
+def _data_ranges(fd: int, size: int) -> list[tuple[int, int]]:
+    """The ``(start, end)`` ranges of ``fd`` that hold data, holes left out; the whole file where holes cannot be told."""
+    ranges = []
+    offset = 0
+    try:
+        while offset < size:
+            try:
+                start = os.lseek(fd, offset, os.SEEK_DATA)
+            except OSError as error:
+                if error.errno == errno.ENXIO:  # nothing but a hole from here on
+                    break
+                raise
+            offset = os.lseek(fd, start, os.SEEK_HOLE)
+            ranges.append((start, offset))
+    except OSError:
+        return [(0, size)]
+    return ranges
 
 
 def main(argv: list[str]) -> int:

@@ -92,13 +92,13 @@ class DrillbookConfig(Config):
     stale_after_days = AtLeastOne(default=90)
     # Rows of the "When this runbook last worked" table.
     last_worked_rows = AtLeastOne(default=10)
-    # The runbook lint of every shell block while the site builds: warning (--strict fails on
-    # findings), error (any finding fails the build), off.
-    lint = LintLevel()
-    # Findings not reported on this site: CODE, or PATH-GLOB:CODE[,CODE] (SC2016, docs/old/*.md:DB104).
-    lint_ignore = opt.ListOfItems(opt.Type(str), default=[])
     # The drill's jail: more host folders to show read-only, and each drill's limits.
     jail_read_only = AbsolutePaths()
     jail_memory = Size(default="2GiB")
     jail_processes = AtLeastOne(default=512)
     jail_sandbox_size = Size(default="1GiB")
+    # The runbook lint of every shell block while the site builds: warning (--strict fails on
+    # findings), error (any finding fails the build), off.
+    lint = LintLevel()
+    # Findings not reported on this site: CODE, or PATH-GLOB:CODE[,CODE] (SC2016, docs/old/*.md:DB104).
+    lint_ignore = opt.ListOfItems(opt.Type(str), default=[])
