@@ -1,6 +1,7 @@
 """``drillbook gameday [NAME...]``: play game days against a sandbox production, show and record them.
 
-The flags and exit codes are ``drillbook drill``'s: 0 when every game day passed, 1 when
+The flags and exit codes are ``drillbook drill``'s, and so is the runner
+(:func:`~drillbook.drill.command.run_command`): 0 when every game day passed, 1 when
 any failed, 2 on invalid input (nothing runs), 130/143/129 when interrupted (the running
 game days are stopped, their sandboxes removed, and nothing about them is recorded).
 """
@@ -9,30 +10,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import signal
 import sys
-import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from drillbook.drill.command import (
-    EXIT_FAILED,
-    EXIT_INVALID,
-    EXIT_PASSED,
-    TerminalProgress,
-    check_writable,
-    positive_number,
-    record_drill,
-    remove_left_overs_noted,
-    until_signalled,
-)
+from drillbook.drill.command import RunCommand, TerminalProgress, add_run_options, record_drill, run_command
 from drillbook.drill.models import Runbook, Step
 from drillbook.drill.scenario import Scenario, find_scenario
-from drillbook.drill.settings import DrillSettings, check_jail_options, load_settings
-from drillbook.drill.shard import shard_argument
+from drillbook.drill.settings import DrillSettings
 from drillbook.drill.terminal import printable
-from drillbook.errors import DrillbookError, JailUnavailable
+from drillbook.errors import DrillbookError
 from drillbook.gameday.loading import find_gameday, gameday_files, load_gameday
 from drillbook.gameday.model import GameDay
 from drillbook.gameday.parsing import find_break
@@ -57,79 +45,16 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
         description="Run each game day's steps in order against one sandbox, and record the result in the drill log.",
     )
     parser.add_argument("names", nargs="*", metavar="NAME",
-                        help="game days, by name (cve-hotfix) or file (default: every runbooks/gamedays/*.yml)")
+                        help="game days, by name (hotfix-crash) or file (default: every runbooks/gamedays/*.yml)")
     parser.add_argument("--break", dest="break_at", metavar="RUNBOOK:STEP",
                         help="fail this step on purpose (a line of the runbook, or words of its title), so the "
                              "story's recover: path is drilled; needs exactly one NAME")
-    parser.add_argument("--no-record", action="store_true", help="play without writing the drill log or transcripts")
-    parser.add_argument("-j", "--jobs", type=positive_number, default=1, metavar="N", help="play N game days in parallel (default: 1)")
-    parser.add_argument("-v", "--verbose", action="store_true", help="print every step's result, not only failures")
-    parser.add_argument("-f", "--config-file", type=Path, metavar="FILE",
-                        help="mkdocs.yml holding the drillbook plugin options (default: the nearest one)")
-    parser.add_argument("--keep-sandbox", action="store_true", help="keep each sandbox and print where it is")
-    parser.add_argument("--no-jail", action="store_true",
-                        help="run steps without the bubblewrap jail (unsafe: they can change anything you can)")
-    parser.add_argument("--shard", type=shard_argument, metavar="K/N",
-                        help="play only part K of N: the game days sorted by path, dealt out in turn (for CI matrices)")
+    add_run_options(parser, "play", "game days", "the game days")
     parser.set_defaults(handler=main)
 
 
 def main(args: argparse.Namespace) -> int:
-    try:
-        return _main(args)
-    except KeyboardInterrupt:
-        print("\nSIGINT: the running game days were stopped and not recorded", file=sys.stderr)
-        return 128 + signal.SIGINT
-
-
-def _main(args: argparse.Namespace) -> int:
-    out = sys.stdout
-    try:
-        settings = load_settings(args.config_file)
-        check_jail_options(settings)
-        plays = collect(settings, args.names, args.break_at)
-        if not args.no_record:
-            check_writable(settings.drill_log, settings.shown(settings.drill_log))
-            check_writable(settings.transcripts_dir, settings.shown(settings.transcripts_dir), folder=True)
-        if not args.no_jail:
-            from drillbook.drill.sandbox import jail_problem
-
-            if (problem := jail_problem()) is not None:
-                raise JailUnavailable(problem)
-    except DrillbookError as error:
-        print(printable(str(error) if error.path else error.message), file=sys.stderr)
-        return EXIT_INVALID
-    remove_left_overs_noted()
-    if args.shard is not None:
-        found = len(plays)
-        plays = args.shard.select(plays, lambda item: item.gameday.path)
-        print(f"shard {args.shard}: {len(plays)} of {found} game days", file=out)
-        if not plays:
-            return EXIT_PASSED
-    began = time.monotonic()
-    progress = GameDayProgress(out, live=out.isatty(), verbose=args.verbose, plays=plays)
-    stopped_by: list[int] = []
-    try:
-        results = asyncio.run(until_signalled(
-            play_all(plays, settings, jobs=args.jobs, record=not args.no_record, keep_sandbox=args.keep_sandbox,
-                     progress=progress, jail=not args.no_jail),
-            stopped_by,
-        ))
-    except (KeyboardInterrupt, asyncio.CancelledError):
-        stopped_by = stopped_by or [signal.SIGINT]
-    except DrillbookError as error:
-        print(printable(str(error)), file=sys.stderr)
-        return EXIT_INVALID
-    if stopped_by:
-        name = signal.Signals(stopped_by[0]).name
-        print(f"\n{name}: the running game days were stopped and not recorded", file=sys.stderr)
-        return 128 + stopped_by[0]
-    failed = sum(not result.passed for result in results)
-    summary = f"{len(results) - failed} game days passed, {failed} failed in {time.monotonic() - began:.1f} s"
-    if not args.no_record:
-        summary += f"; recorded in {settings.shown(settings.drill_log)}"
-    print(printable(summary), file=out)
-    return EXIT_FAILED if failed else EXIT_PASSED
+    return run_command(args, GAMEDAY_COMMAND)
 
 
 def collect(settings: DrillSettings, names: list[str], break_at: str | None) -> list[Play]:
@@ -238,3 +163,11 @@ def gameday_report(result: "GameDayResult") -> list[str]:
     lines += [f"  {note}" for note in result.kept_notes]
     return [printable(line) for line in lines]
 
+
+GAMEDAY_COMMAND = RunCommand(
+    plural="game days", items="game days", summary="game days ",
+    collect=lambda settings, args: collect(settings, args.names, args.break_at),
+    path_of=lambda item: item.gameday.path,
+    progress=lambda out, live, verbose, items: GameDayProgress(out, live=live, verbose=verbose, plays=items),
+    run_all=play_all,
+)
