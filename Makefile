@@ -69,8 +69,11 @@ test-lowest: $(LOWEST_STAMP) $(NPM_STAMP) $(MERMAID_BUNDLE)
 fuzz: setup
 	DRILLBOOK_FUZZ=long $(BIN)/pytest tests/test_fuzz.py tests/test_substitution.py
 
+# Every runbook, then every game day (even when a runbook failed); stopped by Ctrl-C, nothing more runs.
 drill: setup
-	$(BIN)/drillbook drill
+	@status=0; $(BIN)/drillbook drill || status=$$?; \
+	if [ $$status -le 1 ]; then $(BIN)/drillbook gameday || { code=$$?; [ $$code -gt $$status ] && status=$$code; }; fi; \
+	exit $$status
 
 # COPIES: how many copies of the shipped runbooks the batch drills, JOBS at a time.
 COPIES ?= 100

@@ -43,8 +43,9 @@ CORPUS: dict[str, tuple[str, str]] = {
     "status-user-namespace": (steps("unshare -Ur ls /run/drill/status  # fails here"), EXITED.format(1)),
     "forged-status-files": (steps("set +e\nfor n in 0 1 2 3; do : >\"$DRILL_SANDBOX/.drill/status/$n.ok\"; done\n"
                                   "false  # fails here"), EXITED.format(1)),
-    "forged-line-report": (steps("echo \"trap -- 'line $((LINENO + 1))' RTMAX\" > /run/drill/status/lines\n"
-                                 "true\nfalse  # fails here"), EXITED.format(1)),
+    # Each shell's line FIFO has a random name; a step that finds one still cannot name another line.
+    "forged-line-report": (steps("set +e\nfor f in /run/drill/status/lines*; do echo \"trap -- 'line $((LINENO + 1))' "
+                                 "RTMAX\" >\"$f\"; done\ntrue\nfalse  # fails here"), EXITED.format(1)),
     # -- shell state that would change how the drill's own lines run ---------------------------
     "debug-trap-computed": (steps("set +e\nt=DEB; trap 'echo \"$BASH_COMMAND\" >>\"$HOME/seen\"' \"${t}UG\"\n"
                                   "false  # fails here"), EXITED.format(1)),

@@ -121,3 +121,21 @@ def test_with_javascript_off_the_build_text_stays(browser, site_url: str) -> Non
         assert not page.locator(".drill-stale").is_visible()
     finally:
         context.close()
+
+
+def gameday_day(name: str) -> date:
+    """The day of the latest run of a shipped game day in the shipped log."""
+    runs = [record for record in shipped_drills()[0] if record.runbook == f"runbooks/gamedays/{name}.yml"]
+    assert runs, f"the shipped drill log has no run of runbooks/gamedays/{name}.yml: run make drill"
+    return max(record.day for record in runs)
+
+
+def test_100_days_later_a_game_days_age_is_counted_on_its_page_and_on_its_runbooks(site_url: str, page) -> None:
+    played = gameday_day("hotfix-crash")
+    page.clock.set_fixed_time(f"{(played + timedelta(days=100)).isoformat()}T09:00:00Z")
+    page.goto(site_url + "runbooks/game-days/")
+    section = page.locator("h2:has(#gameday-hotfix-crash) + p")
+    assert "last played 100 days ago" in section.inner_text()
+    page.goto(site_url + "runbooks/backport/")
+    item = page.locator(".drill-gamedays li").filter(has_text="hotfix lane")
+    assert item.inner_text().endswith(", played 100 days ago")

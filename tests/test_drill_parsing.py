@@ -62,7 +62,7 @@ def test_unknown_tag_word() -> None:
 
 def test_unknown_option() -> None:
     assert error_of("```bash drill timout=90s\ntrue\n```\n") == (
-        "runbooks/x.md:1: unknown drill option 'timout' (known: timeout, title)"
+        "runbooks/x.md:1: unknown drill option 'timout' (known: timeout, title, gameday)"
     )
 
 

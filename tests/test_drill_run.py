@@ -490,7 +490,7 @@ def test_pytest_reports_an_invalid_runbook_with_its_line(tmp_path: Path) -> None
     result = subprocess.run([sys.executable, "-m", "pytest", "runbooks", "-p", "no:cacheprovider"],
                             cwd=project, capture_output=True, text=True, timeout=300)
     assert result.returncode == 2
-    assert "runbooks/typo.md:3: unknown drill option 'timout' (known: timeout, title)" in result.stdout
+    assert "runbooks/typo.md:3: unknown drill option 'timout' (known: timeout, title, gameday)" in result.stdout
 
 
 def test_on_a_terminal_the_running_step_is_shown_live(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -135,6 +136,50 @@ def test_a_flag_change_without_who_or_why_is_refused_and_changes_nothing(tmp_pat
         grep -Fx "flagctl: set checkout-new-tax-engine: --reason is required: every change records why" err
         test "$(cat "$DRILL_SANDBOX/flags/state/checkout-new-tax-engine")" = on
         test "$(wc -l < "$DRILL_SANDBOX/flags/audit.log")" = 1
+        """, scenario="flags")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(("percent", "message"), [
+    ("0", "flagctl: set checkout-new-tax-engine: --percent must be a whole number from 1 to 99, got '0' (for all, leave it out)"),
+    ("100", "flagctl: set checkout-new-tax-engine: --percent must be a whole number from 1 to 99, got '100' (for all, leave it out)"),
+    ("1e1", "flagctl: set checkout-new-tax-engine: --percent must be a whole number from 1 to 99, got '1e1' (for all, leave it out)"),
+    ("$(touch owned)", "flagctl: set checkout-new-tax-engine: --percent must be a whole number from 1 to 99, got '$(touch owned)' (for all, leave it out)"),
+])
+def test_a_bad_share_is_refused_and_changes_nothing(tmp_path: Path, percent: str, message: str) -> None:
+    result = drill(tmp_path, f"""\
+        flagctl set checkout-new-tax-engine on --percent '{percent}' --by @erin --reason why 2> err || true
+        grep -Fx {shlex.quote(message)} err
+        test "$(cat "$DRILL_SANDBOX/flags/state/checkout-new-tax-engine")" = on
+        test ! -e owned
+        test "$(wc -l < "$DRILL_SANDBOX/flags/audit.log")" = 1
+        """, scenario="flags")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_share_serves_the_new_engine_to_that_share_of_orders_and_removal_to_all(tmp_path: Path) -> None:
+    result = drill(tmp_path, """\
+        release tax-engine-fix
+        flagctl set checkout-new-tax-engine on --percent 10 --by @erin --reason "INC-1: back on gradually"
+        test "$(flagctl get checkout-new-tax-engine | head -n 1)" = "checkout-new-tax-engine: on for 10 %"
+        "$DRILL_SANDBOX/prod/checkout" 1009 | grep -Fx "200 order 1009 accepted, tax computed by the new engine"
+        "$DRILL_SANDBOX/prod/checkout" 1010 | grep -Fx "200 order 1010 accepted, tax computed by the classic engine"
+        flagctl remove checkout-new-tax-engine --by @erin 2> err || true
+        grep -Fx "flagctl: remove checkout-new-tax-engine: --reason is required: every change records why" err
+        flagctl remove checkout-new-tax-engine --by @erin --reason "INC-1: stable"
+        "$DRILL_SANDBOX/prod/checkout" 1010 | grep -Fx "200 order 1010 accepted, tax computed by the new engine"
+        flagctl audit checkout-new-tax-engine | tail -n 1 | grep -E " checkout-new-tax-engine on for 10 % -> removed by @erin: INC-1: stable$"
+        """, scenario="flags")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_before_the_fix_ships_the_new_engine_fails_whatever_share_it_serves(tmp_path: Path) -> None:
+    result = drill(tmp_path, """\
+        flagctl set checkout-new-tax-engine on --percent 10 --by @erin --reason "INC-1: too early"
+        ! "$DRILL_SANDBOX/prod/checkout" 1001
+        "$DRILL_SANDBOX/prod/checkout" 1050 | grep -F "classic engine"
+        release something-else 2> err || true
+        grep -Fx "release: 'something-else' is not a change this scenario ships (known: tax-engine-fix)" err
         """, scenario="flags")
     assert result.returncode == 0, result.stdout + result.stderr
 

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from drillbook.drill import command as drill_command
+from drillbook.gameday import command as gameday_command
 from drillbook.incident_templates.cli import register_template_command
 from drillbook.lint import command as lint_command
 from drillbook.site import command as build_command
@@ -15,6 +16,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="drillbook", description="Incident-response runbooks: drill them, lint them, render their templates, build the site.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     drill_command.register(commands)
+    gameday_command.register(commands)
     lint_command.register(commands)
     register_template_command(commands)
     build_command.register(commands)

@@ -1,9 +1,9 @@
-"""pytest plugin: each runbook with drilled blocks is a test item; ``pytest runbooks/`` drills them.
+"""pytest plugin: each runbook with drilled blocks, and each game day, is a test item; ``pytest runbooks/`` drills them.
 
 Drills run here write the drill log and transcripts only with ``--drill-record``,
 then exactly as ``drillbook drill`` does (safe from pytest-xdist workers in parallel:
 each record is one locked append). ``--drill-shard K/N`` keeps part K of N of the
-runbook drills, split as ``drillbook drill --shard`` splits them.
+runbook drills and game days, split as ``drillbook drill --shard`` splits them.
 A failure names the runbook's file and the line of the block that broke.
 """
 
@@ -22,6 +22,7 @@ from drillbook.drill.settings import in_scenario_folder
 from drillbook.drill.shard import Shard, shard_argument
 from drillbook.drill.terminal import printable
 from drillbook.errors import DrillbookError
+from drillbook.gameday.parsing import GAMEDAYS, SUFFIX as GAMEDAY_SUFFIX
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -29,7 +30,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--drill-record", action="store_true",
                     help="record each drill in the drill log and its transcript, as 'drillbook drill' does")
     group.addoption("--drill-shard", type=shard_argument, metavar="K/N",
-                    help="run only part K of N of the runbook drills: sorted by path, dealt out in turn")
+                    help="run only part K of N of the runbook drills and game days: sorted by path, dealt out in turn")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -37,15 +38,24 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     shard: Shard | None = config.getoption("drill_shard")
     if shard is None:
         return
-    drills = [item for item in items if isinstance(item, RunbookDrill)]
-    kept = set(shard.select(drills, lambda item: item.runbook.path))
+    drills = [item for item in items if isinstance(item, (RunbookDrill, GameDay))]
+    # Runbooks and game days are dealt out apart, each as its command deals them.
+    kept = set(shard.select([item for item in drills if isinstance(item, RunbookDrill)], _drilled_path))
+    kept |= set(shard.select([item for item in drills if isinstance(item, GameDay)], _drilled_path))
     deselected = [item for item in drills if item not in kept]
     if deselected:
         config.hook.pytest_deselected(items=deselected)
-        items[:] = [item for item in items if not isinstance(item, RunbookDrill) or item in kept]
+        items[:] = [item for item in items if not isinstance(item, (RunbookDrill, GameDay)) or item in kept]
+
+
+def _drilled_path(item: pytest.Item) -> str:
+    """The runbook's or the game day's path: what ``--drill-shard`` deals out, as the commands do."""
+    return item.gameday.path if isinstance(item, GameDay) else item.runbook.path  # type: ignore[attr-defined]
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    if file_path.suffix == GAMEDAY_SUFFIX and file_path.parent.name == GAMEDAYS:
+        return GameDayFile.from_parent(parent, path=file_path)
     if file_path.suffix != ".md" or in_scenario_folder(file_path, parent.config.rootpath):
         return None
     try:
@@ -106,45 +116,98 @@ def _git_head(root: Path) -> str | None:
 
 
 class DrillFailed(Exception):
-    """A drill that failed; carries the executor's failure for the report."""
+    """A drill or game day that failed; carries the lines of its report."""
 
 
-class RunbookDrill(pytest.Item):
-    def __init__(self, *, runbook: Any, scenario: Any, settings: Any, **kwargs: Any) -> None:
+class DrillItem(pytest.Item):
+    """A drill of a runbook, or a game day: run it, record it with --drill-record, report its failure's lines."""
+
+    def __init__(self, *, scenario: Any, settings: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.runbook = runbook
         self.scenario = scenario
         self.settings = settings
 
+    def play(self, commit: str | None) -> Any:
+        """Run the drill; returns its result (a DrillResult or a GameDayResult)."""
+        raise NotImplementedError
+
+    def failure_lines(self, result: Any) -> list[str] | None:
+        raise NotImplementedError
+
     def runtest(self) -> None:
-        from drillbook.drill.executor import run_drill, write_transcript
-        from drillbook.drill.log import append_record
+        from drillbook.drill.command import record_drill
         from drillbook.drill.settings import check_jail_options
 
         check_jail_options(self.settings)
         record = self.config.getoption("drill_record")
-        commit = _git_head(self.settings.root) if record else None
-        result = run_to_end(run_drill(self.runbook, self.scenario, commit=commit, options=self.settings.jail))
-        if record:  # the transcript first: a log record never names a transcript that is not there
-            try:
-                write_transcript(self.settings.transcripts_dir, result)
-            except OSError as error:
-                raise DrillbookError(f"cannot write the transcript of {self.runbook.path}: {error.strerror}",
-                                     self.settings.shown(self.settings.transcripts_dir)) from None
-            try:
-                append_record(self.settings.drill_log, result.record)
-            except OSError as error:
-                raise DrillbookError(f"cannot record the drill of {self.runbook.path}: {error.strerror}",
-                                     self.settings.shown(self.settings.drill_log)) from None
-        if result.failure is not None:
-            raise DrillFailed(result.failure)
+        result = run_to_end(self.play(_git_head(self.settings.root) if record else None))
+        if record:
+            record_drill(self.settings, result)
+        lines = self.failure_lines(result)
+        if lines is not None:
+            raise DrillFailed(lines)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, DrillFailed):
-            return "\n".join(excinfo.value.args[0].report())
+            return "\n".join(excinfo.value.args[0])
         if isinstance(excinfo.value, DrillbookError):
             return printable(str(excinfo.value))
         return super().repr_failure(excinfo)
 
+
+class RunbookDrill(DrillItem):
+    def __init__(self, *, runbook: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.runbook = runbook
+
+    def play(self, commit: str | None) -> Any:
+        from drillbook.drill.executor import run_drill
+
+        return run_drill(self.runbook, self.scenario, commit=commit, options=self.settings.jail)
+
+    def failure_lines(self, result: Any) -> list[str] | None:
+        return None if result.failure is None else result.failure.report()
+
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, self.runbook.steps[0].line - 1, printable(f"drill of {self.runbook.path}")
+
+
+class GameDayFile(pytest.File):
+    """A game day file under the runbooks folder: one item, the whole story."""
+
+    def collect(self) -> list[pytest.Item]:
+        from drillbook.drill.settings import find_config, load_settings
+        from drillbook.gameday.command import scenario_for
+        from drillbook.gameday.loading import in_gamedays_folder, load_gameday
+
+        settings = load_settings(find_config(self.path.parent), start=self.config.rootpath)
+        if not in_gamedays_folder(self.path, settings.runbooks_dir.resolve()) and not in_gamedays_folder(
+                self.path, settings.runbooks_dir):
+            return []  # a gamedays/ folder outside this site's runbooks folder is not its game days
+        gameday = load_gameday(self.path, settings)
+        return [GameDay.from_parent(self, name="gameday", gameday=gameday, scenario=scenario_for(gameday, settings),
+                                    settings=settings)]
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, DrillbookError):
+            return printable(str(excinfo.value))
+        return super().repr_failure(excinfo)
+
+
+class GameDay(DrillItem):
+    def __init__(self, *, gameday: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.gameday = gameday
+
+    def play(self, commit: str | None) -> Any:
+        from drillbook.gameday.executor import run_gameday
+
+        return run_gameday(self.gameday, self.scenario, commit=commit, options=self.settings.jail)
+
+    def failure_lines(self, result: Any) -> list[str] | None:
+        from drillbook.gameday.command import gameday_report
+
+        return None if result.passed else gameday_report(result)
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, 0, printable(f"game day {self.gameday.path}")

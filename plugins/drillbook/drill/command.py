@@ -18,7 +18,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, TextIO
 
 from drillbook.drill.log import append_record, transcript_name
 from drillbook.drill.models import Runbook, Step
@@ -54,8 +54,17 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     )
     parser.add_argument("paths", nargs="*", type=Path, metavar="PATH",
                         help="runbook files or folders (default: every runbook with drilled blocks under runbooks/)")
-    parser.add_argument("--no-record", action="store_true", help="drill without writing the drill log or transcripts")
-    parser.add_argument("-j", "--jobs", type=_positive, default=1, metavar="N", help="run N drills in parallel (default: 1)")
+    add_run_options(parser, "drill", "drills", "the runbooks")
+    parser.add_argument("--show-jail", action="store_true",
+                        help="print what the jail shows of this machine, and each drill's limits, then exit")
+    parser.set_defaults(handler=main)
+
+
+def add_run_options(parser: argparse.ArgumentParser, verb: str, plural: str, sorted_items: str) -> None:
+    """The options ``drillbook drill`` and ``drillbook gameday`` share."""
+    parser.add_argument("--no-record", action="store_true", help=f"{verb} without writing the drill log or transcripts")
+    parser.add_argument("-j", "--jobs", type=positive_number, default=1, metavar="N",
+                        help=f"run N {plural} in parallel (default: 1)")
     parser.add_argument("-v", "--verbose", action="store_true", help="print every step's result, not only failures")
     parser.add_argument("-f", "--config-file", type=Path, metavar="FILE",
                         help="mkdocs.yml holding the drillbook plugin options (default: the nearest one)")
@@ -63,13 +72,10 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     parser.add_argument("--no-jail", action="store_true",
                         help="run steps without the bubblewrap jail (unsafe: they can change anything you can)")
     parser.add_argument("--shard", type=shard_argument, metavar="K/N",
-                        help="drill only part K of N: the runbooks sorted by path, dealt out in turn (for CI matrices)")
-    parser.add_argument("--show-jail", action="store_true",
-                        help="print what the jail shows of this machine, and each drill's limits, then exit")
-    parser.set_defaults(handler=main)
+                        help=f"{verb} only part K of N: {sorted_items} sorted by path, dealt out in turn (for CI matrices)")
 
 
-def _positive(text: str) -> int:
+def positive_number(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
@@ -79,22 +85,36 @@ def _positive(text: str) -> int:
     return value
 
 
-def main(args: argparse.Namespace) -> int:
+@dataclass(frozen=True)
+class RunCommand:
+    """What ``drillbook drill`` and ``drillbook gameday`` run, and the words they say it with."""
+
+    plural: str  # "drills", "game days": in what a stop says
+    items: str  # "runbooks", "game days": in what a shard says
+    summary: str  # before "passed" in the summary line: "" or "game days "
+    collect: Callable[[DrillSettings, argparse.Namespace], list[Any]]
+    path_of: Callable[[Any], str]  # what --shard deals out by
+    progress: Callable[[TextIO, bool, bool, list[Any]], "TerminalProgress"]
+    run_all: Callable[..., Awaitable[list[Any]]]  # (items, settings, jobs=, record=, keep_sandbox=, progress=, jail=)
+
+
+def run_command(args: argparse.Namespace, command: RunCommand) -> int:
+    """Check everything, then run every item, show and record it; the exit code (see the module's docstring)."""
     try:
-        return _main(args)
-    except KeyboardInterrupt:  # before the drills' own handling is in place, or after it: nothing was recorded
-        print("\nSIGINT: the running drills were stopped and not recorded", file=sys.stderr)
+        return _run_command(args, command)
+    except KeyboardInterrupt:  # before the run's own handling is in place, or after it: nothing was recorded
+        print(f"\nSIGINT: the running {command.plural} were stopped and not recorded", file=sys.stderr)
         return 128 + signal.SIGINT
 
 
-def _main(args: argparse.Namespace) -> int:
+def _run_command(args: argparse.Namespace, command: RunCommand) -> int:
     out = sys.stdout
     try:
         settings = load_settings(args.config_file)
-        if args.show_jail:
+        if getattr(args, "show_jail", False):
             return show_jail(settings, out)
         check_jail_options(settings)
-        drills = collect(settings, args.paths)
+        items = command.collect(settings, args)
         if not args.no_record:
             check_writable(settings.drill_log, settings.shown(settings.drill_log))
             check_writable(settings.transcripts_dir, settings.shown(settings.transcripts_dir), folder=True)
@@ -103,24 +123,24 @@ def _main(args: argparse.Namespace) -> int:
     except DrillbookError as error:
         print(printable(str(error) if error.path else error.message), file=sys.stderr)
         return EXIT_INVALID
-    _remove_left_overs()
+    remove_left_overs_noted()
     if args.shard is not None:
-        found = len(drills)
-        drills = args.shard.select(drills, lambda item: item.runbook.path)
-        print(f"shard {args.shard}: {len(drills)} of {found} runbooks", file=out)
-        if not drills:
+        found = len(items)
+        items = args.shard.select(items, command.path_of)
+        print(f"shard {args.shard}: {len(items)} of {found} {command.items}", file=out)
+        if not items:
             return EXIT_PASSED
     from drillbook.drill.limits import unenforced
 
     if (note := unenforced()) is not None:
         print(f"note: {note}", file=sys.stderr)
     began = time.monotonic()
-    progress = TerminalProgress(out, live=out.isatty(), verbose=args.verbose)
+    progress = command.progress(out, out.isatty(), args.verbose, items)
     stopped_by: list[int] = []
     try:
-        results = asyncio.run(_until_signalled(
-            drill_all(drills, settings, jobs=args.jobs, record=not args.no_record, keep_sandbox=args.keep_sandbox,
-                      progress=progress, jail=not args.no_jail),
+        results = asyncio.run(until_signalled(
+            command.run_all(items, settings, jobs=args.jobs, record=not args.no_record, keep_sandbox=args.keep_sandbox,
+                            progress=progress, jail=not args.no_jail),
             stopped_by,
         ))
     except (KeyboardInterrupt, asyncio.CancelledError):
@@ -130,14 +150,18 @@ def _main(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     if stopped_by:
         name = signal.Signals(stopped_by[0]).name
-        print(f"\n{name}: the running drills were stopped and not recorded", file=sys.stderr)
+        print(f"\n{name}: the running {command.plural} were stopped and not recorded", file=sys.stderr)
         return 128 + stopped_by[0]
     failed = sum(not result.passed for result in results)
-    summary = f"{len(results) - failed} passed, {failed} failed in {time.monotonic() - began:.1f} s"
+    summary = f"{len(results) - failed} {command.summary}passed, {failed} failed in {time.monotonic() - began:.1f} s"
     if not args.no_record:
         summary += f"; recorded in {settings.shown(settings.drill_log)}"
     print(printable(summary), file=out)
     return EXIT_FAILED if failed else EXIT_PASSED
+
+
+def main(args: argparse.Namespace) -> int:
+    return run_command(args, DRILL_COMMAND)
 
 
 def _jail_problem() -> str | None:
@@ -146,7 +170,7 @@ def _jail_problem() -> str | None:
     return jail_problem()
 
 
-def _remove_left_overs() -> None:
+def remove_left_overs_noted() -> None:
     """Remove what drill runs that were killed left behind, and say so in one line."""
     from drillbook.drill.sandbox import remove_left_overs
 
@@ -174,7 +198,7 @@ def show_jail(settings: DrillSettings, out: TextIO) -> int:
     return EXIT_PASSED
 
 
-async def _until_signalled(work: Any, stopped_by: list[int]) -> Any:
+async def until_signalled(work: Any, stopped_by: list[int]) -> Any:
     """Await ``work``; SIGINT, SIGTERM or SIGHUP cancels it (its drills clean up) and is noted in ``stopped_by``."""
     loop = asyncio.get_running_loop()
     task = asyncio.ensure_future(work)
@@ -402,3 +426,12 @@ def _terminal_width() -> int:
     import shutil
 
     return shutil.get_terminal_size((100, 20)).columns
+
+
+DRILL_COMMAND = RunCommand(
+    plural="drills", items="runbooks", summary="",
+    collect=lambda settings, args: collect(settings, args.paths),
+    path_of=lambda item: item.runbook.path,
+    progress=lambda out, live, verbose, items: TerminalProgress(out, live=live, verbose=verbose),
+    run_all=drill_all,
+)

@@ -24,11 +24,11 @@ import os
 import subprocess
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from queue import Empty
-from typing import IO, Any, Protocol
+from typing import IO, Any, Callable, Protocol
 
 import nbformat
 import zmq
@@ -154,7 +154,7 @@ class NoProgress:
 
 
 @dataclass
-class _Run:
+class DrillRun:
     """State of one drill while it runs."""
 
     runbook: Runbook
@@ -163,6 +163,7 @@ class _Run:
     failure: DrillFailure | None = None
     failed_line: int | None = None  # line of the failing command inside its step, as the kernel said
     setup_s: float | None = None
+    broken: Callable[[Step], str | None] = lambda step: None  # why a step is failed on purpose (a game day's --break)
 
 
 @functools.lru_cache(maxsize=1)
@@ -231,26 +232,14 @@ async def run_drill(
     progress = progress or NoProgress()
     started_at = utc_now()
     clock = time.monotonic()
-    run = _Run(runbook, new_notebook(runbook))
+    run = DrillRun(runbook, new_notebook(runbook))
     if jail and (problem := jail_check()) is not None:
         run.failure = DrillFailure(runbook.path, None, "drill jail", None, JailUnavailable(problem).message, "")
         return _finish(run, started_at, clock, commit, None, None)
     sandbox = Sandbox.create(sandbox_parent, jailed=jail)
     pipes = ShellPipes()
     kernel_log = (sandbox.kernel / "kernel.log").open("wb")
-    manager = AsyncKernelManager(
-        kernel_name=KERNEL_NAME,
-        kernel_spec_manager=DrillKernelSpecManager(),
-        connection_file=str(sandbox.kernel / "kernel.json"),
-        transport="ipc",
-        ip=str(sandbox.sockets / "kernel"),
-    )
-
-    def note_failed_line(cell: NotebookNode, cell_index: int, execute_reply: dict[str, Any]) -> None:
-        run.failed_line = execute_reply["content"].get("failed_line")
-
-    client = NotebookClient(run.notebook, km=manager, kernel_name=KERNEL_NAME, record_timing=False, log=QUIET_LOG,
-                            on_cell_error=note_failed_line)
+    manager, client = _kernel_client(run, sandbox, "kernel")
     kernel_start_s: float | None = None
     jails: list[Jail] = []
     kept: Path | None = None
@@ -260,7 +249,7 @@ async def run_drill(
         if run.failure is None:
             await _run_steps(run, client, progress, jails[0])
         if keep_sandbox:
-            kept, kept_notes = await _keep(sandbox, jails[0] if jails else None)
+            kept, kept_notes = await keep_folder(sandbox, jails[0] if jails else None)
     finally:
         # First what no cancellation may cut short: every process ends, the folder goes.
         pipes.close_all()
@@ -285,7 +274,7 @@ async def _close(client: NotebookClient, manager: AsyncKernelManager, jails: lis
         await each.close()
 
 
-async def _keep(sandbox: Sandbox, jail: Jail | None) -> tuple[Path | None, list[str]]:
+async def keep_folder(sandbox: Sandbox, jail: Jail | None) -> tuple[Path | None, list[str]]:
     """Copy the sandbox out of the jail (without it, it is on the host already) and make it inert for host git."""
     notes: list[str] = []
     if sandbox.jailed:
@@ -307,12 +296,17 @@ def _kill_now(process: Any) -> None:
             pass
 
 
-def _finish(run: _Run, started_at: str, clock: float, commit: str | None, kept: Path | None,
-            kernel_start_s: float | None) -> DrillResult:
+def mark_skipped(run: DrillRun) -> None:
+    """Every step after the one that ended the drill is skipped."""
     for index in range(len(run.results), len(run.runbook.steps)):
         run.results.append(StepResult(run.runbook.steps[index], "skipped", 0.0))
+
+
+def _finish(run: DrillRun, started_at: str, clock: float, commit: str | None, kept: Path | None,
+            kernel_start_s: float | None) -> DrillResult:
+    mark_skipped(run)
     record = _record(run, started_at, time.monotonic() - clock, commit)
-    run.notebook.metadata["drillbook"] = asdict(record)
+    run.notebook.metadata["drillbook"] = record.to_data()
     return DrillResult(run.runbook, record, run.results, run.notebook, run.failure, kept, kernel_start_s, run.setup_s)
 
 
@@ -349,54 +343,23 @@ def kernel_environment(sandbox: Sandbox, pipes: ShellPipes, runbook: Runbook) ->
     return env
 
 
-async def _prepare(run: _Run, client: NotebookClient, sandbox: Sandbox, scenario: Scenario, kernel_log: IO[bytes],
+async def _prepare(run: DrillRun, client: NotebookClient, sandbox: Sandbox, scenario: Scenario, kernel_log: IO[bytes],
                    snapshots: ScenarioSnapshots | None, pipes: ShellPipes, options: JailOptions,
                    jails: list[Jail]) -> float | None:
     """Build the sandbox in the jail while the kernel starts, then start the shell; returns the kernel's start time."""
 
     async def start_kernel() -> float:
-        began = time.monotonic()
-        env = kernel_environment(sandbox, pipes, run.runbook)
-        try:
-            await client.async_start_new_kernel(env=env, cwd=str(sandbox.kernel), stdout=kernel_log,
-                                                stderr=kernel_log, pass_fds=pipes.kernel_ends)
-        finally:
-            pipes.close(pipes.kernel_ends)  # the kernel has its own copies
-        assert client.km is not None
-        kernel_client = client.km.client()
-        # The client connects as the kernel starts, before the kernel has bound its sockets; ZeroMQ
-        # retries every 0.1 s by default, which would add up to a tenth of a second to every drill.
-        kernel_client.context.setsockopt(zmq.RECONNECT_IVL, RECONNECT_IVL_MS)
-        kernel_client.start_channels()
-        client.kc = kernel_client  # set first, so the kernel is stopped even if it never answers
-        await wait_until_ready(client.km, kernel_client, client.startup_timeout)
-        kernel_client.allow_stdin = False
-        return time.monotonic() - began
+        return await _start_kernel(client, sandbox, pipes, run.runbook, kernel_log)
 
     async def set_up() -> None:
         began = time.monotonic()
-        output = collected()
-        snapshot = None
-        if snapshots is not None and snapshots.serves(scenario, sandbox.jailed):
-            snapshot = await snapshots.snapshot(scenario)
-        jail = await Jail.start(sandbox, options, scenario=None if snapshot else scenario.directory.resolve(),
-                                snapshot=snapshot)
-        jails.append(jail)
-        if snapshot is not None:
-            await jail.copy_snapshot(scenario)
-        else:
-            await jail.build(scenario, output)
+        jail = await start_jail(sandbox, scenario, snapshots, options, jails)
         await jail.start_shell(pipes, script_name(run.runbook.path))
         run.setup_s = time.monotonic() - began
 
     setup, kernel = await asyncio.gather(set_up(), start_kernel(), return_exceptions=True)
-    if isinstance(setup, ScenarioFailed):
-        run.failure = DrillFailure(run.runbook.path, None, f"scenario '{scenario.name}'", None, setup.reason,
-                                   setup.output)
-    elif isinstance(setup, JailFailed):
-        run.failure = DrillFailure(run.runbook.path, None, "drill jail", None, str(setup), "")
-    elif isinstance(setup, BaseException):
-        raise setup
+    if isinstance(setup, BaseException):
+        run.failure = setup_failure(setup, run.runbook.path, scenario)
     if isinstance(kernel, BaseException):
         if isinstance(kernel, asyncio.CancelledError):
             raise kernel
@@ -406,6 +369,131 @@ async def _prepare(run: _Run, client: NotebookClient, sandbox: Sandbox, scenario
             run.failure = DrillFailure(run.runbook.path, None, "drill kernel", None, f"the kernel did not start: {kernel}", output)
         return None
     return kernel
+
+
+async def start_jail(sandbox: Sandbox, scenario: Scenario, snapshots: ScenarioSnapshots | None, options: JailOptions,
+                     jails: list[Jail]) -> Jail:
+    """Start the drill's jail and build the sandbox in it (a snapshot's copy, where the scenario allows).
+
+    The jail is added to ``jails`` as soon as it runs, so the caller closes it whatever happens.
+    """
+    snapshot = None
+    if snapshots is not None and snapshots.serves(scenario, sandbox.jailed):
+        snapshot = await snapshots.snapshot(scenario)
+    jail = await Jail.start(sandbox, options, scenario=None if snapshot else scenario.directory.resolve(),
+                            snapshot=snapshot)
+    jails.append(jail)
+    if snapshot is not None:
+        await jail.copy_snapshot(scenario)
+    else:
+        await jail.build(scenario, collected())
+    return jail
+
+
+def setup_failure(error: BaseException, path: str, scenario: Scenario) -> DrillFailure:
+    """The failure a scenario's setup or the jail ended a drill with; anything else is raised again."""
+    if isinstance(error, ScenarioFailed):
+        return DrillFailure(path, None, f"scenario '{scenario.name}'", None, error.reason, error.output)
+    if isinstance(error, JailFailed):
+        return DrillFailure(path, None, "drill jail", None, str(error), "")
+    raise error
+
+
+def _kernel_client(run: DrillRun, sandbox: Sandbox, name: str) -> tuple[AsyncKernelManager, NotebookClient]:
+    """A kernel manager and notebook client for ``run``'s notebook; ``name`` names its files in the sandbox."""
+    manager = AsyncKernelManager(
+        kernel_name=KERNEL_NAME,
+        kernel_spec_manager=DrillKernelSpecManager(),
+        connection_file=str(sandbox.kernel / f"{name}.json"),
+        transport="ipc",
+        ip=str(sandbox.sockets / name),
+    )
+
+    def note_failed_line(cell: NotebookNode, cell_index: int, execute_reply: dict[str, Any]) -> None:
+        run.failed_line = execute_reply["content"].get("failed_line")
+
+    client = NotebookClient(run.notebook, km=manager, kernel_name=KERNEL_NAME, record_timing=False, log=QUIET_LOG,
+                            on_cell_error=note_failed_line)
+    return manager, client
+
+
+async def _start_kernel(client: NotebookClient, sandbox: Sandbox, pipes: ShellPipes, runbook: Runbook,
+                        kernel_log: IO[bytes]) -> float:
+    """Start the kernel on ``pipes`` and wait until it answers; returns how long it took."""
+    began = time.monotonic()
+    env = kernel_environment(sandbox, pipes, runbook)
+    try:
+        await client.async_start_new_kernel(env=env, cwd=str(sandbox.kernel), stdout=kernel_log,
+                                            stderr=kernel_log, pass_fds=pipes.kernel_ends)
+    finally:
+        pipes.close(pipes.kernel_ends)  # the kernel has its own copies
+    assert client.km is not None
+    kernel_client = client.km.client()
+    # The client connects as the kernel starts, before the kernel has bound its sockets; ZeroMQ
+    # retries every 0.1 s by default, which would add up to a tenth of a second to every drill.
+    kernel_client.context.setsockopt(zmq.RECONNECT_IVL, RECONNECT_IVL_MS)
+    kernel_client.start_channels()
+    client.kc = kernel_client  # set first, so the kernel is stopped even if it never answers
+    await wait_until_ready(client.km, kernel_client, client.startup_timeout)
+    kernel_client.allow_stdin = False
+    return time.monotonic() - began
+
+
+class Session:
+    """A new kernel and shell of a running jail, for one drill's steps: a responder's new terminal.
+
+    Files, the git origin and the simulated tools in the sandbox carry over from what ran
+    before; shell variables do not. A session may be started while another runs its
+    steps (a game day readies its next terminal so): ``name`` keeps its files apart.
+    """
+
+    def __init__(self, run: DrillRun, sandbox: Sandbox, jail: Jail, name: str) -> None:
+        self.run = run
+        self.sandbox = sandbox
+        self.jail = jail
+        self.name = name
+        self.pipes = ShellPipes()
+        self.kernel_log = (sandbox.kernel / f"{name}.log").open("wb")
+        self.manager, self.client = _kernel_client(run, sandbox, name)
+        self.closed = False
+
+    async def start(self) -> None:
+        """Start the kernel and the shell; a failure to start becomes the run's failure."""
+        run = self.run
+        kernel, shell = await asyncio.gather(
+            _start_kernel(self.client, self.sandbox, self.pipes, run.runbook, self.kernel_log),
+            self.jail.start_shell(self.pipes, script_name(run.runbook.path)),
+            return_exceptions=True)
+        for problem in (shell, kernel):
+            if isinstance(problem, asyncio.CancelledError):
+                raise problem
+        if isinstance(shell, JailFailed):
+            run.failure = DrillFailure(run.runbook.path, None, "drill jail", None, str(shell), "")
+        elif isinstance(shell, BaseException):
+            raise shell
+        elif isinstance(kernel, BaseException):
+            self.kernel_log.flush()
+            output = (self.sandbox.kernel / f"{self.name}.log").read_text(encoding="utf-8", errors="replace")
+            run.failure = DrillFailure(run.runbook.path, None, "drill kernel", None, f"the kernel did not start: {kernel}",
+                                       output)
+
+    async def run_steps(self, progress: DrillProgress) -> None:
+        if self.run.failure is None:
+            await _run_steps(self.run, self.client, progress, self.jail)
+        _raise_if_cancelled()
+
+    def kill(self) -> None:
+        """What no cancellation may cut short: the kernel ends, the pipes close."""
+        self.pipes.close_all()
+        _kill_now(getattr(self.manager.provisioner, "process", None) if self.manager.has_kernel else None)
+        self.kernel_log.close()
+
+    async def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        self.kill()
+        await asyncio.shield(_stop_kernel(self.client, self.manager))
 
 
 async def wait_until_ready(manager: AsyncKernelManager, kernel_client: Any, timeout: float) -> None:
@@ -451,13 +539,13 @@ async def _idle(kernel_client: Any, request: str, wait_s: float) -> bool:
         return False
 
 
-async def _run_steps(run: _Run, client: NotebookClient, progress: DrillProgress, jail: Jail) -> None:
+async def _run_steps(run: DrillRun, client: NotebookClient, progress: DrillProgress, jail: Jail) -> None:
     for index, step in enumerate(run.runbook.steps):
         if not await _run_step(run, client, progress, jail, index, step):
             return
 
 
-async def _run_step(run: _Run, client: NotebookClient, progress: DrillProgress, jail: Jail, index: int,
+async def _run_step(run: DrillRun, client: NotebookClient, progress: DrillProgress, jail: Jail, index: int,
                     step: Step) -> bool:
     """Run one step; False when it failed (the drill ends there)."""
     cell = run.notebook.cells[index]
@@ -480,6 +568,8 @@ async def _run_step(run: _Run, client: NotebookClient, progress: DrillProgress, 
     _raise_if_cancelled()
     if reason:
         reason = jail.limit_hit() or await _sandbox_full(jail) or reason
+    else:
+        reason = run.broken(step)
     output = _merge_outputs(cell, reason)
     result = StepResult(step, "failed" if reason else "passed", duration, output, reason)
     cell.metadata["drillbook"].update(outcome=result.outcome, duration_s=round(duration, 3))
@@ -563,7 +653,7 @@ async def _kill_and_await_exit(process: Any) -> None:
         pass  # jupyter_client's shutdown tries again
 
 
-def _record(run: _Run, started_at: str, duration_s: float, commit: str | None) -> DrillRecord:
+def _record(run: DrillRun, started_at: str, duration_s: float, commit: str | None) -> DrillRecord:
     # The log refuses control characters: a title holding one is recorded as the terminal shows it, escaped.
     steps = [StepRecord(r.step.line, printable(r.step.title), r.outcome, round(r.duration_s, 3)) for r in run.results]
     return DrillRecord(

@@ -1,4 +1,4 @@
-"""The drill log: one JSON object per drilled runbook per run, appended, never rewritten.
+"""The drill log: one JSON object per drilled runbook, or game day, per run; appended, never rewritten.
 
 ``append_record`` is the only writer; ``read_log`` the only reader. Writers in
 parallel are safe: each record is one ``write`` of one line to a file opened with
@@ -59,15 +59,33 @@ class StepRecord:
     duration_s: Seconds
 
 
+RepoPath = Annotated[str, Strict(), Field(min_length=1, max_length=1_000), AfterValidator(_printable)]  # from the repository root
+
+
+@dataclass(config=SCHEMA, frozen=True)
+class PartRecord:
+    """One step of a game day: a ``run:`` of its file, or a runbook drilled in its sandbox."""
+
+    line: Line  # of the step in the game day file
+    runbook: RepoPath | None  # the runbook drilled; None for a ``run:``
+    outcome: StepOutcome
+    duration_s: Seconds
+    failed_line: Line | None = None  # the failing command's line, in the runbook (or the game day file)
+    recovery: bool = False  # a step of a ``recover:`` path, run because the step it recovers was broken on purpose
+
+
 @dataclass(config=SCHEMA, frozen=True)
 class DrillRecord:
-    runbook: Annotated[str, Strict(), Field(min_length=1, max_length=1_000), AfterValidator(_printable)]  # relative to the repository root
+    runbook: RepoPath  # the runbook, or the game day file
     started_at: Annotated[str, Strict()]  # UTC, ISO 8601, e.g. 2026-11-22T01:02:03Z
     duration_s: Seconds
     outcome: Outcome
     steps: Annotated[list[StepRecord], Field(max_length=100_000)] = field(default_factory=list)
     failed_line: Line | None = None  # the failing command's line in the runbook
     commit: Annotated[str, Strict(), Field(pattern=r"^[0-9a-f]{4,64}$")] | None = None
+    # A game day's record: each of its steps, in the order they ran; None for a runbook's.
+    gameday: Annotated[list[PartRecord], Field(min_length=1, max_length=1_000)] | None = None
+    broken_at: Annotated[str, Strict(), Field(max_length=1_100)] | None = None  # RUNBOOK:LINE a game day broke on purpose
 
     @field_validator("started_at")
     @classmethod
@@ -95,8 +113,23 @@ class DrillRecord:
     def failed_step(self) -> StepRecord | None:
         return next((step for step in self.steps if step.outcome == "failed"), None)
 
+    @property
+    def is_gameday(self) -> bool:
+        return self.gameday is not None
+
+    def to_data(self) -> dict[str, Any]:
+        """The record as JSON data; a runbook's has no game day fields, as it always was."""
+        data = asdict(self)
+        for key in GAMEDAY_FIELDS:
+            if data[key] is None:
+                del data[key]
+        return data
+
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        return json.dumps(self.to_data(), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+GAMEDAY_FIELDS = ("gameday", "broken_at")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -21,6 +21,7 @@ class BlockOptions:
 
     timeout_s: float = 60.0
     title: str | None = None
+    in_gameday: bool = True  # False (gameday=skip): a game day skips the block, as the runbook it stands in for ran
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,12 @@ class DrillSpec:
     line: int | None = None  # line of the `drill:` key, or None when the runbook has none
     scenario_line: int | None = None
     var_lines: dict[str, int] = field(default_factory=dict)
+    shared: frozenset[str] = frozenset()  # keys a game day binds: a runbook need not use them
+
+    def sharing(self, values: dict[str, str]) -> "DrillSpec":
+        """This spec with ``values`` (a game day's) bound over the runbook's own."""
+        return DrillSpec(self.scenario, {**self.vars, **values}, self.line, self.scenario_line, self.var_lines,
+                         frozenset(values))
 
 
 @dataclass(frozen=True, slots=True)

@@ -66,9 +66,20 @@ def parse_title(value: str) -> str:
 
 
 # Every option a tag may carry: name -> (default, validator). Validated here and nowhere else.
+GAMEDAY_CHOICES = ("run", "skip")
+
+
+def parse_gameday_choice(text: str) -> bool:
+    """``gameday=skip``: the block stands in for another runbook's work, so a game day, which runs that runbook, skips it."""
+    if text not in GAMEDAY_CHOICES:
+        raise ValueError(f"expected {' or '.join(GAMEDAY_CHOICES)}, got '{text}'")
+    return text == "run"
+
+
 OPTIONS: dict[str, tuple[Any, Callable[[str], Any]]] = {
     "timeout": (60.0, parse_timeout),
     "title": (None, parse_title),
+    "gameday": (True, parse_gameday_choice),
 }
 KNOWN_TAGS = ", ".join(TAGS)
 KNOWN_OPTIONS = ", ".join(OPTIONS)
@@ -393,7 +404,7 @@ def _validate_options(values: dict[str, str], line: int) -> BlockOptions:
             parsed[name] = validator(values[name])
         except ValueError as error:
             raise DrillbookError(f"drill option {name}: {error}", line=line) from None
-    return BlockOptions(timeout_s=parsed["timeout"], title=parsed["title"])
+    return BlockOptions(timeout_s=parsed["timeout"], title=parsed["title"], in_gameday=parsed["gameday"])
 
 
 # -- runbooks -------------------------------------------------------------------
@@ -404,15 +415,18 @@ def has_tagged_fence(text: str) -> bool:
     return any(TAGGED_OPENER.match(line) or BRACED_OPENER.match(line) for line in markdown_lines(text))
 
 
-def parse_runbook(text: str, path: str) -> Runbook:
+def parse_runbook(text: str, path: str, shared_vars: dict[str, str] | None = None) -> Runbook:
     """A runbook from its file text; every error names ``path`` and the line.
 
+    ``shared_vars``: placeholder values a game day binds over the runbook's own ``drill.vars``.
     Not kept: a drill parses each runbook once, and the site keeps only what it checks.
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n")  # as Markdown reads it
     try:
         page = split_frontmatter(text)
         spec = parse_drill_spec(page)
+        if shared_vars:
+            spec = spec.sharing(shared_vars)
         blocks = body_blocks(page)
         steps = bind_placeholders(blocks, spec)
     except DrillbookError as error:
@@ -506,6 +520,6 @@ def bind_placeholders(blocks: list[CodeBlock], spec: DrillSpec) -> list[Step]:
             raise DrillbookError(refused[1], line=min(block.line + refused[0], block.end_line - 1))
         steps.append(Step(block, command))
     for key in spec.vars:
-        if key not in used:
+        if key not in used and key not in spec.shared:
             raise DrillbookError(f"drill.vars: '{key}' appears in no drilled block", line=spec.var_lines.get(key, spec.line))
     return steps

@@ -104,12 +104,13 @@ def shell_quote(text: str) -> str:
     return "'" + text.replace("'", "'\\''") + "'"
 
 
-def step_script(code: str, status_dir: str, ended: str) -> str:
+def step_script(code: str, status_dir: str, ended: str, lines: str = "lines") -> str:
     """The one line that runs a step; the step's own lines start at that line's LINENO + 1.
 
-    ``ended`` is the random name of the FIFO the line opens after a step that succeeded.
+    ``ended`` is the random name of the FIFO the line opens after a step that succeeded;
+    ``lines`` the name of this shell's FIFO for the failing line.
     """
-    lines_fifo = shell_quote(f"{status_dir}/lines")
+    lines_fifo = shell_quote(f"{status_dir}/{lines}")
     # Only special builtins, in POSIX mode: the line goes out as the text of a spare trap, which
     # `trap -p` prints (a step's functions named echo or printf cannot stand in for it).
     on_error = (
@@ -235,7 +236,9 @@ class DrillShell:
         self.exit_reason: str | None = None
         for fd in (script, output, end):
             os.set_blocking(fd, False)
-        lines = status_dir / "lines"
+        # A name of its own: in a game day, the next shell starts while this one runs.
+        self.lines_name = f"lines-{secrets.token_hex(8)}"
+        lines = status_dir / self.lines_name
         os.mkfifo(lines, 0o600)
         self.lines = os.open(lines, os.O_RDWR | os.O_NONBLOCK)  # a writer of its own: never a hang-up
         self.reports = LineReports(self.lines)
@@ -249,7 +252,7 @@ class DrillShell:
         ended_fd = os.open(ended, os.O_RDONLY | os.O_NONBLOCK)
         passed: Path | None = None
         passed_fd: int | None = None
-        script = self.pending + step_script(code, self.shell_status_dir, ended_name)
+        script = self.pending + step_script(code, self.shell_status_dir, ended_name, self.lines_name)
         self.pending = ""
         # Blank lines put the step's line at its opening fence's line, when the fence is ahead.
         fence = self.step_lines.pop(0) if self.step_lines else 0
@@ -366,7 +369,7 @@ class DrillShell:
                 os.close(fd)
             except OSError:
                 pass
-        (self.status_dir / "lines").unlink(missing_ok=True)
+        (self.status_dir / self.lines_name).unlink(missing_ok=True)
 
 
 class _Writer:

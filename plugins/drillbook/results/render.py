@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timezone
 from pathlib import Path
 from typing import Callable
 
 import jinja2
 
+from drillbook.drill.log import PartRecord
 from drillbook.results.collect import RunbookResults
+from drillbook.results.gamedays import GameDayResults, gameday_outcome, part_outcome, parts_by_line
 from drillbook.results.status import days_ago, drill_outcome, failing_line, failing_message, format_duration, stale_message
 from drillbook.results.transcript import TranscriptStep
 
@@ -52,11 +54,26 @@ TEMPLATES.filters["fence"] = code_fence
 
 
 @dataclass(frozen=True)
+class RunbookInGameDay:
+    """A game day that drills the runbook, and how the runbook fared in its last run."""
+
+    title: str
+    url: str  # its section of the Game days page, relative to the runbook's page
+    part: PartRecord | None  # the runbook's part of the last run; None: never played
+    played: str  # the day of that run, ISO; "" if never
+
+    @property
+    def outcome(self) -> str:
+        return part_outcome(self.part)
+
+
+@dataclass(frozen=True)
 class RunbookPage:
     """What the Markdown extension needs to stamp one runbook page."""
 
     results: RunbookResults
     transcript_url: str | None = None  # relative to the page
+    gamedays: list[RunbookInGameDay] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -111,6 +128,12 @@ def warnings_html(page: RunbookPage) -> list[str]:
             runbook=page.results.runbook,
             transcript_url=page.transcript_url if _transcript_is_latest(page.results) else None,
         ))
+    for item in page.gamedays:
+        if item.part is not None and item.part.outcome == "failed":
+            fragments.append(_fragment(
+                "warnings.html", kind="gameday", line=item.part.failed_line, url=item.url, title=item.title,
+                played=item.played, passes_alone=not fresh.failing and fresh.latest_drill is not None,
+            ))
     if fresh.last_worked is not None:
         # Rendered hidden when the page is fresh today: the browser shows it the day the page turns stale.
         fragments.append(_fragment(
@@ -121,8 +144,9 @@ def warnings_html(page: RunbookPage) -> list[str]:
 
 
 def last_worked_html(page: RunbookPage) -> str:
-    """The table of the "When this runbook last worked" section."""
-    return _fragment("last_worked.html", rows=page.results.rows, recorded=page.results.recorded, transcript_url=page.transcript_url)
+    """The table of the "When this runbook last worked" section, then the game days that drill the runbook."""
+    return _fragment("last_worked.html", rows=page.results.rows, recorded=page.results.recorded, transcript_url=page.transcript_url,
+                     gamedays=page.gamedays, runbook=page.results.runbook)
 
 
 def _transcript_is_latest(results: RunbookResults) -> bool:
@@ -204,6 +228,7 @@ def health_rows(results: list[RunbookResults], health_page: str, href: Callable[
 
 def health_markdown(
     results: list[RunbookResults], health_page: str, today: date, stale_after_days: int, href: Callable[[str], str],
+    gamedays: list[GameDayResults] | None = None, gamedays_link: str = "",
 ) -> str:
     """The generated "Runbook health" page: Markdown prose, then the counts, filter and table as one HTML block.
 
@@ -215,7 +240,18 @@ def health_markdown(
     table = TEMPLATES.get_template("health_table.html").render(
         rows=rows, counts=health_counts(rows), total=len(rows), stale_after_days=stale_after_days,
     ).strip()
-    return TEMPLATES.get_template("health.md.j2").render(table=table, today=today.isoformat(), stale_after_days=stale_after_days)
+    return TEMPLATES.get_template("health.md.j2").render(table=table, today=today.isoformat(), stale_after_days=stale_after_days,
+                                                         gamedays=gameday_counts(gamedays or []), gamedays_link=gamedays_link)
+
+
+def gameday_counts(items: list[GameDayResults]) -> str:
+    """"4 game days: 3 passed, 1 failed, 0 never played." ("" without game days)."""
+    if not items:
+        return ""
+    played = [item.last for item in items if item.last is not None]
+    passed = sum(record.outcome == "passed" for record in played)
+    return (f"{len(items)} game day{'s' if len(items) != 1 else ''}: {passed} passed, {len(played) - passed} failed, "
+            f"{len(items) - len(played)} never played.")
 
 
 STEP_KINDS = {"drill": "step", "drill-check": "check", "drill-hidden": "hidden step"}
@@ -249,3 +285,53 @@ def transcript_markdown(results: RunbookResults) -> str:
         steps=transcript.steps,
         summary=step_summary,
     )
+
+
+@dataclass(frozen=True)
+class GameDayStepRow:
+    number: str  # 1, 2, … ; "↳" for a step of a recover: path
+    what: str  # Markdown: the step's kind and its title, a runbook's linked to its page
+    outcome: str
+
+
+@dataclass(frozen=True)
+class GameDaySection:
+    anchor: str
+    name: str
+    title: str
+    scenario: str
+    breaks: str | None
+    outcome: str
+    played: str  # the day of the last run, ISO; "" if never
+    age: str
+    broken_at: str | None
+    steps: list[GameDayStepRow]
+
+
+def gamedays_markdown(items: list[GameDayResults], today: date, href: Callable[[str], str | None]) -> str:
+    """The generated "Game days" page; ``href`` gives a runbook's link from this page (None: not published)."""
+    sections = []
+    for item in items:
+        parts = parts_by_line(item.last)
+        rows, number = [], 0
+        for step in item.steps:
+            if not step.recovery:
+                number += 1
+            part = parts.get((step.line, step.recovery))
+            if step.runbook is None:
+                what = f"Run: {markdown_text(step.label)}"
+            else:
+                link = href(step.runbook)
+                what = f"Runbook: [{markdown_text(step.label)}]({link})" if link else f"Runbook: {markdown_text(step.label)}"
+            if step.recovery:
+                what = f"If broken, recover — {what}"
+            outcome = part_outcome(part, step.runbook or item.path) if item.last else "Not played yet"
+            rows.append(GameDayStepRow("↳" if step.recovery else str(number), what, outcome))
+        last = item.last
+        sections.append(GameDaySection(
+            item.anchor, item.name, item.title, item.scenario, item.breaks, gameday_outcome(item),
+            last.day.isoformat() if last else "", days_ago(item.days_since(today) or 0) if last else "",
+            last.broken_at if last else None, rows,
+        ))
+    return TEMPLATES.get_template("gamedays.md.j2").render(gamedays=sections, today=today.isoformat(),
+                                                           counts=gameday_counts(items))

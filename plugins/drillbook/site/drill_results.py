@@ -7,7 +7,8 @@ from them are in :mod:`drillbook.site.generated`.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+import posixpath
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Mapping
@@ -16,12 +17,15 @@ from drillbook.content_cache import ContentCache
 from drillbook.drill.log import read_log, transcript_name
 from drillbook.drill.parsing import parse_runbook
 from drillbook.drill.scenario import find_scenario
-from drillbook.drill.settings import SCENARIOS
+from drillbook.drill.settings import DrillSettings
+from drillbook.gameday.loading import gameday_files, load_gameday
+from drillbook.gameday.model import GameDay
 from drillbook.yaml_source import read_text
 from drillbook.errors import DrillbookError
 from drillbook.results.collect import RunbookResults, collect_results
 from drillbook.results.history import RunbookFrontmatter, read_runbook_frontmatter
-from drillbook.results.render import RunbookPage
+from drillbook.results.gamedays import GameDayResults, collect_gamedays
+from drillbook.results.render import RunbookInGameDay, RunbookPage
 from drillbook.results.status import build_date
 from drillbook.results.transcript import Transcript, read_transcript
 from drillbook.site.config import DrillbookConfig
@@ -29,6 +33,7 @@ from drillbook.site.frontmatter_keys import KeyMap, drillbook_frontmatter
 from drillbook.site.urls import page_url, relative_url
 
 log = logging.getLogger("mkdocs.plugins.drillbook")
+GAMEDAYS_PAGE = "game-days.md"
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,12 @@ class DrillResults:
     results: dict[str, RunbookResults]  # keyed by runbook path, as the drill log names it
     health_page: str
     stale_after_days: int
+    gamedays: list[GameDayResults] = field(default_factory=list)
+
+    @property
+    def gamedays_page(self) -> str:
+        """The generated "Game days" page: beside the health page."""
+        return posixpath.join(posixpath.dirname(self.health_page), GAMEDAYS_PAGE)
 
     def page(self, runbook: str, page_uri: str, use_directory_urls: bool) -> RunbookPage | None:
         """What to stamp on the page ``page_uri`` of the runbook ``runbook`` (None for any other page)."""
@@ -50,7 +61,13 @@ class DrillResults:
             transcript_url = relative_url(
                 page_url(results.transcript_page, use_directory_urls), page_url(page_uri, use_directory_urls),
             )
-        return RunbookPage(results, transcript_url)
+        gamedays_url = relative_url(page_url(self.gamedays_page, use_directory_urls), page_url(page_uri, use_directory_urls))
+        in_gamedays = [
+            RunbookInGameDay(item.title, f"{gamedays_url}#{item.anchor}", item.runbook_part(runbook),
+                             item.last.day.isoformat() if item.last else "")
+            for item in self.gamedays if runbook in item.runbooks
+        ]
+        return RunbookPage(results, transcript_url, in_gamedays)
 
 
 def load_drill_results(
@@ -82,7 +99,27 @@ def load_drill_results(
         results=results,
         health_page=health_page,
         stale_after_days=config.stale_after_days,
+        gamedays=collect_gamedays(_read_gamedays(root, config), records),
     )
+
+
+def _read_gamedays(root: Path, config: DrillbookConfig) -> list[GameDay]:
+    """Every game day of the site, parsed and checked as ``drillbook gameday`` checks it.
+
+    One that does not parse is a warning naming its file and line (a strict build fails),
+    and it is left off the Game days page until it is fixed.
+    """
+    settings = DrillSettings(root=root, runbooks_dir=root / config.runbooks_dir, drill_log=root / config.drill_log,
+                             transcripts_dir=root / config.transcripts_dir,
+                             runbooks_include=tuple(config.runbooks_include),
+                             runbooks_exclude=tuple(config.runbooks_exclude))
+    gamedays = []
+    for path in gameday_files(settings):
+        try:
+            gamedays.append(load_gameday(path, settings))
+        except DrillbookError as error:
+            log.warning(f"{error}; this game day is left off the Game days page until it is fixed")
+    return gamedays
 
 
 def check_drill_spec(text: str, runbook: str, scenarios_dir: Path) -> None:

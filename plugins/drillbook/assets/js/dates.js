@@ -1,5 +1,5 @@
 /* Drill dates counted on the day the page is read, not the day it was built: the badge's
-   "Drilled against the sandbox N days ago", the stale warning, and the health page's day, "Days since", "Stale"
+   "Drilled against the sandbox N days ago", the stale warning, a game day's age, and the health page's day, "Days since", "Stale"
    and each row's state (health.js then follows with the status words, counts and order).
    The build's text stays as it is with JavaScript off. Dates are UTC calendar days, as
    the build counts them. */
@@ -79,8 +79,15 @@
     element.textContent = today + ", the day you read it (this site was built on " + built + ")";
   }
 
+  /* A game day's age (<time class="drill-age" datetime="YYYY-MM-DD">), on the Game days page and runbook pages. */
+  function updateAge(element) {
+    var days = daysSince(element.getAttribute("datetime"));
+    if (days !== null) element.textContent = daysAgo(days);
+  }
+
   function start() {
     Array.prototype.forEach.call(document.querySelectorAll(".drill-badge[data-state]"), updateBadge);
+    Array.prototype.forEach.call(document.querySelectorAll("time.drill-age[datetime]"), updateAge);
     Array.prototype.forEach.call(document.querySelectorAll(".drill-health__as-of"), updateAsOf);
     Array.prototype.forEach.call(document.querySelectorAll("[data-drill-health] table"), function (table) {
       Array.prototype.forEach.call(table.querySelectorAll("tbody tr"), function (row) { updateHealthRow(row, table); });

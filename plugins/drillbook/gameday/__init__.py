@@ -1,0 +1,1 @@
+"""Game days: scripted incidents that drill several runbooks in sequence against one sandbox."""
