@@ -40,7 +40,7 @@ site-zensical: setup
 	$(BIN)/drillbook build --engine zensical --strict --site-dir site
 
 test: setup
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 3
 
 # The unit and build tests against the lowest versions pyproject.toml allows (its ">=" floors, pinned
 # exactly in a venv of their own), so a floor is a version drillbook is known to work with. Zensical

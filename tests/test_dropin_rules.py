@@ -396,4 +396,4 @@ def test_with_preserve_tabs_drill_tags_still_hide_fold_and_keep_their_lines(tmp_
     broken = runbook.replace("```bash drill-check\ntest", "```bash drill-check timout=5\ntest")
     (tmp_path / "runbooks" / "tabs.md").write_text(broken, encoding="utf-8")
     result = build(tmp_path, tmp_path / "site")
-    assert "runbooks/tabs.md:12: unknown drill option 'timout' (known: timeout, title)" in result.stderr
+    assert "runbooks/tabs.md:12: unknown drill option 'timout' (known: timeout, title, gameday)" in result.stderr

@@ -126,7 +126,7 @@ REFUSED_ENABLE = ("a drill step may not run 'enable': the drill's shell has it t
     ("title: x\nvars:\n  \"<UNUSED>\": 1\nsteps:\n  - run: echo\n", "runbooks/gamedays/cve.yml:3: vars: '<UNUSED>' appears in no runbook or run: step of this game day"),
     ("title: x\nscenario: ../etc\nsteps:\n  - run: echo\n", "runbooks/gamedays/cve.yml:2: scenario: expected the name of a folder under runbooks/scenarios/, got '../etc'"),
     ("title: [x]\nsteps:\n  - run: echo\n", "runbooks/gamedays/cve.yml:1: title: expected text, got ['x']"),
-    ("title: x\nsteps:\n  - run: echo\n    title: \"a\\x1b[2Jb\"\n", "runbooks/gamedays/cve.yml:4: steps[0].title: expected one line of at most 200 characters, without control characters"),
+    ("title: x\nsteps:\n  - run: echo\n    title: \"a\\x1b[2Jb\"\n", "runbooks/gamedays/cve.yml:4: game day: the control character U+001B is not allowed in text"),
     ("- run: echo\n", "runbooks/gamedays/cve.yml:1: game day: expected a YAML mapping, got list"),
     ("title: x\ntitle: y\nsteps:\n  - run: echo\n", "runbooks/gamedays/cve.yml:2: game day: YAML does not parse: duplicate key 'title'"),
     ("title: x\nsteps:\n  - run: trap 'echo x' DEBUG\n", "runbooks/gamedays/cve.yml:3: a drill step may not set a DEBUG or RETURN "

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, TextIO
 
-from drillbook.drill.log import append_record, transcript_name
+from drillbook.drill.log import append_record, check_recordable_path, transcript_name
 from drillbook.drill.models import Runbook, Step
 from drillbook.drill.parsing import parse_runbook
 from drillbook.drill.scenario import Scenario, find_scenario
@@ -28,7 +28,7 @@ from drillbook.drill.settings import DrillSettings, check_jail_options, load_set
 from drillbook.drill.shard import shard_argument
 from drillbook.drill.terminal import printable
 from drillbook.errors import DrillbookError, JailUnavailable
-from drillbook.yaml_source import read_text, unprintable
+from drillbook.yaml_source import read_text
 
 if TYPE_CHECKING:  # the executor imports nbclient and friends: only when a drill runs
     from drillbook.drill.executor import DrillResult, StepResult
@@ -291,12 +291,6 @@ def collect(settings: DrillSettings, paths: list[Path]) -> list[Drill]:
 
 # The longest file name most file systems take (ext4, xfs, btrfs, tmpfs): a transcript's name must fit.
 NAME_MAX = 255
-
-
-def check_recordable_path(shown: str) -> None:
-    """DrillbookError for a file name the drill log cannot record: it holds a control character, which no page shows."""
-    if (bad := unprintable(shown)) is not None:
-        raise DrillbookError(f"its file name has {bad}, which the drill log cannot record: rename the file", shown)
 
 
 def load_runbook(path: Path, settings: DrillSettings) -> Runbook:

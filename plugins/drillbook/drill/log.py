@@ -261,6 +261,12 @@ def _no_constant(name: str) -> float:
     raise ValueError(f"{name} is not a number a drill records")
 
 
+def check_recordable_path(shown: str) -> None:
+    """DrillbookError for a file name the drill log cannot record: it holds a control character, which no page shows."""
+    if (bad := unprintable(shown)) is not None:
+        raise DrillbookError(f"its file name has {bad}, which the drill log cannot record: rename the file", shown)
+
+
 def transcript_name(runbook: str) -> str:
     """File name of a runbook's latest transcript: runbooks/hotfix-lane.md -> runbooks__hotfix-lane.ipynb.
 

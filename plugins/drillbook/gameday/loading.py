@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
-from drillbook.drill.command import check_recordable_path
+from drillbook.drill.log import check_recordable_path
 from drillbook.drill.models import Runbook
 from drillbook.drill.parsing import parse_runbook
 from drillbook.drill.settings import DrillSettings, glob_pattern, in_scenario_folder
