@@ -62,10 +62,15 @@ def search_zensical(page, query: str) -> list[tuple[str, str]]:
     options = page.locator("dialog[aria-label=Search] a[role=option]")  # in the dialog's open shadow root
     options.first.wait_for()
     # A section's result names its page last in the path under its title; a page's result is titled with it.
-    results = options.evaluate_all(
+    read = lambda: options.evaluate_all(  # noqa: E731
         "links => links.map(a => [a.href, a.querySelector('h2').textContent.trim(),"
         " Array.from(a.querySelectorAll('menu li')).map(li => li.textContent.trim())])"
     )
+    # The dialog searches as each key is typed: the results are the query's once they stop changing.
+    results, previous = read(), None
+    while results != previous:
+        page.wait_for_timeout(300)
+        previous, results = results, read()
     return [
         (urlparse(href).path.lstrip("/"), path[-1] if urlparse(href).fragment and path else title)
         for href, title, path in results
